@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Library targets hold all logic (and are what the tests import); `genre` is a thin CLI shell.
+// System libraries are reached through pkg-config system-library targets.
+let package = Package(
+    name: "genre",
+    products: [
+        .executable(name: "genre", targets: ["genre"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        .target(name: "SafeTensors"),
+        .target(name: "GenreAudio", dependencies: ["CSndfile", "CSoxr"]),
+        .target(name: "GenreFeatures", dependencies: ["CFFTW"]),
+        .target(name: "GenreNetwork", dependencies: ["COpenBLAS"]),
+        .target(name: "GenreTraining",
+                dependencies: ["GenreAudio", "GenreFeatures", "GenreNetwork", "SafeTensors"]),
+        .executableTarget(name: "genre", dependencies: [
+            "GenreTraining",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "GenreAudioTests", dependencies: ["GenreAudio"]),
+        .testTarget(name: "GenreFeaturesTests", dependencies: ["GenreFeatures", "GenreAudio", "SafeTensors"]),
+        .testTarget(name: "GenreNetworkTests", dependencies: ["GenreNetwork", "SafeTensors"]),
+        .testTarget(name: "GenreTrainingTests", dependencies: ["GenreTraining"]),
+        .testTarget(name: "GenreCLITests", dependencies: ["GenreTraining"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

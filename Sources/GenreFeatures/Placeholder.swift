@@ -1,0 +1,2 @@
+import CFFTW
+enum _Link { static func f() { fftwf_cleanup() } }
