@@ -1,0 +1,120 @@
+import COpenBLAS
+
+/// 2-D convolution, 3×3 kernel, stride 1, zero padding 1 (output keeps the input's H and W).
+///
+/// y[n, o, i, j] = b[o] + Σ_{c,ky,kx} w[o, c, ky, kx] · x[n, c, i + ky − 1, j + kx − 1]
+/// (cross-correlation, as PyTorch's `Conv2d`). Computed per sample as im2col + one GEMM:
+/// `y_n [Cout, H·W] = W [Cout, Cin·9] · columns [Cin·9, H·W]`; backward is
+/// `dW += dY_n · columnsᵀ`, `db += Σ dY_n`, `dX_n = col2im(Wᵀ · dY_n)` (darknet's convolutional layer;
+/// Prince, *Understanding Deep Learning*, §10.2 and §7.4). GEMMs are OpenBLAS `cblas_sgemm`.
+public struct Conv2D: Sendable, Equatable {
+    public let inChannels: Int
+    public let outChannels: Int
+    /// `[Cout, Cin, 3, 3]`.
+    public var weight: Parameter
+    /// `[Cout]`.
+    public var bias: Parameter
+
+    /// He-uniform weights (fanIn = Cin·9), zero biases. `name` is the tensor prefix, e.g. `conv1`.
+    public init(name: String, inChannels: Int, outChannels: Int, generator: inout SeededGenerator) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        let k = inChannels * 9
+        weight = Parameter(name: "\(name).weight", shape: [outChannels, inChannels, 3, 3],
+                           value: heUniform(count: outChannels * k, fanIn: k, using: &generator))
+        bias = Parameter(name: "\(name).bias", shape: [outChannels],
+                         value: [Float](repeating: 0, count: outChannels))
+    }
+
+    /// Scratch Floats one worker thread needs for an `height × width` input: columns and their gradient.
+    public func scratchCount(height: Int, width: Int) -> Int { 2 * inChannels * 9 * height * width }
+
+    /// Forward pass.
+    /// - Parameters:
+    ///   - input: x `[N, Cin, H, W]`.
+    ///   - output: y `[N, Cout, H, W]`, overwritten.
+    ///   - scratch: `threads` blocks of `scratchCount(height:width:)` Floats.
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                        batch n: Int, height h: Int, width w: Int,
+                        scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        let hw = h * w, k = inChannels * 9, cin = inChannels, cout = outChannels
+        let perThread = scratchCount(height: h, width: w)
+        weight.value.withUnsafeBufferPointer { wp in
+            bias.value.withUnsafeBufferPointer { bp in
+                let wPtr = wp.baseAddress!, bPtr = bp.baseAddress!
+                parallelChunks(n, threads: threads) { samples, t in
+                    let columns = scratch + t * perThread
+                    for s in samples {
+                        let x = input + s * cin * hw, y = output + s * cout * hw
+                        // Seed y with the bias so the GEMM can accumulate onto it (beta = 1).
+                        for o in 0..<cout { (y + o * hw).update(repeating: bPtr[o], count: hw) }
+                        im2col3x3(x, channels: cin, height: h, width: w, columns)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                                    Int32(cout), Int32(hw), Int32(k),
+                                    1, wPtr, Int32(k), columns, Int32(hw), 1, y, Int32(hw))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backward pass: accumulates dL/dW and dL/db, and writes dL/dx when `inputGradient` is given.
+    /// - Parameters:
+    ///   - outputGradient: dL/dy `[N, Cout, H, W]`.
+    ///   - input: the x given to `forward`, `[N, Cin, H, W]`.
+    ///   - inputGradient: dL/dx `[N, Cin, H, W]`, overwritten; `nil` skips it (the first layer in training).
+    ///   - scratch: as for `forward`.
+    ///   - gradientScratch: `threads` blocks of `weight.count + bias.count` Floats; per-thread partial
+    ///     sums, reduced in thread order so that a given thread count gives repeatable results.
+    public mutating func backward(outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>,
+                                  inputGradient: UnsafeMutablePointer<Float>?,
+                                  batch n: Int, height h: Int, width w: Int,
+                                  scratch: UnsafeMutablePointer<Float>,
+                                  gradientScratch: UnsafeMutablePointer<Float>, threads: Int) {
+        let hw = h * w, k = inChannels * 9, cin = inChannels, cout = outChannels
+        let perThread = scratchCount(height: h, width: w)
+        let wCount = weight.count, gCount = wCount + cout
+        let t = max(1, min(threads, n))
+        gradientScratch.update(repeating: 0, count: t * gCount)
+        weight.value.withUnsafeBufferPointer { wp in
+            let wPtr = wp.baseAddress!
+            parallelChunks(n, threads: t) { samples, ti in
+                let columns = scratch + ti * perThread, dColumns = columns + k * hw
+                let dW = gradientScratch + ti * gCount, db = dW + wCount
+                for s in samples {
+                    let x = input + s * cin * hw, dy = outputGradient + s * cout * hw
+                    im2col3x3(x, channels: cin, height: h, width: w, columns)
+                    // dW [Cout, K] += dY_n [Cout, HW] · columnsᵀ [HW, K]
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                                Int32(cout), Int32(k), Int32(hw),
+                                1, dy, Int32(hw), columns, Int32(hw), 1, dW, Int32(k))
+                    for o in 0..<cout {
+                        var sum: Float = 0
+                        let row = dy + o * hw
+                        for i in 0..<hw { sum += row[i] }
+                        db[o] += sum
+                    }
+                    if let dx = inputGradient {
+                        // dColumns [K, HW] = Wᵀ [K, Cout] · dY_n [Cout, HW], then scatter back to pixels.
+                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+                                    Int32(k), Int32(hw), Int32(cout),
+                                    1, wPtr, Int32(k), dy, Int32(hw), 0, dColumns, Int32(hw))
+                        col2im3x3(dColumns, channels: cin, height: h, width: w, dx + s * cin * hw)
+                    }
+                }
+            }
+        }
+        weight.gradient.withUnsafeMutableBufferPointer { g in
+            for ti in 0..<t {
+                let part = gradientScratch + ti * gCount
+                for i in 0..<wCount { g[i] += part[i] }
+            }
+        }
+        bias.gradient.withUnsafeMutableBufferPointer { g in
+            for ti in 0..<t {
+                let part = gradientScratch + ti * gCount + wCount
+                for i in 0..<cout { g[i] += part[i] }
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import COpenBLAS
+
+/// The genre classifier network: `configuration.channels.count` blocks of
+/// Conv2D(3×3, pad 1) → ReLU → MaxPool2D(2), flattened in (C, H, W) order, then Linear to K logits.
+///
+/// Input `[N, Cin, H, W]` (H mel bands, W frames), output logits `[N, K]`. The same network as the
+/// PyTorch reference in `shared/reference/torch` (tensor names `conv1.weight` … `fc.bias`).
+/// Parameters live in the layers (value types); activations live in a `ConvNetWorkspace`.
+public struct ConvNet: Sendable, Equatable {
+    public let configuration: ConvNetConfiguration
+    public var convolutions: [Conv2D]
+    public var fc: Linear
+
+    /// He-uniform initialisation from `seed` (weights), zero biases.
+    public init(configuration: ConvNetConfiguration, seed: UInt64) {
+        precondition(configuration.problem == nil, configuration.problem ?? "")
+        self.configuration = configuration
+        var generator = SeededGenerator(seed: seed)
+        var convs: [Conv2D] = []
+        var inChannels = configuration.inputChannels
+        for (i, c) in configuration.channels.enumerated() {
+            convs.append(Conv2D(name: "conv\(i + 1)", inChannels: inChannels, outChannels: c,
+                                generator: &generator))
+            inChannels = c
+        }
+        convolutions = convs
+        fc = Linear(name: "fc", inFeatures: configuration.flattenedFeatures,
+                    outFeatures: configuration.classCount, generator: &generator)
+    }
+
+    /// Every parameter in a fixed order: conv1.weight, conv1.bias, …, fc.weight, fc.bias.
+    public var parameters: [Parameter] {
+        convolutions.flatMap { [$0.weight, $0.bias] } + [fc.weight, fc.bias]
+    }
+
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+    /// Visits every parameter, in the order of `parameters`, for in-place updates.
+    public mutating func updateParameters(_ body: (Int, inout Parameter) -> Void) {
+        var index = 0
+        for i in convolutions.indices {
+            body(index, &convolutions[i].weight); index += 1
+            body(index, &convolutions[i].bias); index += 1
+        }
+        body(index, &fc.weight); index += 1
+        body(index, &fc.bias)
+    }
+
+    public mutating func zeroGradients() { updateParameters { _, p in p.zeroGradient() } }
+
+    /// Forward pass; the logits are left in `workspace.logitsPointer` `[N, K]`.
+    /// - Parameters:
+    ///   - input: `[N, Cin, H, W]` as in `configuration`.
+    ///   - n: batch size, 1 ≤ n ≤ `workspace.batchCapacity`.
+    public func forward(_ input: UnsafePointer<Float>, batch n: Int, workspace ws: ConvNetWorkspace) {
+        precondition(n >= 1 && n <= ws.batchCapacity, "batch \(n) outside 1...\(ws.batchCapacity)")
+        // Our own threads split the batch; BLAS inside them must not spawn more (no oversubscription).
+        openblas_set_num_threads(1)
+        var x = input
+        for (i, conv) in convolutions.enumerated() {
+            let (h, w) = configuration.spatialSize(block: i)
+            let c = conv.outChannels
+            let z = ws.activations[i].pointer
+            conv.forward(x, z, batch: n, height: h, width: w, scratch: ws.scratch.pointer, threads: ws.threads)
+            ReLU.forward(z, count: n * c * h * w)
+            MaxPool2D.forward(z, ws.pooled[i].pointer, argmax: ws.argmax[i], planes: n * c, height: h, width: w)
+            x = UnsafePointer(ws.pooled[i].pointer)
+        }
+        fc.forward(x, ws.logits.pointer, batch: n)
+    }
+
+    /// Forward, mean softmax cross-entropy, and backward: **accumulates** dL/dθ into every parameter's
+    /// gradient (call `zeroGradients()` first for a fresh step).
+    /// - Parameters:
+    ///   - input: `[N, Cin, H, W]`.
+    ///   - labels: `[N]`, class indices in `0..<K`.
+    ///   - inputGradient: dL/dinput `[N, Cin, H, W]`, overwritten when given (for gradient checks).
+    /// - Returns: the batch-mean cross-entropy (nats). Probabilities are left in the workspace.
+    @discardableResult
+    public mutating func lossAndGradients(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+                                          batch n: Int, workspace ws: ConvNetWorkspace,
+                                          inputGradient: UnsafeMutablePointer<Float>? = nil) -> Float {
+        forward(input, batch: n, workspace: ws)
+        let k = configuration.classCount
+        let loss = SoftmaxCrossEntropy.loss(logits: ws.logits.pointer, labels: labels, batch: n, classes: k,
+                                            probabilities: ws.probabilities.pointer,
+                                            logitsGradient: ws.logitsGradient.pointer)
+        let blocks = convolutions.count
+        fc.backward(outputGradient: ws.logitsGradient.pointer, input: ws.pooled[blocks - 1].pointer,
+                    inputGradient: ws.pooledGradients[blocks - 1].pointer, batch: n)
+        for i in stride(from: blocks - 1, through: 0, by: -1) {
+            let (h, w) = configuration.spatialSize(block: i)
+            let c = convolutions[i].outChannels
+            let dz = ws.activationGradients[i].pointer
+            MaxPool2D.backward(outputGradient: ws.pooledGradients[i].pointer, argmax: ws.argmax[i],
+                               inputGradient: dz, planes: n * c, height: h, width: w)
+            ReLU.backward(dz, output: ws.activations[i].pointer, count: n * c * h * w)
+            let x = i == 0 ? input : UnsafePointer(ws.pooled[i - 1].pointer)
+            let dx = i == 0 ? inputGradient : ws.pooledGradients[i - 1].pointer
+            convolutions[i].backward(outputGradient: dz, input: x, inputGradient: dx,
+                                     batch: n, height: h, width: w, scratch: ws.scratch.pointer,
+                                     gradientScratch: ws.gradientScratch.pointer, threads: ws.threads)
+        }
+        return loss
+    }
+}

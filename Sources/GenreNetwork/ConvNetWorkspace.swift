@@ -1,0 +1,61 @@
+/// Activations, gradients and scratch space for one `ConvNet` at up to `batchCapacity` samples.
+///
+/// Allocated once per batch shape and reused for every step, so forward and backward allocate nothing.
+/// Not shareable between concurrent steps; the step itself splits its batch across `threads` workers.
+public final class ConvNetWorkspace: @unchecked Sendable {
+    public let configuration: ConvNetConfiguration
+    public let batchCapacity: Int
+    public let threads: Int
+
+    /// Per block i: conv output after ReLU `[N, C_i, H_i, W_i]` and its gradient.
+    let activations: [FloatBuffer], activationGradients: [FloatBuffer]
+    /// Per block i: pooled output `[N, C_i, H_i/2, W_i/2]`, its gradient, and the pooling argmax.
+    let pooled: [FloatBuffer], pooledGradients: [FloatBuffer]
+    let argmax: [UnsafeMutablePointer<Int32>]
+    /// `[N, K]` each.
+    let logits: FloatBuffer, probabilities: FloatBuffer, logitsGradient: FloatBuffer
+    /// Per-thread im2col columns and their gradient; per-thread partial weight gradients.
+    let scratch: FloatBuffer, gradientScratch: FloatBuffer
+
+    /// - Parameters:
+    ///   - batchCapacity: the largest N that `forward`/`backward` will be called with; ≥ 1.
+    ///   - threads: worker threads that split each batch; ≥ 1.
+    public init(network: ConvNet, batchCapacity: Int, threads: Int) {
+        let cfg = network.configuration
+        configuration = cfg
+        self.batchCapacity = max(1, batchCapacity)
+        self.threads = max(1, threads)
+        let n = self.batchCapacity
+        var acts: [FloatBuffer] = [], actGrads: [FloatBuffer] = [], pools: [FloatBuffer] = []
+        var poolGrads: [FloatBuffer] = [], arg: [UnsafeMutablePointer<Int32>] = []
+        var scratchPerThread = 0, gradPerThread = network.fc.weight.count + network.fc.bias.count
+        for (i, conv) in network.convolutions.enumerated() {
+            let (h, w) = cfg.spatialSize(block: i)
+            let c = cfg.channels[i]
+            acts.append(FloatBuffer(count: n * c * h * w))
+            actGrads.append(FloatBuffer(count: n * c * h * w))
+            let pooledCount = n * c * (h / 2) * (w / 2)
+            pools.append(FloatBuffer(count: pooledCount))
+            poolGrads.append(FloatBuffer(count: pooledCount))
+            let a = UnsafeMutablePointer<Int32>.allocate(capacity: max(pooledCount, 1))
+            a.initialize(repeating: 0, count: max(pooledCount, 1))
+            arg.append(a)
+            scratchPerThread = max(scratchPerThread, conv.scratchCount(height: h, width: w))
+            gradPerThread = max(gradPerThread, conv.weight.count + conv.bias.count)
+        }
+        activations = acts; activationGradients = actGrads
+        pooled = pools; pooledGradients = poolGrads; argmax = arg
+        logits = FloatBuffer(count: n * cfg.classCount)
+        probabilities = FloatBuffer(count: n * cfg.classCount)
+        logitsGradient = FloatBuffer(count: n * cfg.classCount)
+        scratch = FloatBuffer(count: self.threads * scratchPerThread)
+        gradientScratch = FloatBuffer(count: self.threads * gradPerThread)
+    }
+
+    deinit { for a in argmax { a.deallocate() } }
+
+    /// The logits of the last `forward`, `[N, K]` (first N rows valid).
+    public var logitsPointer: UnsafePointer<Float> { UnsafePointer(logits.pointer) }
+    /// softmax(logits) of the last `forward`/`lossAndGradients`, `[N, K]`.
+    public var probabilitiesPointer: UnsafePointer<Float> { UnsafePointer(probabilities.pointer) }
+}

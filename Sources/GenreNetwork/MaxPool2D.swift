@@ -1,0 +1,51 @@
+/// 2×2 max pooling with stride 2; odd sizes are floored (the last row/column is dropped), as PyTorch's
+/// `MaxPool2d(2)`.
+///
+/// Forward saves, per output cell, the index (within its input plane) of the maximum; backward routes each
+/// output gradient to exactly that input cell (darknet's maxpool layer). Ties go to the first maximum in
+/// row-major scan order.
+public enum MaxPool2D {
+    /// Output height/width for an input height/width.
+    public static func outputSize(_ inputSize: Int) -> Int { inputSize / 2 }
+
+    /// - Parameters:
+    ///   - input: `[N·C, H, W]` (any leading batch and channel dimensions, flattened).
+    ///   - output: `[N·C, H/2, W/2]`, overwritten.
+    ///   - argmax: `[N·C, H/2, W/2]`, overwritten with the in-plane index `y·W + x` of each maximum.
+    public static func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                               argmax: UnsafeMutablePointer<Int32>, planes: Int, height h: Int, width w: Int) {
+        let oh = h / 2, ow = w / 2
+        for p in 0..<planes {
+            let x = input + p * h * w
+            let y = output + p * oh * ow, a = argmax + p * oh * ow
+            for i in 0..<oh {
+                let r0 = x + 2 * i * w, r1 = r0 + w
+                for j in 0..<ow {
+                    let c = 2 * j
+                    var best = r0[c], at = 2 * i * w + c
+                    if r0[c + 1] > best { best = r0[c + 1]; at = 2 * i * w + c + 1 }
+                    if r1[c] > best { best = r1[c]; at = (2 * i + 1) * w + c }
+                    if r1[c + 1] > best { best = r1[c + 1]; at = (2 * i + 1) * w + c + 1 }
+                    y[i * ow + j] = best
+                    a[i * ow + j] = Int32(at)
+                }
+            }
+        }
+    }
+
+    /// - Parameters:
+    ///   - outputGradient: dL/dy `[N·C, H/2, W/2]`.
+    ///   - argmax: as written by `forward`.
+    ///   - inputGradient: dL/dx `[N·C, H, W]`, overwritten (zero except at each window's maximum).
+    public static func backward(outputGradient: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
+                                inputGradient: UnsafeMutablePointer<Float>,
+                                planes: Int, height h: Int, width w: Int) {
+        let oh = h / 2, ow = w / 2
+        inputGradient.update(repeating: 0, count: planes * h * w)
+        for p in 0..<planes {
+            let dy = outputGradient + p * oh * ow, a = argmax + p * oh * ow
+            let dx = inputGradient + p * h * w
+            for i in 0..<(oh * ow) { dx[Int(a[i])] += dy[i] }
+        }
+    }
+}

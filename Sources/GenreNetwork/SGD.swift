@@ -1,0 +1,53 @@
+/// Mini-batch stochastic gradient descent with (heavy-ball) momentum.
+///
+/// v ← μ·v + g; θ ← θ − η·v, with v starting at 0 (so the first step is θ − η·g): PyTorch's
+/// `SGD(momentum=μ, dampening=0, nesterov=False)`; Prince, *Understanding Deep Learning*, eq. 6.11.
+public struct SGD: Sendable {
+    /// η, the current learning rate (set it each epoch from a schedule).
+    public var learningRate: Float
+    /// μ, e.g. 0.9.
+    public let momentum: Float
+    private var velocity: [[Float]] = []
+
+    public init(learningRate: Float, momentum: Float = 0.9) {
+        self.learningRate = learningRate
+        self.momentum = momentum
+    }
+
+    /// Applies one update to every parameter of `network` from its accumulated gradients.
+    public mutating func step(_ network: inout ConvNet) {
+        if velocity.isEmpty { velocity = network.parameters.map { [Float](repeating: 0, count: $0.count) } }
+        let lr = learningRate, mu = momentum
+        network.updateParameters { index, p in
+            velocity[index].withUnsafeMutableBufferPointer { v in
+                p.gradient.withUnsafeBufferPointer { g in
+                    p.value.withUnsafeMutableBufferPointer { theta in
+                        for i in 0..<theta.count {
+                            v[i] = mu * v[i] + g[i]
+                            theta[i] -= lr * v[i]
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Step learning-rate schedule: η(epoch) = η₀ · γ^⌊epoch / stepSize⌋ (PyTorch's `StepLR`), epochs from 0.
+public struct StepLR: Sendable, Equatable {
+    public let initial: Float
+    public let stepSize: Int
+    public let gamma: Float
+
+    public init(initial: Float, stepSize: Int = 10, gamma: Float = 0.5) {
+        self.initial = initial
+        self.stepSize = max(1, stepSize)
+        self.gamma = gamma
+    }
+
+    public func learningRate(epoch: Int) -> Float {
+        var rate = initial
+        for _ in 0..<(epoch / stepSize) { rate *= gamma }
+        return rate
+    }
+}

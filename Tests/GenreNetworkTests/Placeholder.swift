@@ -1,2 +1,0 @@
-import XCTest
-final class GenreNetworkTestsPlaceholder: XCTestCase { func testNothing() {} }
