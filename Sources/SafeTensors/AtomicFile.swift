@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Atomic, durable replacement of a file's whole content.
+///
+/// A crash or error at any point leaves either the previous file or the new one at `path`, never a
+/// mix: the bytes go to a temporary file in the same folder (same file system, so rename is atomic),
+/// which is fsynced, renamed over `path`, and then the folder is fsynced so the rename itself
+/// survives a power cut. On failure the temporary file is removed and `path` is untouched.
+/// Source: POSIX rename(2) atomicity; the usual "write, fsync, rename, fsync dir" recipe.
+public enum AtomicFile {
+    /// An atomic write failed; `path` is the target, `reason` one line (e.g. "folder missing").
+    public struct WriteError: Error, CustomStringConvertible, Equatable {
+        /// The file that was to be written.
+        public let path: String
+        /// What went wrong, one line.
+        public let reason: String
+        /// "<path>: cannot write: <reason>".
+        public var description: String { "\(path): cannot write: \(reason)" }
+    }
+
+    /// Replaces the content of `path` with `bytes` (creating it, mode 0644 less the umask).
+    /// - Throws: `WriteError` naming `path`: folder missing, parent not a folder, permission,
+    ///   disk full, or any other OS error; `path` then still holds its previous content.
+    ///   One exception: if only the final folder fsync fails, the new content is already in place.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let folder = parentFolder(of: path)
+        let base = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
+        guard !base.isEmpty, base != ".", base != ".." else {
+            throw WriteError(path: path, reason: "not a file name")
+        }
+        // Hidden, unique-enough name; O_EXCL below refuses to reuse an existing file.
+        var random = SystemRandomNumberGenerator()
+        let token = String(random.next() as UInt64, radix: 16)
+        let temp = String(path.dropLast(base.count)) + ".\(base).tmp-\(getpid())-\(token)"
+
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw WriteError(path: path, reason: reason(errno, creating: true)) }
+        if let code = writeAll(fd, bytes) ?? (fsync(fd) == 0 ? nil : errno) {
+            close(fd)
+            unlink(temp)
+            throw WriteError(path: path, reason: reason(code, creating: false))
+        }
+        if close(fd) != 0 {
+            let code = errno
+            unlink(temp)
+            throw WriteError(path: path, reason: reason(code, creating: false))
+        }
+        if rename(temp, path) != 0 {
+            let code = errno
+            unlink(temp)
+            throw WriteError(path: path, reason: code == EISDIR ? "is a folder" : reason(code, creating: false))
+        }
+        // Make the rename durable. Some file systems refuse fsync on folders (EINVAL); that is not an error.
+        let dirFD = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 {
+            let result = fsync(dirFD)
+            let code = errno
+            close(dirFD)
+            if result != 0 && code != EINVAL {
+                throw WriteError(path: path, reason: "written, but syncing the folder failed: \(systemMessage(code))")
+            }
+        }
+    }
+
+    /// Writes all of `bytes` to `fd`, retrying short writes and EINTR; the errno on failure, else nil.
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { posixWrite(fd, $0.baseAddress! + written, $0.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            written += n
+        }
+        return nil
+    }
+
+    /// The folder part of `path` ("." for a bare name, "/" for a file at the root).
+    static func parentFolder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let folder = String(path[..<slash])
+        return folder.isEmpty ? "/" : folder
+    }
+
+    /// errno as a reason a user can act on.
+    private static func reason(_ code: Int32, creating: Bool) -> String {
+        switch code {
+        case ENOENT where creating: return "folder missing"
+        case ENOTDIR: return "parent is not a folder"
+        case ENOSPC: return "disk full"
+        case EDQUOT: return "disk quota exceeded"
+        case EFBIG: return "file too large"
+        case EACCES, EPERM, EROFS: return "permission denied (\(systemMessage(code)))"
+        default: return systemMessage(code)
+        }
+    }
+}
+
+/// write(2) under a name that the static `AtomicFile.write` does not shadow.
+private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, buffer, count)
+}

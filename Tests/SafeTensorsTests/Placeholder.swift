@@ -1,2 +1,0 @@
-import XCTest
-final class SafeTensorsTestsPlaceholder: XCTestCase { func testNothing() {} }
