@@ -1,0 +1,144 @@
+import CSndfile
+import Foundation
+
+/// Decodes audio files with libsndfile (WAV/WAVEX, AIFF/AIFC, AU, FLAC, Ogg Vorbis/Opus, MP3, ...),
+/// mixes to mono and resamples with libsoxr.
+///
+/// Samples are read with `sf_readf_float` under libsndfile's default scaling: integer PCM is mapped to
+/// [-1, 1) (`SFC_SET_NORM_FLOAT` on, the default), float and double files come back unchanged (a
+/// float file peaking at 2.0 reads as 2.0). That is what python-soundfile's `read(dtype=float32)`
+/// returns, which librosa and the reference tensors use.
+public enum AudioDecoder {
+    /// Frames requested per `sf_readf_float` call.
+    private static let chunkFrames = 16_384
+
+    /// libsndfile's global error slot (`sf_strerror(NULL)`) is shared by all threads, so a failing
+    /// `sf_open` and the read of its message happen under one lock: `StandardError.lock`, because the
+    /// probe also runs with stderr silenced (see `StandardError`).
+    private static var openLock: NSLock { StandardError.lock }
+
+    /// libsndfile's message for a file too short to probe; untrue of a file we have just seen exists.
+    private static let misleadingOpenError = "File does not exist or is not a regular file"
+
+    /// Decodes every frame of `path`.
+    ///
+    /// - Parameter path: a file path; the extension (and its case) is ignored, libsndfile sniffs content.
+    /// - Returns: interleaved samples `[frames * channels]` (float scale) and the file's `AudioInfo`,
+    ///   whose `frames` counts the frames actually decoded (reads continue until libsndfile returns 0,
+    ///   since the header's count is only an estimate for MP3 and wrong for truncated files).
+    /// - Throws: `AudioError.fileNotFound` if nothing exists at `path`; `.notARegularFile` for a
+    ///   directory or device; `.unreadable` when libsndfile cannot open it (reason
+    ///   `"not a recognised audio file (libsndfile: <sf_strerror>)"`, without libsndfile's untrue "File does
+    ///   not exist" for tiny files); `.noFrames` when zero frames decode.
+    public static func readInterleaved(path: String) throws -> (samples: [Float], info: AudioInfo) {
+        try checkRegularFile(path)
+
+        var sfInfo = SF_INFO()
+        let (handle, openError) = openLock.withLock { () -> (OpaquePointer?, String) in
+            let opened = StandardError.silenced { sf_open(path, Int32(SFM_READ), &sfInfo) }
+            return (opened, opened == nil ? String(cString: sf_strerror(nil)) : "")
+        }
+        guard let file = handle else {
+            let detail = openError.hasPrefix(misleadingOpenError) ? "" : " (libsndfile: \(openError))"
+            throw AudioError.unreadable(path: path, reason: "not a recognised audio file\(detail)")
+        }
+        defer { sf_close(file) }
+
+        let channels = Int(sfInfo.channels)
+        guard channels > 0, sfInfo.samplerate > 0 else {
+            throw AudioError.unreadable(path: path, reason: "libsndfile reports \(channels) channels at \(sfInfo.samplerate) Hz")
+        }
+
+        var samples: [Float] = []
+        // The header's frame count is a capacity hint only; cap it so a lying header cannot make us
+        // reserve gigabytes.
+        if sfInfo.frames > 0 {
+            samples.reserveCapacity(Int(min(sfInfo.frames, 1 << 27)) * channels)
+        }
+        var chunk = [Float](repeating: 0, count: chunkFrames * channels)
+        while true {
+            let got = chunk.withUnsafeMutableBufferPointer { buffer in
+                sf_readf_float(file, buffer.baseAddress, sf_count_t(chunkFrames))
+            }
+            if got <= 0 { break }
+            samples.append(contentsOf: chunk[0..<(Int(got) * channels)])
+        }
+
+        let frames = samples.count / channels
+        guard frames > 0 else {
+            // Tell a decoder failure on the first block apart from a genuinely empty file.
+            if sf_error(file) != 0 {
+                let message = String(cString: sf_strerror(file))
+                throw AudioError.unreadable(path: path, reason: "cannot decode audio (libsndfile: \(message))")
+            }
+            throw AudioError.noFrames(path: path)
+        }
+        let info = AudioInfo(path: path, sampleRate: Int(sfInfo.samplerate), channels: channels,
+                             frames: frames, format: FormatNames.describe(format: sfInfo.format))
+        return (samples, info)
+    }
+
+    /// Decodes `path` and averages its channels into one (librosa `to_mono`: the Float mean of the
+    /// channels of each frame).
+    ///
+    /// - Returns: mono samples `[frames]` at the file's own rate (Hz) and the file's `AudioInfo`.
+    /// - Throws: the `AudioError`s of `readInterleaved(path:)`.
+    public static func readMono(path: String) throws -> (audio: MonoAudio, info: AudioInfo) {
+        let (interleaved, info) = try readInterleaved(path: path)
+        return (MonoAudio(samples: mixToMono(interleaved, channels: info.channels), sampleRate: info.sampleRate), info)
+    }
+
+    /// Decodes `path`, mixes to mono and, when the file's rate differs from `sampleRate`, resamples with
+    /// `Resampler.resample` (libsoxr HQ, as librosa `load(sr=...)` / `resample(res_type="soxr_hq")`).
+    ///
+    /// - Parameter sampleRate: the wanted rate, Hz, > 0.
+    /// - Returns: mono audio at `sampleRate` with `ceil(frames * sampleRate / info.sampleRate)` samples,
+    ///   and the file's `AudioInfo` (which keeps the file's own rate).
+    /// - Throws: the `AudioError`s of `readInterleaved(path:)`, and `.resampleFailed` naming `path`.
+    public static func load(path: String, sampleRate: Int) throws -> (audio: MonoAudio, info: AudioInfo) {
+        var (audio, info) = try readMono(path: path)
+        if info.sampleRate != sampleRate {
+            do {
+                audio.samples = try Resampler.resample(audio.samples, from: info.sampleRate, to: sampleRate)
+            } catch AudioError.resampleFailed(_, let reason) {
+                throw AudioError.resampleFailed(path: path, reason: reason)
+            }
+            audio.sampleRate = sampleRate
+        }
+        return (audio, info)
+    }
+
+    /// libsndfile's version string, e.g. `"libsndfile-1.2.0"`.
+    public static var libsndfileVersion: String { String(cString: sf_version_string()) }
+
+    /// Frame-wise mean of interleaved channels `[frames * channels]` → `[frames]`.
+    static func mixToMono(_ interleaved: [Float], channels: Int) -> [Float] {
+        if channels == 1 { return interleaved }
+        let frames = interleaved.count / channels
+        let scale = Float(channels)
+        return [Float](unsafeUninitializedCapacity: frames) { out, count in
+            interleaved.withUnsafeBufferPointer { x in
+                for t in 0..<frames {
+                    var sum: Float = 0
+                    for c in 0..<channels { sum += x[t * channels + c] }
+                    // Divide (not multiply by 1/channels) to round like numpy's mean.
+                    out[t] = sum / scale
+                }
+            }
+            count = frames
+        }
+    }
+
+    /// Existence and type are checked before libsndfile so the error says what is really wrong
+    /// (libsndfile would report "System error" for both).
+    private static func checkRegularFile(_ path: String) throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw AudioError.fileNotFound(path: path) }
+            throw AudioError.unreadable(path: path, reason: String(cString: strerror(code)))
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw AudioError.notARegularFile(path: path) }
+    }
+
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class GenreAudioTestsPlaceholder: XCTestCase { func testNothing() {} }
