@@ -1,0 +1,36 @@
+/// Invalid `FeatureParameters`. `description` is one line meant for a command-line error message.
+public enum FeatureError: Error, CustomStringConvertible, Equatable {
+    /// A size (`parameter` names it: sampleRate, nFFT, hopLength, nMels, segmentFrames) is ≤ 0.
+    case nonPositive(parameter: String, value: Int)
+    /// nFFT is odd; centred framing needs an even window.
+    case oddNFFT(Int)
+    /// fMin < 0, fMin ≥ fMax, or fMax not finite (Hz).
+    case invalidFrequencyRange(fMin: Float, fMax: Float)
+    /// fMax (Hz) is above the Nyquist frequency sampleRate / 2.
+    case fMaxAboveNyquist(fMax: Float, sampleRate: Int)
+    /// minLastSegmentFrames is outside 1 ... segmentFrames.
+    case invalidMinLastSegmentFrames(Int, segmentFrames: Int)
+    /// These mel bands (0-based) have no FFT bin with non-zero weight: the FFT grid
+    /// (sampleRate / nFFT Hz per bin) is coarser than the narrow low-frequency filters.
+    case emptyMelBands([Int], nMels: Int, nFFT: Int, sampleRate: Int)
+
+    /// One line naming the offending parameter(s) and value(s) and, for empty bands, the remedy.
+    public var description: String {
+        switch self {
+        case .nonPositive(let parameter, let value):
+            return "\(parameter) must be positive (got \(value))"
+        case .oddNFFT(let n):
+            return "nFFT must be even (got \(n))"
+        case .invalidFrequencyRange(let fMin, let fMax):
+            return "need 0 <= fMin < fMax (got fMin \(fMin) Hz, fMax \(fMax) Hz)"
+        case .fMaxAboveNyquist(let fMax, let sampleRate):
+            return "fMax \(fMax) Hz is above the Nyquist frequency \(Float(sampleRate) / 2) Hz of \(sampleRate) Hz audio"
+        case .invalidMinLastSegmentFrames(let value, let segmentFrames):
+            return "minLastSegmentFrames must be in 1...\(segmentFrames) (got \(value))"
+        case .emptyMelBands(let bands, let nMels, let nFFT, let sampleRate):
+            let list = bands.map(String.init).joined(separator: ", ")
+            return "\(bands.count) of \(nMels) mel bands are empty at nFFT \(nFFT), \(sampleRate) Hz "
+                + "(bands \(list)); use a larger nFFT or fewer mel bands"
+        }
+    }
+}

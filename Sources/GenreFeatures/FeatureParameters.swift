@@ -1,0 +1,68 @@
+/// Log-mel front-end settings. The defaults are librosa 0.11's `melspectrogram` defaults at 22050 Hz
+/// with 128 mel bands, and 128-frame (≈ 2.97 s) segments for the network.
+public struct FeatureParameters: Sendable, Equatable, Codable {
+    /// Rate the audio is (re)sampled to before analysis, Hz, > 0.
+    public var sampleRate: Int = 22050
+    /// FFT and window length, samples, even, > 0.
+    public var nFFT: Int = 2048
+    /// Hop between frame centres, samples, > 0.
+    public var hopLength: Int = 512
+    /// Number of mel bands, > 0.
+    public var nMels: Int = 128
+    /// Lowest filterbank edge, Hz, ≥ 0.
+    public var fMin: Float = 0
+    /// Highest filterbank edge, Hz, ≤ sampleRate / 2; `nil` means sampleRate / 2.
+    public var fMax: Float? = nil
+    /// Frames per network input segment, > 0.
+    public var segmentFrames: Int = 128
+    /// A trailing partial segment is kept only when it has at least this many real frames,
+    /// 1 ... segmentFrames.
+    public var minLastSegmentFrames: Int = 64
+
+    /// Every argument defaults to the value documented on its property.
+    public init(sampleRate: Int = 22050, nFFT: Int = 2048, hopLength: Int = 512, nMels: Int = 128,
+                fMin: Float = 0, fMax: Float? = nil, segmentFrames: Int = 128, minLastSegmentFrames: Int = 64) {
+        self.sampleRate = sampleRate
+        self.nFFT = nFFT
+        self.hopLength = hopLength
+        self.nMels = nMels
+        self.fMin = fMin
+        self.fMax = fMax
+        self.segmentFrames = segmentFrames
+        self.minLastSegmentFrames = minLastSegmentFrames
+    }
+
+    /// `fMax`, or `sampleRate / 2` (Hz) when it is `nil` (librosa `filters.mel`'s default).
+    public var resolvedFMax: Float { fMax ?? Float(sampleRate) / 2 }
+
+    /// Checks that these parameters give a usable filterbank and framing.
+    ///
+    /// - Throws: `FeatureError.nonPositive` for a size ≤ 0; `.oddNFFT` (centred framing with
+    ///   nFFT/2 padding needs an even nFFT for `frames = 1 + samples / hop`); `.invalidFrequencyRange`
+    ///   when fMin < 0 or fMin ≥ fMax; `.fMaxAboveNyquist` when fMax > sampleRate / 2;
+    ///   `.invalidMinLastSegmentFrames` outside 1 ... segmentFrames; `.emptyMelBands` listing every
+    ///   band whose Slaney filter has no non-zero weight on the FFT grid (librosa only warns
+    ///   "Empty filters detected"; such bands would always read −100 dB).
+    public func validate() throws {
+        for (name, value) in [("sampleRate", sampleRate), ("nFFT", nFFT), ("hopLength", hopLength),
+                              ("nMels", nMels), ("segmentFrames", segmentFrames)] where value <= 0 {
+            throw FeatureError.nonPositive(parameter: name, value: value)
+        }
+        guard nFFT % 2 == 0 else { throw FeatureError.oddNFFT(nFFT) }
+        let top = resolvedFMax
+        guard fMin >= 0, fMin < top, top.isFinite else {
+            throw FeatureError.invalidFrequencyRange(fMin: fMin, fMax: top)
+        }
+        guard top <= Float(sampleRate) / 2 else {
+            throw FeatureError.fMaxAboveNyquist(fMax: top, sampleRate: sampleRate)
+        }
+        guard (1...segmentFrames).contains(minLastSegmentFrames) else {
+            throw FeatureError.invalidMinLastSegmentFrames(minLastSegmentFrames, segmentFrames: segmentFrames)
+        }
+        let weights = MelFilterbank.slaney(sampleRate: sampleRate, nFFT: nFFT, nMels: nMels, fMin: fMin, fMax: top)
+        let empty = MelFilterbank.emptyBands(weights, nMels: nMels)
+        guard empty.isEmpty else {
+            throw FeatureError.emptyMelBands(empty, nMels: nMels, nFFT: nFFT, sampleRate: sampleRate)
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import CFFTW
+import Foundation
+
+/// Log-mel spectrograms with single-precision FFTW, matching librosa 0.11:
+/// `power_to_db(melspectrogram(y, sr, n_fft, hop_length, window="hann", center=True,
+/// pad_mode="constant", power=2.0, n_mels, fmin, fmax, htk=False, norm="slaney"), ref=1.0,
+/// amin=1e-10, top_db=None)`.
+///
+/// Pipeline per frame t (frames = 1 + samples / hop): take `nFFT` samples centred on sample
+/// `t * hop` (zeros outside the signal, i.e. nFFT/2 zeros of constant padding on both sides),
+/// multiply by a periodic Hann window, real FFT, power |X|², apply the Slaney mel filterbank (each
+/// band only over its non-zero bins), then `10 · log10(max(1e-10, S))` dB.
+///
+/// Thread-safe: `logMel` and `segments` may run concurrently on one extractor (all mutable
+/// buffers are per call).
+public final class LogMelExtractor: @unchecked Sendable {
+    /// The validated parameters.
+    public let parameters: FeatureParameters
+
+    /// Periodic Hann window `[nFFT]`: 0.5 − 0.5 · cos(2πn / nFFT) (scipy `get_window("hann", fftbins=True)`).
+    /// Owned raw storage (freed in deinit) so the per-frame loops index plain pointers.
+    private let window: UnsafeMutableBufferPointer<Float>
+    /// The filterbank's non-zero weights, band after band.
+    private let weights: UnsafeMutableBufferPointer<Float>
+    /// `[nMels]`: where each band's weights and bins are.
+    private let bands: UnsafeMutableBufferPointer<Band>
+    private let plan: OpaquePointer
+
+    /// Band m is non-zero only on bins `firstBin ..< firstBin + count`, whose weights are
+    /// `weights[offset ..< offset + count]` (Slaney filters are triangles, so no gaps inside).
+    private struct Band {
+        var firstBin: Int
+        var offset: Int
+        var count: Int
+    }
+
+    /// Validates `parameters` and prepares the window, the sparse filterbank and the FFTW plan
+    /// (created once per nFFT per process, under a lock).
+    ///
+    /// - Throws: `FeatureError` from `FeatureParameters.validate()`.
+    public init(parameters: FeatureParameters) throws {
+        try parameters.validate()
+        self.parameters = parameters
+        let n = parameters.nFFT
+        window = .allocate(capacity: n)
+        for i in 0..<n { window[i] = Float(0.5 - 0.5 * cos(2 * Double.pi * Double(i) / Double(n))) }
+
+        let bins = n / 2 + 1
+        let dense = MelFilterbank.slaney(sampleRate: parameters.sampleRate, nFFT: n, nMels: parameters.nMels,
+                                         fMin: parameters.fMin, fMax: parameters.resolvedFMax)
+        var sparse: [Float] = []
+        bands = .allocate(capacity: parameters.nMels)
+        for m in 0..<parameters.nMels {
+            let row = Array(dense[(m * bins)..<((m + 1) * bins)])
+            // validate() guarantees every row has a non-zero weight.
+            let first = row.firstIndex { $0 != 0 }!
+            let last = row.lastIndex { $0 != 0 }!
+            bands[m] = Band(firstBin: first, offset: sparse.count, count: last - first + 1)
+            sparse.append(contentsOf: row[first...last])
+        }
+        weights = .allocate(capacity: sparse.count)
+        _ = weights.initialize(from: sparse)
+        plan = FFTWPlans.shared.realForward(length: n)
+    }
+
+    deinit {
+        window.deallocate()
+        weights.deallocate()
+        bands.deallocate()
+    }
+
+    /// Number of centred frames for a signal: `1 + samples / hopLength` (integer division), as
+    /// librosa `stft(center=True)`.
+    public static func frameCount(samples: Int, hopLength: Int) -> Int { 1 + samples / hopLength }
+
+    /// The log-mel spectrogram of `audio`.
+    ///
+    /// - Parameter audio: mono samples `[n]` at `parameters.sampleRate` Hz, float scale.
+    /// - Returns: `[nMels, 1 + n / hopLength]` in dB (≥ −100; digital silence is exactly −100).
+    public func logMel(_ audio: [Float]) -> LogMel {
+        let frames = Self.frameCount(samples: audio.count, hopLength: parameters.hopLength)
+        return LogMel(values: compute(audio, frames: frames), nMels: parameters.nMels, frames: frames)
+    }
+
+    /// FFTW's version string `fftwf_version`, e.g. `"fftw-3.3.10-sse2-avx"`.
+    public static var fftwVersion: String {
+        // `fftwf_version` is a C array of unknown size, which Swift cannot import; look the symbol
+        // up in the already-loaded library instead.
+        guard let process = dlopen(nil, RTLD_NOW),
+              let symbol = dlsym(process, "fftwf_version") else { return "fftw (unknown version)" }
+        return String(cString: symbol.assumingMemoryBound(to: CChar.self))
+    }
+
+    /// The first `frames` columns `[nMels, frames]` (dB) of the log-mel of `audio` followed by as many
+    /// zeros as needed (frames past the signal's own count see only zeros and read −100 dB).
+    func compute(_ audio: [Float], frames: Int) -> [Float] {
+        let n = parameters.nFFT
+        let hop = parameters.hopLength
+        let bins = n / 2 + 1
+        let nMels = parameters.nMels
+        // Per-call buffers, allocated once per call (never per frame); fftwf_malloc gives the
+        // alignment the shared plan was made with.
+        let input = fftwf_alloc_real(n)!
+        let spectrum = fftwf_alloc_complex(bins)!
+        defer {
+            fftwf_free(input)
+            fftwf_free(spectrum)
+        }
+        let power = UnsafeMutablePointer<Float>.allocate(capacity: bins)
+        defer { power.deallocate() }
+        // fftwf_complex is float[2]: read it as interleaved (re, im) pairs.
+        let spectrumPairs = UnsafeMutableRawPointer(spectrum).assumingMemoryBound(to: Float.self)
+        var out = [Float](repeating: 0, count: nMels * frames)
+
+        audio.withUnsafeBufferPointer { x in
+        out.withUnsafeMutableBufferPointer { o in
+            for t in 0..<frames {
+                // Frame t's window covers samples start ..< start + n; only lo ..< hi of it lies
+                // inside the signal, the rest is librosa's constant (zero) padding.
+                let start = t * hop - n / 2
+                let lo = max(0, min(n, -start))
+                let hi = max(lo, min(n, x.count - start))
+                for i in 0..<lo { input[i] = 0 }
+                if hi > lo {
+                    // Offset base pointers and a 0-based loop let the compiler vectorise this.
+                    let source = x.baseAddress! + (start + lo), target = input + lo, taper = window.baseAddress! + lo
+                    for i in 0..<(hi - lo) { target[i] = taper[i] * source[i] }
+                }
+                for i in hi..<n { input[i] = 0 }
+
+                fftwf_execute_dft_r2c(plan, input, spectrum)
+
+                for k in 0..<bins {
+                    let re = spectrumPairs[2 * k], im = spectrumPairs[2 * k + 1]
+                    power[k] = re * re + im * im
+                }
+                // Float sums of at most a few dozen positive terms: relative error ~1e-6, i.e.
+                // ~1e-5 dB, far below the FFT's own single-precision error.
+                for m in 0..<nMels {
+                    let band = bands[m]
+                    let binPower = power + band.firstBin, weight = weights.baseAddress! + band.offset
+                    var sum: Float = 0
+                    for j in 0..<band.count { sum += weight[j] * binPower[j] }
+                    // librosa power_to_db(ref=1, amin=1e-10, top_db=None): 10 · log10(max(S, 1e-10)).
+                    o[m * frames + t] = sum > 1e-10 ? 10 * log10(sum) : -100
+                }
+            }
+        }
+        }
+        return out
+    }
+}

@@ -1,2 +1,0 @@
-import CFFTW
-enum _Link { static func f() { fftwf_cleanup() } }

@@ -1,2 +1,0 @@
-import XCTest
-final class GenreFeaturesTestsPlaceholder: XCTestCase { func testNothing() {} }
