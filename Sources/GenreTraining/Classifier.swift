@@ -1,0 +1,63 @@
+import Foundation
+import GenreNetwork
+
+/// Per-clip probabilities from a network: each segment's softmax, averaged over the clip's segments.
+public final class Classifier {
+    public let threads: Int
+    private var workspace: ConvNetWorkspace
+    public static let batchSize = 32
+
+    public init(network: ConvNet, threads: Int) {
+        self.threads = max(1, threads)
+        workspace = ConvNetWorkspace(network: network, batchCapacity: Self.batchSize, threads: self.threads)
+    }
+
+    /// Softmax probabilities of every segment of a clip.
+    /// - Parameter segments: `[count, nMels, segmentFrames]`, standardised.
+    /// - Returns: `[count, K]` row-major.
+    public func segmentProbabilities(_ segments: [Float], count: Int, network: ConvNet) -> [Float] {
+        let cfg = network.configuration, k = cfg.classCount
+        let cells = cfg.inputChannels * cfg.inputHeight * cfg.inputWidth
+        precondition(segments.count == count * cells, "segments do not match the network input")
+        var out = [Float](repeating: 0, count: count * k)
+        segments.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                var lo = 0
+                while lo < count {
+                    let n = min(Self.batchSize, count - lo)
+                    network.forward(src.baseAddress! + lo * cells, batch: n, workspace: workspace)
+                    SoftmaxCrossEntropy.softmax(logits: workspace.logitsPointer,
+                                                probabilities: dst.baseAddress! + lo * k, batch: n, classes: k)
+                    lo += n
+                }
+            }
+        }
+        return out
+    }
+
+    /// The clip's distribution: the mean of its segments' softmax rows (sums to 1).
+    public static func clipProbabilities(_ segmentProbabilities: [Float], classes k: Int) -> [Float] {
+        let count = segmentProbabilities.count / k
+        var mean = [Float](repeating: 0, count: k)
+        for s in 0..<count { for j in 0..<k { mean[j] += segmentProbabilities[s * k + j] } }
+        return mean.map { $0 / Float(count) }
+    }
+
+    /// Mean segment cross-entropy and clip accuracy over labelled clips (used for validation).
+    public func score(_ clips: [ClipFeatures], network: ConvNet) -> (loss: Float, clipAccuracy: Double, segmentAccuracy: Double) {
+        let k = network.configuration.classCount
+        var lossSum = 0.0, segments = 0, clipCorrect = 0, segmentCorrect = 0
+        for clip in clips {
+            let probs = segmentProbabilities(clip.segments, count: clip.segmentCount, network: network)
+            for s in 0..<clip.segmentCount {
+                lossSum -= Foundation.log(max(Double(probs[s * k + clip.label]), 1e-30))
+                if probs.withUnsafeBufferPointer({ argmax($0.baseAddress! + s * k, k) }) == clip.label { segmentCorrect += 1 }
+            }
+            segments += clip.segmentCount
+            let mean = Self.clipProbabilities(probs, classes: k)
+            if mean.withUnsafeBufferPointer({ argmax($0.baseAddress!, k) }) == clip.label { clipCorrect += 1 }
+        }
+        return (Float(lossSum / Double(max(segments, 1))), Double(clipCorrect) / Double(max(clips.count, 1)),
+                Double(segmentCorrect) / Double(max(segments, 1)))
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import GenreFeatures
+
+/// Which files `genre evaluate` scores.
+public enum EvaluationSplit: String, Sendable, CaseIterable {
+    case test, validation, all
+}
+
+/// The result of `genre evaluate`; encodes to the documented JSON schema.
+public struct EvaluationReport: Sendable, Codable {
+    public struct ClassRow: Sendable, Codable, Equatable {
+        public var genre: String
+        /// nil (JSON null) when undefined: no clip was predicted as this class.
+        public var precision: Double?
+        /// nil when the class has no clips in the evaluated set.
+        public var recall: Double?
+        public var f1: Double?
+        public var support: Int
+    }
+    public struct ClipRow: Sendable, Codable, Equatable {
+        public var file: String
+        public var genre: String
+        public var predicted: String
+        public var probability: Double
+    }
+    public var model: String
+    public var dataset: String
+    public var split: String
+    public var classes: [String]
+    public var clips: Int
+    public var segments: Int
+    public var clipAccuracy: Double
+    public var segmentAccuracy: Double
+    public var balancedAccuracy: Double
+    public var macroF1: Double
+    public var perClass: [ClassRow]
+    /// Clip-level, rows true class, columns predicted, in `classes` order.
+    public var confusionMatrix: [[Int]]
+    public var segmentConfusionMatrix: [[Int]]
+    public var predictions: [ClipRow]
+    public var skipped: [String]
+}
+
+/// The `genre evaluate` pipeline.
+public enum Evaluation {
+    /// Scores the model on `split` of the dataset.
+    /// - Throws: `ModelFileError`, `DatasetError`, `SplitError`, and `RunError` when the split list beside
+    ///   the model is missing or is not the one the model was trained with, or when the dataset has genres
+    ///   the model does not know.
+    public static func run(datasetPath: String, modelPath: String, split: EvaluationSplit, threads: Int,
+                           console: Console) throws -> EvaluationReport {
+        let model = try ModelFile.read(modelPath)
+        let dataset = try DatasetScanner.scan(datasetPath)
+        for w in dataset.warnings { console.warn("warning: \(w)") }
+        let unknown = dataset.classNames.filter { !model.classNames.contains($0) }
+        guard unknown.isEmpty else {
+            throw RunError("\(datasetPath): genre(s) \(unknown.joined(separator: ", ")) unknown to model \(modelPath) "
+                           + "(it knows \(model.classNames.joined(separator: ", ")))")
+        }
+        let selected: [String]
+        if split == .all {
+            selected = dataset.files.map(\.relativePath)
+        } else {
+            let splitPath = ModelFile.splitPath(forModel: modelPath)
+            guard FileManager.default.fileExists(atPath: splitPath) else {
+                throw RunError("\(splitPath): split list of \(modelPath) not found; use --split all to score every file")
+            }
+            let lists = try Splitter.read(splitPath, dataset: dataset)
+            if let recorded = model.notes["split_digest"], recorded != SplitDigest.of(lists) {
+                throw RunError("\(splitPath): this split list is not the one \(modelPath) was trained with")
+            }
+            selected = split == .test ? lists.test : lists.validation
+        }
+        guard !selected.isEmpty else { throw RunError("\(datasetPath): the \(split.rawValue) split has no files") }
+
+        // Dataset labels are re-indexed into the model's class order.
+        let modelIndex = Dictionary(uniqueKeysWithValues: model.classNames.enumerated().map { ($1, $0) })
+        let labelOf = Dictionary(uniqueKeysWithValues: dataset.files.map {
+            ($0.relativePath, modelIndex[dataset.classNames[$0.label]]!)
+        })
+        let predictor = try Predictor(model: model, threads: threads)
+        let extractor = try LogMelExtractor(parameters: model.features)
+        let jobs = selected.map { (path: dataset.root + "/" + $0, relativePath: $0, label: labelOf[$0]!) }
+        var (clips, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads) {
+            console.progress("features", $0, $1)
+        }
+        for s in skipped { console.warn("skipped \(s.description)") }
+        guard !clips.isEmpty else { throw RunError("\(datasetPath): no file of the \(split.rawValue) split could be decoded") }
+
+        var clipMatrix = ConfusionMatrix(classNames: model.classNames)
+        var segmentMatrix = ConfusionMatrix(classNames: model.classNames)
+        var rows: [EvaluationReport.ClipRow] = []
+        var segmentTotal = 0
+        for i in clips.indices {
+            model.normalization.apply(&clips[i].segments)
+            let clip = clips[i]
+            let p = predictor.predict(segments: clip.segments, count: clip.segmentCount, file: clip.relativePath,
+                                      duration: clip.duration)
+            let predicted = modelIndex[p.ranking[0].genre]!
+            clipMatrix.add(trueLabel: clip.label, predicted: predicted)
+            for row in p.segmentProbabilities {
+                let best = row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }!
+                segmentMatrix.add(trueLabel: clip.label, predicted: best)
+            }
+            segmentTotal += clip.segmentCount
+            rows.append(.init(file: clip.relativePath, genre: model.classNames[clip.label],
+                              predicted: p.ranking[0].genre, probability: p.ranking[0].probability))
+        }
+        let perClass = model.classNames.indices.map {
+            EvaluationReport.ClassRow(genre: model.classNames[$0], precision: clipMatrix.precision($0),
+                                      recall: clipMatrix.recall($0), f1: clipMatrix.f1($0),
+                                      support: clipMatrix.support($0))
+        }
+        return EvaluationReport(model: modelPath, dataset: datasetPath, split: split.rawValue,
+                                classes: model.classNames, clips: clips.count, segments: segmentTotal,
+                                clipAccuracy: clipMatrix.accuracy, segmentAccuracy: segmentMatrix.accuracy,
+                                balancedAccuracy: clipMatrix.balancedAccuracy, macroF1: clipMatrix.macroF1,
+                                perClass: perClass, confusionMatrix: clipMatrix.counts,
+                                segmentConfusionMatrix: segmentMatrix.counts, predictions: rows,
+                                skipped: skipped.map(\.description))
+    }
+}
+
+extension EvaluationReport {
+    /// The clip-level confusion matrix as a `ConfusionMatrix`, for its text and CSV renderings.
+    public var clipConfusion: ConfusionMatrix { ConfusionMatrix(classNames: classes, counts: confusionMatrix) }
+}
+
+extension ConfusionMatrix {
+    /// A matrix with the given counts (rows true class, columns predicted; K×K, non-negative).
+    public init(classNames: [String], counts: [[Int]]) {
+        self.init(classNames: classNames)
+        for (t, row) in counts.enumerated() {
+            for (p, c) in row.enumerated() { for _ in 0..<c { add(trueLabel: t, predicted: p) } }
+        }
+    }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import GenreFeatures
+import GenreNetwork
+import SafeTensors
+
+/// A trained classifier as stored on disk: network weights plus everything needed to reproduce its
+/// preprocessing, so `predict` and `evaluate` never fall back to defaults.
+public struct TrainedModel: Sendable, Equatable {
+    public var network: ConvNet
+    public var classNames: [String]
+    public var features: FeatureParameters
+    public var normalization: Normalization
+    public var training: TrainingSettings
+    /// Extra facts about the run (best epoch, validation accuracy, dataset name, file counts);
+    /// free-form, stored under `train.` keys in the metadata.
+    public var notes: [String: String]
+
+    public init(network: ConvNet, classNames: [String], features: FeatureParameters,
+                normalization: Normalization, training: TrainingSettings, notes: [String: String] = [:]) {
+        self.network = network
+        self.classNames = classNames
+        self.features = features
+        self.normalization = normalization
+        self.training = training
+        self.notes = notes
+    }
+}
+
+/// Errors of reading a model file; descriptions are one line naming the path.
+public enum ModelFileError: Error, CustomStringConvertible, Equatable {
+    case notFound(path: String)
+    case unreadable(path: String, reason: String)
+    case notAGenreModel(path: String, reason: String)
+    case unsupportedVersion(path: String, version: String)
+    case invalid(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let path): return "\(path): model file not found"
+        case .unreadable(let path, let reason): return "\(path): not a readable model file: \(reason)"
+        case .notAGenreModel(let path, let reason): return "\(path): not a genre model (\(reason))"
+        case .unsupportedVersion(let path, let v):
+            return "\(path): model format version \(v) is not supported by this genre (expects \(ModelFile.formatVersion))"
+        case .invalid(let path, let reason): return "\(path): damaged model file: \(reason)"
+        }
+    }
+}
+
+/// Reads and writes `TrainedModel`s in the safetensors format.
+///
+/// Layout: tensors `conv1.weight` `[Cout, Cin, 3, 3]`, `conv1.bias` `[Cout]`, … `convL.*`, `fc.weight`
+/// `[K, D]`, `fc.bias` `[K]`, all F32 little-endian; `__metadata__` (string → string) holds the format
+/// version, class names (JSON array), every feature and segment parameter, the normalisation mean/std,
+/// the architecture and the training settings. No timestamps or absolute paths: the same run writes the
+/// same bytes. Loads with Python's `safetensors.numpy.load_file`.
+/// Source: the safetensors format (Hugging Face), tensor names as PyTorch's `state_dict`.
+public enum ModelFile {
+    public static let format = "genre-model"
+    public static let formatVersion = "1"
+
+    // MARK: writing
+
+    /// The metadata map for `model` (exposed for `genre info`-style displays and tests).
+    public static func metadata(for model: TrainedModel) -> [String: String] {
+        let f = model.features, t = model.training, cfg = model.network.configuration
+        var m: [String: String] = [
+            "format": format,
+            "format_version": formatVersion,
+            "classes": jsonArray(model.classNames),
+            "feature.sample_rate": String(f.sampleRate),
+            "feature.n_fft": String(f.nFFT),
+            "feature.hop_length": String(f.hopLength),
+            "feature.n_mels": String(f.nMels),
+            "feature.f_min": floatString(f.fMin),
+            "feature.f_max": floatString(f.resolvedFMax),
+            "feature.window": "hann (periodic)",
+            "feature.center": "true (zero padding nFFT/2)",
+            "feature.power": "2",
+            "feature.mel_scale": "slaney",
+            "feature.mel_norm": "slaney",
+            "feature.db": "10*log10(max(1e-10, S)), top_db none",
+            "feature.mono": "mean of channels",
+            "feature.resampler": "soxr HQ",
+            "segment.frames": String(f.segmentFrames),
+            "segment.min_last_frames": String(f.minLastSegmentFrames),
+            "normalization.mean": floatString(model.normalization.mean),
+            "normalization.std": floatString(model.normalization.std),
+            "architecture": "convnet",
+            "architecture.input": "\(cfg.inputChannels),\(cfg.inputHeight),\(cfg.inputWidth)",
+            "architecture.channels": cfg.channels.map(String.init).joined(separator: ","),
+            "architecture.classes": String(cfg.classCount),
+            "training.epochs": String(t.epochs),
+            "training.batch_size": String(t.batchSize),
+            "training.learning_rate": floatString(t.learningRate),
+            "training.momentum": floatString(t.momentum),
+            "training.lr_step": String(t.learningRateStep),
+            "training.lr_gamma": floatString(t.learningRateGamma),
+            "training.seed": String(t.seed),
+            "training.optimizer": "sgd-momentum",
+            "training.init": "he-uniform",
+        ]
+        for (k, v) in model.notes { m["train.\(k)"] = v }
+        return m
+    }
+
+    /// Serialises `model` to safetensors bytes (deterministic).
+    public static func serialize(_ model: TrainedModel) -> [UInt8] { writer(for: model).serialize() }
+
+    private static func writer(for model: TrainedModel) -> SafeTensorsWriter {
+        var writer = SafeTensorsWriter(metadata: metadata(for: model))
+        for p in model.network.parameters { writer.add(p.name, shape: p.shape, values: p.value) }
+        return writer
+    }
+
+    /// Writes `model` to `path` atomically (temporary file in the same folder, fsync, rename): a reader,
+    /// or a crash, sees the previous file or the new one, never a mix. Creates the parent folder.
+    /// - Throws: `ModelFileError.invalid` when a weight is not finite (nothing is written);
+    ///   `SafeTensorsError.writeFailed` when the file system refuses (the previous file stays).
+    public static func write(_ model: TrainedModel, to path: String) throws {
+        for p in model.network.parameters where !p.value.allSatisfy({ $0.isFinite }) {
+            throw ModelFileError.invalid(path: path, reason: "refusing to write non-finite weights in \(p.name)")
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+        try writer(for: model).write(to: path)
+    }
+
+    // MARK: reading
+
+    /// Reads and validates a model file.
+    /// - Throws: `ModelFileError` (missing, not safetensors, not a genre model, unknown version, a tensor
+    ///   missing or of the wrong shape, metadata missing or out of range, non-finite weights).
+    public static func read(_ path: String) throws -> TrainedModel {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ModelFileError.notFound(path: path)
+        }
+        if isDirectory.boolValue { throw ModelFileError.unreadable(path: path, reason: "it is a folder") }
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile(path: path) } catch let error as SafeTensorsError {
+            throw ModelFileError.unreadable(path: path, reason: stripPath(error.description, path))
+        }
+        return try decode(file, path: path)
+    }
+
+    static func decode(_ file: SafeTensorsFile, path: String) throws -> TrainedModel {
+        let m = file.metadata
+        guard m["format"] == format else {
+            throw ModelFileError.notAGenreModel(path: path, reason: "no '\(format)' marker in its metadata")
+        }
+        guard m["format_version"] == formatVersion else {
+            throw ModelFileError.unsupportedVersion(path: path, version: m["format_version"] ?? "none")
+        }
+        func invalid(_ reason: String) -> ModelFileError { .invalid(path: path, reason: reason) }
+        func int(_ key: String, min: Int = 1) throws -> Int {
+            guard let s = m[key], let v = Int(s), v >= min else { throw invalid("metadata '\(key)' missing or not an integer ≥ \(min)") }
+            return v
+        }
+        func float(_ key: String) throws -> Float {
+            guard let s = m[key], let v = Float(s), v.isFinite else { throw invalid("metadata '\(key)' missing or not a finite number") }
+            return v
+        }
+        guard let classesJSON = m["classes"]?.data(using: .utf8),
+              let classes = try? JSONDecoder().decode([String].self, from: classesJSON), classes.count >= 2,
+              Set(classes).count == classes.count else {
+            throw invalid("metadata 'classes' is not a JSON list of two or more distinct names")
+        }
+        let features = FeatureParameters(
+            sampleRate: try int("feature.sample_rate"), nFFT: try int("feature.n_fft"),
+            hopLength: try int("feature.hop_length"), nMels: try int("feature.n_mels"),
+            fMin: try float("feature.f_min"), fMax: try float("feature.f_max"),
+            segmentFrames: try int("segment.frames"), minLastSegmentFrames: try int("segment.min_last_frames", min: 0))
+        do { try features.validate() } catch { throw invalid("feature parameters: \(error)") }
+        let normalization = Normalization(mean: try float("normalization.mean"), std: try float("normalization.std"))
+        guard normalization.std >= Normalization.minimumStd else { throw invalid("normalization.std below the floor") }
+
+        let inputDims = (m["architecture.input"] ?? "").split(separator: ",").compactMap { Int($0) }
+        let channels = (m["architecture.channels"] ?? "").split(separator: ",").compactMap { Int($0) }
+        guard m["architecture"] == "convnet", inputDims.count == 3, !channels.isEmpty,
+              channels.count <= 8, channels.allSatisfy({ $0 >= 1 && $0 <= 4096 }),
+              inputDims.allSatisfy({ $0 >= 1 && $0 <= 1 << 16 }) else {
+            throw invalid("architecture metadata missing or malformed")
+        }
+        let config = ConvNetConfiguration(inputChannels: inputDims[0], inputHeight: inputDims[1],
+                                          inputWidth: inputDims[2], channels: channels, classCount: classes.count)
+        if let problem = config.problem { throw invalid(problem) }
+        guard try int("architecture.classes") == classes.count else { throw invalid("class count disagrees with the class list") }
+        guard config.inputHeight == features.nMels, config.inputWidth == features.segmentFrames, config.inputChannels == 1 else {
+            throw invalid("network input \(inputDims) does not match nMels \(features.nMels) × segment \(features.segmentFrames)")
+        }
+
+        var network = ConvNet(configuration: config, seed: 0)
+        var failure: ModelFileError?
+        network.updateParameters { _, p in
+            guard failure == nil else { return }
+            guard let info = file.tensors[p.name] else { failure = invalid("tensor \(p.name) missing"); return }
+            guard info.shape == p.shape else {
+                failure = invalid("tensor \(p.name) has shape \(info.shape), the architecture needs \(p.shape)"); return
+            }
+            guard let values = try? file.floats(p.name) else { failure = invalid("tensor \(p.name) is not F32"); return }
+            guard values.allSatisfy({ $0.isFinite }) else { failure = invalid("tensor \(p.name) holds non-finite values"); return }
+            p.value = values
+        }
+        if let failure { throw failure }
+        let expected = Set(network.parameters.map(\.name))
+        if let extra = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
+            throw invalid("unexpected tensor \(extra)")
+        }
+
+        let training = TrainingSettings(
+            epochs: (try? int("training.epochs")) ?? 0, batchSize: (try? int("training.batch_size")) ?? 0,
+            learningRate: (try? float("training.learning_rate")) ?? 0, momentum: (try? float("training.momentum")) ?? 0,
+            learningRateStep: (try? int("training.lr_step")) ?? 0, learningRateGamma: (try? float("training.lr_gamma")) ?? 0,
+            seed: UInt64(m["training.seed"] ?? "") ?? 0)
+        var notes: [String: String] = [:]
+        for (k, v) in m where k.hasPrefix("train.") { notes[String(k.dropFirst(6))] = v }
+        return TrainedModel(network: network, classNames: classes, features: features,
+                            normalization: normalization, training: training, notes: notes)
+    }
+
+    /// The default path of the split list written beside a model: `X.safetensors` → `X.split.tsv`.
+    public static func splitPath(forModel path: String) -> String {
+        let base = path.hasSuffix(".safetensors") ? String(path.dropLast(".safetensors".count)) : path
+        return base + ".split.tsv"
+    }
+
+    /// Shortest decimal that reads back as the same Float (Swift's description round-trips).
+    static func floatString(_ v: Float) -> String { v.description }
+
+    static func jsonArray(_ names: [String]) -> String {
+        let data = (try? JSONEncoder().encode(names)) ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func stripPath(_ message: String, _ path: String) -> String {
+        message.hasPrefix("\(path): ") ? String(message.dropFirst(path.count + 2)) : message
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import GenreAudio
+import GenreFeatures
+import GenreNetwork
+
+/// One file's prediction.
+public struct Prediction: Sendable, Codable, Equatable {
+    public struct Entry: Sendable, Codable, Equatable {
+        public var genre: String
+        /// In [0, 1].
+        public var probability: Double
+    }
+    public var file: String
+    /// Every class, most probable first.
+    public var ranking: [Entry]
+    public var segments: Int
+    /// Seconds of audio at the model's sample rate.
+    public var duration: Double
+    /// [segments, K] softmax rows (segment order), for per-segment views.
+    public var segmentProbabilities: [[Double]]
+}
+
+/// Classifies audio files with a trained model, applying exactly the preprocessing stored in it.
+public final class Predictor {
+    public let model: TrainedModel
+    private let extractor: LogMelExtractor
+    private let classifier: Classifier
+
+    /// - Throws: `FeatureError` if the model's stored feature parameters are unusable.
+    public init(model: TrainedModel, threads: Int) throws {
+        self.model = model
+        extractor = try LogMelExtractor(parameters: model.features)
+        classifier = Classifier(network: model.network, threads: threads)
+    }
+
+    /// Standardised segments `[count, nMels, segmentFrames]` of a file, decoded at the model's rate.
+    /// - Throws: `AudioError` for a missing, unreadable or empty file.
+    public func features(path: String) throws -> (segments: [Float], count: Int, duration: Double) {
+        let (audio, _) = try AudioDecoder.load(path: path, sampleRate: model.features.sampleRate)
+        var (values, count) = extractor.segments(audio.samples)
+        model.normalization.apply(&values)
+        return (values, count, Double(audio.samples.count) / Double(model.features.sampleRate))
+    }
+
+    /// Classifies one file: the mean of its segments' softmax probabilities.
+    /// - Throws: `AudioError` (file missing, not audio, no frames, resampling failed).
+    public func predict(path: String) throws -> Prediction {
+        let (segments, count, duration) = try features(path: path)
+        return predict(segments: segments, count: count, file: path, duration: duration)
+    }
+
+    /// Classifies already-standardised segments.
+    public func predict(segments: [Float], count: Int, file: String, duration: Double) -> Prediction {
+        let k = model.classNames.count
+        let perSegment = classifier.segmentProbabilities(segments, count: count, network: model.network)
+        let clip = Classifier.clipProbabilities(perSegment, classes: k)
+        let ranking = clip.enumerated()
+            .map { Prediction.Entry(genre: model.classNames[$0.offset], probability: Double($0.element)) }
+            .sorted { $0.probability != $1.probability ? $0.probability > $1.probability : $0.genre < $1.genre }
+        let rows = (0..<count).map { s in (0..<k).map { Double(perSegment[s * k + $0]) } }
+        return Prediction(file: file, ranking: ranking, segments: count, duration: duration, segmentProbabilities: rows)
+    }
+}

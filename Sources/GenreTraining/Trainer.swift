@@ -1,0 +1,132 @@
+import Foundation
+import GenreNetwork
+
+/// What one epoch did. Losses are mean cross-entropy (nats) over segments; accuracies are fractions.
+public struct EpochReport: Sendable, Equatable, Codable {
+    /// 1-based.
+    public var epoch: Int
+    public var learningRate: Float
+    public var trainLoss: Float
+    /// Segment accuracy on the training segments, measured during the epoch (before each step).
+    public var trainAccuracy: Double
+    /// nil when there is no validation data.
+    public var validationLoss: Float?
+    /// Clip accuracy (mean of segment softmax per clip) on the validation files.
+    public var validationAccuracy: Double?
+    public var seconds: Double
+}
+
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case diverged(epoch: Int, batch: Int, loss: Float)
+    case noTrainingData
+
+    public var description: String {
+        switch self {
+        case .diverged(let e, let b, let l):
+            return "training diverged: loss became \(l) in epoch \(e), batch \(b) (try a smaller --learning-rate); no model written"
+        case .noTrainingData: return "no training segments: every training file was skipped"
+        }
+    }
+}
+
+/// Mini-batch SGD with momentum and a step learning-rate schedule on standardised segments.
+///
+/// Each epoch shuffles the training segments with a generator seeded from `settings.seed` and the epoch,
+/// steps through batches of `settings.batchSize` (the last batch may be smaller), and then scores the
+/// validation clips. The epoch with the best validation clip accuracy is kept (ties: lower validation
+/// loss; without validation data, the last epoch).
+public struct Trainer {
+    public let settings: TrainingSettings
+    public let threads: Int
+
+    public init(settings: TrainingSettings, threads: Int) {
+        self.settings = settings
+        self.threads = max(1, threads)
+    }
+
+    /// - Parameters:
+    ///   - network: He-initialised (or any) starting network; its configuration's input must be
+    ///     `[1, nMels, segmentFrames]`.
+    ///   - train, validation: standardised clips.
+    ///   - onBatch: (batch index 1-based, batches per epoch) after each step.
+    ///   - onEpoch: after each epoch.
+    /// - Returns: the best network, its 1-based epoch, and every epoch's report.
+    /// - Throws: `TrainingError.diverged` at the first non-finite loss; `.noTrainingData`.
+    public func train(network start: ConvNet, train: [ClipFeatures], validation: [ClipFeatures],
+                      onBatch: ((Int, Int) -> Void)? = nil,
+                      onEpoch: ((EpochReport) -> Void)? = nil) throws -> (network: ConvNet, bestEpoch: Int, history: [EpochReport]) {
+        let cfg = start.configuration
+        let cells = cfg.inputChannels * cfg.inputHeight * cfg.inputWidth
+        // Index every training segment as (clip, segment within clip).
+        var index: [(clip: Int, segment: Int)] = []
+        for (c, clip) in train.enumerated() { for s in 0..<clip.segmentCount { index.append((c, s)) } }
+        guard !index.isEmpty else { throw TrainingError.noTrainingData }
+
+        var network = start
+        let batchSize = min(settings.batchSize, index.count)
+        let workspace = ConvNetWorkspace(network: network, batchCapacity: batchSize, threads: threads)
+        let batchInput = FloatBuffer(count: batchSize * cells)
+        var batchLabels = [Int32](repeating: 0, count: batchSize)
+        var sgd = SGD(learningRate: settings.learningRate, momentum: settings.momentum)
+        let schedule = StepLR(initial: settings.learningRate, stepSize: settings.learningRateStep,
+                              gamma: settings.learningRateGamma)
+        let evaluator = Classifier(network: network, threads: threads)
+        var best: (network: ConvNet, epoch: Int, accuracy: Double, loss: Float)?
+        var history: [EpochReport] = []
+        let batches = (index.count + batchSize - 1) / batchSize
+        let k = cfg.classCount
+
+        for epoch in 0..<settings.epochs {
+            let started = DispatchTime.now()
+            sgd.learningRate = schedule.learningRate(epoch: epoch)
+            var generator = SeededGenerator(seed: settings.seed &* 0x9E37_79B9 &+ UInt64(epoch) &+ 1)
+            Splitter.shuffle(&index, using: &generator)
+            var lossSum = 0.0, correct = 0
+            for b in 0..<batches {
+                let lo = b * batchSize, n = min(batchSize, index.count - lo)
+                for j in 0..<n {
+                    let (c, s) = index[lo + j]
+                    train[c].segments.withUnsafeBufferPointer { src in
+                        (batchInput.pointer + j * cells).update(from: src.baseAddress! + s * cells, count: cells)
+                    }
+                    batchLabels[j] = Int32(train[c].label)
+                }
+                network.zeroGradients()
+                let loss = batchLabels.withUnsafeBufferPointer {
+                    network.lossAndGradients(batchInput.pointer, labels: $0.baseAddress!, batch: n, workspace: workspace)
+                }
+                guard loss.isFinite else { throw TrainingError.diverged(epoch: epoch + 1, batch: b + 1, loss: loss) }
+                lossSum += Double(loss) * Double(n)
+                let probs = workspace.probabilitiesPointer
+                for j in 0..<n where argmax(probs + j * k, k) == Int(batchLabels[j]) { correct += 1 }
+                sgd.step(&network)
+                onBatch?(b + 1, batches)
+            }
+            var report = EpochReport(epoch: epoch + 1, learningRate: sgd.learningRate,
+                                     trainLoss: Float(lossSum / Double(index.count)),
+                                     trainAccuracy: Double(correct) / Double(index.count),
+                                     validationLoss: nil, validationAccuracy: nil, seconds: 0)
+            if !validation.isEmpty {
+                let scores = evaluator.score(validation, network: network)
+                report.validationLoss = scores.loss
+                report.validationAccuracy = scores.clipAccuracy
+            }
+            report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+            history.append(report)
+            onEpoch?(report)
+            let accuracy = report.validationAccuracy ?? 0, vLoss = report.validationLoss ?? 0
+            if validation.isEmpty || best == nil || accuracy > best!.accuracy
+                || (accuracy == best!.accuracy && vLoss < best!.loss) {
+                best = (network, epoch + 1, accuracy, vLoss)
+            }
+        }
+        return (best!.network, best!.epoch, history)
+    }
+}
+
+@inline(__always)
+func argmax(_ p: UnsafePointer<Float>, _ k: Int) -> Int {
+    var best = 0
+    for j in 1..<k where p[j] > p[best] { best = j }
+    return best
+}

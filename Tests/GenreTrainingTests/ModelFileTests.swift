@@ -1,0 +1,152 @@
+import Foundation
+import SafeTensors
+import XCTest
+@testable import GenreTraining
+
+final class ModelFileTests: XCTestCase {
+    func testRoundTripReproducesEverythingAndLogitsBitForBit() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let model = smallModel()
+        let path = folder + "/sub/model.safetensors"
+        try ModelFile.write(model, to: path)
+        let loaded = try ModelFile.read(path)
+        XCTAssertEqual(loaded, model)
+        XCTAssertEqual(loaded.features.fMax, 7000)
+        XCTAssertEqual(loaded.normalization, model.normalization)
+        let input: [Float] = (0..<(2 * 16 * 12)).map { (i: Int) -> Float in Float((i * 37) % 101) / 50 - 1 }
+        let a = logits(model.network, input, batch: 2), b = logits(loaded.network, input, batch: 2)
+        XCTAssertEqual(a.map { $0.bitPattern }, b.map { $0.bitPattern })
+    }
+
+    func testSameModelGivesSameBytesAndNoAbsolutePathsOrTimes() throws {
+        let a = ModelFile.serialize(smallModel()), b = ModelFile.serialize(smallModel())
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, ModelFile.serialize(smallModel(seed: 6)))
+        let header = String(decoding: a.prefix(4096), as: UTF8.self)
+        XCTAssertFalse(header.contains(NSTemporaryDirectory()))
+        XCTAssertFalse(header.contains("2026"), "no timestamps")
+    }
+
+    func testTensorNamesShapesAndMetadataFollowTheDocumentedLayout() throws {
+        let file = try SafeTensorsFile(bytes: ModelFile.serialize(smallModel()))
+        XCTAssertEqual(file.tensors["conv1.weight"]?.shape, [3, 1, 3, 3])
+        XCTAssertEqual(file.tensors["conv2.weight"]?.shape, [4, 3, 3, 3])
+        XCTAssertEqual(file.tensors["fc.weight"]?.shape, [3, 4 * 4 * 3])
+        XCTAssertEqual(file.tensors["fc.bias"]?.shape, [3])
+        XCTAssertEqual(Set(file.tensors.keys), ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc.weight", "fc.bias"])
+        XCTAssertEqual(file.metadata["classes"], #"["jazz","metal","pop"]"#)
+        XCTAssertEqual(file.metadata["feature.sample_rate"], "16000")
+        XCTAssertEqual(file.metadata["normalization.std"], "17.5")
+        XCTAssertEqual(file.metadata["format_version"], ModelFile.formatVersion)
+    }
+
+    func testModelLoadsWithPythonSafetensorsNumpy() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/m.safetensors"
+        let model = smallModel()
+        try ModelFile.write(model, to: path)
+        let script = """
+            import sys, json
+            from safetensors.numpy import load_file
+            from safetensors import safe_open
+            t = load_file(sys.argv[1])
+            with safe_open(sys.argv[1], framework="np") as f:
+                meta = f.metadata()
+            print(json.dumps({"shapes": {k: list(v.shape) for k, v in t.items()},
+                              "dtypes": sorted({str(v.dtype) for v in t.values()}),
+                              "fc_bias": [float(x) for x in t["fc.bias"]],
+                              "conv1_sum": float(t["conv1.weight"].astype("float64").sum()),
+                              "classes": json.loads(meta["classes"])}))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, path]
+        let pipe = Pipe(), errors = Pipe()
+        process.standardOutput = pipe
+        process.standardError = errors
+        do { try process.run() } catch { throw XCTSkip("python3 not available") }
+        process.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        if stderr.contains("No module named") { throw XCTSkip("python safetensors/numpy not installed: pip install safetensors numpy") }
+        XCTAssertEqual(process.terminationStatus, 0, stderr)
+        struct Out: Decodable { var shapes: [String: [Int]]; var dtypes: [String]; var fc_bias: [Float]; var conv1_sum: Double; var classes: [String] }
+        let out = try JSONDecoder().decode(Out.self, from: pipe.fileHandleForReading.readDataToEndOfFile())
+        XCTAssertEqual(out.dtypes, ["float32"])
+        XCTAssertEqual(out.shapes["conv1.weight"], [3, 1, 3, 3])
+        XCTAssertEqual(out.shapes["fc.weight"], [3, 48])
+        XCTAssertEqual(out.fc_bias, model.network.fc.bias.value)
+        XCTAssertEqual(out.conv1_sum, model.network.convolutions[0].weight.value.reduce(0.0) { $0 + Double($1) }, accuracy: 1e-9)
+        XCTAssertEqual(out.classes, model.classNames)
+    }
+
+    func testReadRejectsMissingForeignTruncatedAndInconsistentFiles() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let missing = folder + "/none.safetensors"
+        XCTAssertThrowsError(try ModelFile.read(missing)) { XCTAssertEqual($0 as? ModelFileError, .notFound(path: missing)) }
+        XCTAssertThrowsError(try ModelFile.read(folder)) { XCTAssertTrue("\($0)".contains("folder")) }
+
+        let bytes = ModelFile.serialize(smallModel())
+        // Truncated anywhere: header, tensor data, last byte.
+        for cut in [0, 7, 8, 100, bytes.count / 2, bytes.count - 1] {
+            let path = folder + "/cut\(cut).safetensors"
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes.prefix(cut))))
+            XCTAssertThrowsError(try ModelFile.read(path), "cut at \(cut)") { error in
+                XCTAssertTrue("\(error)".hasPrefix(path + ": "), "\(error)")
+            }
+        }
+
+        // A valid safetensors file that is not a genre model.
+        var foreign = SafeTensorsWriter(metadata: ["format": "pt"])
+        foreign.add("weight", shape: [2], values: [1, 2])
+        let foreignPath = folder + "/foreign.safetensors"
+        try foreign.write(to: foreignPath)
+        XCTAssertThrowsError(try ModelFile.read(foreignPath)) { error in
+            guard case .notAGenreModel? = error as? ModelFileError else { return XCTFail("\(error)") }
+        }
+
+        // Metadata and tensors that disagree.
+        func rewritten(_ edit: (inout [String: String], inout [(String, [Int], [Float])]) -> Void) throws -> String {
+            let file = try SafeTensorsFile(bytes: bytes)
+            var meta = file.metadata
+            var tensors = try file.tensors.keys.sorted().map { ($0, file.tensors[$0]!.shape, try file.floats($0)) }
+            edit(&meta, &tensors)
+            var w = SafeTensorsWriter(metadata: meta)
+            for (name, shape, values) in tensors { w.add(name, shape: shape, values: values) }
+            let path = folder + "/edited-\(UUID().uuidString).safetensors"
+            try w.write(to: path)
+            return path
+        }
+        let future = try rewritten { m, _ in m["format_version"] = "99" }
+        XCTAssertThrowsError(try ModelFile.read(future)) { error in
+            guard case .unsupportedVersion? = error as? ModelFileError else { return XCTFail("\(error)") }
+        }
+        let noFC = try rewritten { _, t in t.removeAll { $0.0 == "fc.bias" } }
+        XCTAssertThrowsError(try ModelFile.read(noFC)) { XCTAssertTrue("\($0)".contains("fc.bias missing"), "\($0)") }
+        let wrongShape = try rewritten { _, t in
+            let i = t.firstIndex { $0.0 == "conv2.bias" }!
+            t[i] = ("conv2.bias", [2, 2], t[i].2)
+        }
+        XCTAssertThrowsError(try ModelFile.read(wrongShape)) { XCTAssertTrue("\($0)".contains("conv2.bias has shape [2, 2]"), "\($0)") }
+        let nan = try rewritten { _, t in
+            let i = t.firstIndex { $0.0 == "fc.weight" }!
+            t[i].2[3] = .nan
+        }
+        XCTAssertThrowsError(try ModelFile.read(nan)) { XCTAssertTrue("\($0)".contains("non-finite"), "\($0)") }
+        let badClasses = try rewritten { m, _ in m["classes"] = "jazz,metal,pop" }
+        XCTAssertThrowsError(try ModelFile.read(badClasses)) { XCTAssertTrue("\($0)".contains("classes"), "\($0)") }
+        let badRate = try rewritten { m, _ in m["feature.sample_rate"] = "-5" }
+        XCTAssertThrowsError(try ModelFile.read(badRate)) { XCTAssertTrue("\($0)".contains("feature.sample_rate"), "\($0)") }
+    }
+
+    func testWriteRefusesNonFiniteWeightsAndKeepsThePreviousFile() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/m.safetensors"
+        try ModelFile.write(smallModel(), to: path)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        var broken = smallModel(seed: 9)
+        broken.network.fc.weight.value[0] = .infinity
+        XCTAssertThrowsError(try ModelFile.write(broken, to: path))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["m.safetensors"])
+    }
+}

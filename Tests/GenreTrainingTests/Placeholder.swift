@@ -1,2 +1,0 @@
-import XCTest
-final class GenreTrainingTestsPlaceholder: XCTestCase { func testNothing() {} }

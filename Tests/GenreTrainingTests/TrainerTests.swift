@@ -1,0 +1,91 @@
+import Foundation
+import GenreNetwork
+import XCTest
+@testable import GenreTraining
+
+final class TrainerTests: XCTestCase {
+    /// Two classes whose segments differ in where the energy sits (low vs high bands): easy to learn.
+    func clips(count: Int, seed: UInt64) -> [ClipFeatures] {
+        var g = SeededGenerator(seed: seed)
+        return (0..<count).map { i in
+            let label = i % 2
+            var values = [Float](repeating: 0, count: 2 * 8 * 8)
+            for s in 0..<2 { for h in 0..<8 { for w in 0..<8 {
+                let loud = (label == 0) == (h < 4)
+                values[(s * 8 + h) * 8 + w] = (loud ? 1 : -1) + 0.5 * (g.nextUnitFloat() - 0.5)
+            } } }
+            return ClipFeatures(relativePath: "c\(label)/\(i).wav", label: label, segments: values, segmentCount: 2, duration: 1)
+        }
+    }
+
+    func testTrainingLearnsASeparableProblemAndKeepsTheBestEpoch() throws {
+        let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [4, 4], classCount: 2)
+        let trainer = Trainer(settings: TrainingSettings(epochs: 12, batchSize: 4, learningRate: 0.05, seed: 3), threads: 2)
+        var reports: [EpochReport] = []
+        let result = try trainer.train(network: ConvNet(configuration: config, seed: 3), train: clips(count: 16, seed: 1),
+                                       validation: clips(count: 6, seed: 2), onEpoch: { reports.append($0) })
+        XCTAssertEqual(reports.count, 12)
+        XCTAssertEqual(result.history, reports)
+        XCTAssertLessThan(reports.last!.trainLoss, reports.first!.trainLoss)
+        let best = reports.map { $0.validationAccuracy! }.max()!
+        XCTAssertEqual(best, 1.0)
+        XCTAssertEqual(reports[result.bestEpoch - 1].validationAccuracy, best)
+        // The returned network is the best epoch's: it scores that accuracy again.
+        let scored = Classifier(network: result.network, threads: 1).score(clips(count: 6, seed: 2), network: result.network)
+        XCTAssertEqual(scored.clipAccuracy, best)
+        XCTAssertEqual(scored.loss, reports[result.bestEpoch - 1].validationLoss!, accuracy: 1e-5)
+    }
+
+    func testSameSeedSameThreadsGivesTheSameNetwork() throws {
+        let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [2], classCount: 2)
+        func run() throws -> ConvNet {
+            try Trainer(settings: TrainingSettings(epochs: 2, batchSize: 3, learningRate: 0.05, seed: 11), threads: 2)
+                .train(network: ConvNet(configuration: config, seed: 11), train: clips(count: 8, seed: 1), validation: []).network
+        }
+        XCTAssertEqual(try run(), try run())
+    }
+
+    func testDivergenceStopsAtTheFirstNonFiniteLoss() {
+        let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [4], classCount: 2)
+        var data = clips(count: 8, seed: 1)
+        for i in data.indices { data[i].segments = data[i].segments.map { $0 * 1e4 } }
+        let trainer = Trainer(settings: TrainingSettings(epochs: 20, batchSize: 4, learningRate: 10, seed: 1), threads: 1)
+        XCTAssertThrowsError(try trainer.train(network: ConvNet(configuration: config, seed: 1), train: data, validation: [])) { error in
+            guard case .diverged(let epoch, let batch, let loss)? = error as? TrainingError else { return XCTFail("\(error)") }
+            XCTAssertGreaterThanOrEqual(epoch, 1)
+            XCTAssertGreaterThanOrEqual(batch, 1)
+            XCTAssertFalse(loss.isFinite)
+        }
+    }
+
+    func testNormalizationIsTheGlobalMeanAndStdAndSurvivesSilence() {
+        let n = Normalization(fitting: [[1, 2, 3], [4, 5, 6, 7]])
+        XCTAssertEqual(n.mean, 4, accuracy: 1e-6)
+        XCTAssertEqual(n.std, 2, accuracy: 1e-6)  // population std of 1...7
+        var values: [Float] = [4, 6]
+        n.apply(&values)
+        XCTAssertEqual(values, [0, 1])
+        let silent = Normalization(fitting: [[Float](repeating: -100, count: 50)])
+        XCTAssertEqual(silent.std, Normalization.minimumStd)
+        var cells: [Float] = [-100, -100]
+        silent.apply(&cells)
+        XCTAssertEqual(cells, [0, 0])
+    }
+
+    func testClipProbabilitiesAreTheMeanOfSegmentSoftmaxes() {
+        let rows: [Float] = [0.5, 0.5, 0.0, 0.1, 0.2, 0.7]
+        let mean = Classifier.clipProbabilities(rows, classes: 3)
+        XCTAssertEqual(mean[0], 0.3, accuracy: 1e-7)
+        XCTAssertEqual(mean[1], 0.35, accuracy: 1e-7)
+        XCTAssertEqual(mean[2], 0.35, accuracy: 1e-7)
+    }
+
+    func testSplitDigestChangesWithAnyMove() {
+        let a = DataSplit(train: ["a/1", "b/1"], validation: ["a/2"], test: ["b/2"])
+        var b = a
+        XCTAssertEqual(SplitDigest.of(a), SplitDigest.of(b))
+        b.validation = ["b/2"]; b.test = ["a/2"]
+        XCTAssertNotEqual(SplitDigest.of(a), SplitDigest.of(b))
+        XCTAssertEqual(SplitDigest.of(a).count, 16)
+    }
+}
