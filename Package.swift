@@ -33,7 +33,7 @@ let package = Package(
         .testTarget(name: "GenreFeaturesTests", dependencies: ["GenreFeatures", "GenreAudio", "SafeTensors"]),
         .testTarget(name: "GenreNetworkTests", dependencies: ["GenreNetwork", "SafeTensors"]),
         .testTarget(name: "GenreTrainingTests", dependencies: ["GenreTraining"]),
-        .testTarget(name: "GenreCLITests", dependencies: ["GenreTraining"]),
+        .testTarget(name: "GenreCLITests", dependencies: ["genre", "GenreTraining"]),
     ],
     swiftLanguageModes: [.v5]
 )

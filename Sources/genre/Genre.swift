@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import GenreTraining
+
+@main
+struct Genre: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "genre",
+        abstract: "Music-genre classifier: train a CNN on log-mel spectrograms, predict, evaluate.",
+        version: "0.1.0",
+        subcommands: [Train.self, Predict.self, Evaluate.self, MakeDataset.self])
+}
+
+/// Options every subcommand that computes shares.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(name: .shortAndLong, help: "No progress bars.")
+    var quiet = false
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+}
+
+/// Runs a subcommand body, turning any error into one line on stderr and exit code 1 (no stack trace).
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        Console.error("\(error)")
+        throw ExitCode.failure
+    }
+}
+
+let defaultModelPath = "models/genre.safetensors"

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import GenreTraining
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the most likely genres of audio files.")
+
+    @Argument(help: "Audio files (any format libsndfile reads).")
+    var files: [String]
+
+    @Option(help: "Model file.") var model: String = defaultModelPath
+    @Option(help: "How many genres to show per file.") var top = 3
+    @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
+    @OptionGroup var common: RunOptions
+
+    func validate() throws {
+        guard top >= 1 else { throw ValidationError("--top must be at least 1") }
+    }
+
+    struct Output: Encodable {
+        struct Item: Encodable {
+            var file: String
+            var top: [Prediction.Entry]?
+            var segments: Int?
+            var duration: Double?
+            var error: String?
+        }
+        var model: String
+        var results: [Item]
+    }
+
+    func run() throws {
+        var failures = 0
+        try reportingErrors {
+            let trained = try ModelFile.read(model)
+            let predictor = try Predictor(model: trained, threads: common.threads)
+            var items: [Output.Item] = []
+            for file in files {
+                do {
+                    let p = try predictor.predict(path: file)
+                    let shown = Array(p.ranking.prefix(top))
+                    items.append(.init(file: file, top: shown, segments: p.segments, duration: p.duration))
+                    if !json {
+                        print(String(format: "%@  (%.1f s, %d segment%@)", file, p.duration, p.segments, p.segments == 1 ? "" : "s"))
+                        let width = shown.map(\.genre.count).max() ?? 0
+                        for e in shown {
+                            print("  " + e.genre.padding(toLength: width, withPad: " ", startingAt: 0)
+                                  + String(format: "  %5.1f %%", 100 * e.probability))
+                        }
+                    }
+                } catch {
+                    failures += 1
+                    items.append(.init(file: file, error: "\(error)"))
+                    Console.error("\(error)")
+                }
+                fflush(stdout)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(Output(model: model, results: items)), as: UTF8.self))
+            }
+        }
+        if failures > 0 { throw ExitCode.failure }
+    }
+}

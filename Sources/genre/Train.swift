@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import GenreFeatures
+import GenreTraining
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model on DIR/<genre>/<audio files>.",
+        discussion: """
+            Writes models/<DIR's folder name>.safetensors (or --model) and, beside it, the train/validation/test \
+            split as <model>.split.tsv. The epoch with the best validation accuracy is kept.
+            """)
+
+    @Argument(help: "Dataset folder: one sub-folder per genre, audio files inside.")
+    var dataset: String
+
+    @Option(help: "Model file to write (default: models/<DIR's folder name>.safetensors).")
+    var model: String?
+
+    @Option(help: "Training epochs.") var epochs = 30
+    @Option(help: "Segments per mini-batch.") var batchSize = 32
+    @Option(help: "Initial learning rate (halved every 10 epochs).") var learningRate: Float = 0.01
+    @Option(help: "Seed for initialisation, split and shuffling.") var seed: UInt64 = 0
+    @Option(help: "Reuse a split list (file<TAB>split) instead of drawing a new one.") var splitFile: String?
+    @Option(help: "Sample rate the audio is resampled to, Hz.") var sampleRate = 22050
+    @Option(name: .customLong("n-fft"), help: "FFT size, samples.") var nFFT = 2048
+    @Option(help: "Hop between frames, samples.") var hopLength = 512
+    @Option(name: .customLong("n-mels"), help: "Mel bands.") var nMels = 128
+    @OptionGroup var common: RunOptions
+
+    func run() throws {
+        try reportingErrors {
+            let console = Console(quiet: common.quiet)
+            let options = TrainOptions(
+                datasetPath: dataset, modelPath: model, splitFile: splitFile,
+                settings: TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed),
+                features: FeatureParameters(sampleRate: sampleRate, nFFT: nFFT, hopLength: hopLength, nMels: nMels),
+                threads: common.threads)
+            let result = try TrainingRun.run(options, console: console)
+            let best = result.history[result.bestEpoch - 1]
+            var line = "best epoch \(result.bestEpoch)"
+            if let a = best.validationAccuracy { line += String(format: " (validation accuracy %.1f%%)", 100 * a) }
+            console.out(line)
+            if !result.skipped.isEmpty { console.out("\(result.skipped.count) file(s) skipped (see warnings above)") }
+            console.out("model written to \(result.modelPath); split list \(result.splitPath)")
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import XCTest
+import GenreTraining
+
+/// End-to-end: the built `genre` binary on a small generated dataset, its outputs and its error paths.
+final class CLITests: XCTestCase {
+    struct Run { var status: Int32; var stdout: String; var stderr: String }
+
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["GENRE_BINARY"] { return URL(fileURLWithPath: path) }
+        // The test bundle lives beside the products in .build/<config>/.
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("genre")
+    }
+
+    @discardableResult
+    func genre(_ arguments: [String], in folder: String) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting so a full pipe cannot block the child.
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                   stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    var folder = ""
+
+    override func setUpWithError() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
+            throw XCTSkip("genre binary not built at \(Self.binary.path)")
+        }
+        folder = NSTemporaryDirectory() + "genre-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+
+    /// One trained model shared by the tests that only read it (training takes a few seconds).
+    func trainSmallModel() throws -> String {
+        let make = try genre(["make-dataset", "data", "--clips", "5", "--seconds", "3.5"], in: folder)
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let train = try genre(["train", "data", "--epochs", "3", "--batch-size", "8", "--threads", "2"], in: folder)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stdout.contains("epoch 1/3"), train.stdout)
+        XCTAssertTrue(train.stdout.contains("epoch 3/3"), train.stdout)
+        XCTAssertTrue(train.stdout.contains("model written to models/data.safetensors"), train.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/models/data.split.tsv"))
+        return "models/data.safetensors"
+    }
+
+    func testTrainEvaluatePredictOnAGeneratedDataset() throws {
+        let model = try trainSmallModel()
+        let loaded = try ModelFile.read(folder + "/" + model)
+        XCTAssertEqual(loaded.classNames, ["arpeggio", "beat", "drone", "noise"])
+
+        // Evaluate, text: the headline figures, both tables with class names on both axes.
+        let text = try genre(["evaluate", "data", "--model", model, "--split", "test"], in: folder)
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("clip accuracy"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("true\\pred"), text.stdout)
+        for name in loaded.classNames { XCTAssertGreaterThanOrEqual(text.stdout.components(separatedBy: name).count - 1, 3, name) }
+
+        // Evaluate, JSON and CSV: the test split is one file per genre (5 clips: 3/1/1).
+        let json = try genre(["evaluate", "data", "--model", model, "--json", "--csv", "out"], in: folder)
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let report = try JSONDecoder().decode(EvaluationReport.self, from: Data(json.stdout.utf8))
+        XCTAssertEqual(report.clips, 4)
+        XCTAssertEqual(report.split, "test")
+        XCTAssertEqual(report.confusionMatrix.flatMap { $0 }.reduce(0, +), 4)
+        XCTAssertEqual(report.confusionMatrix.map { $0.reduce(0, +) }, [1, 1, 1, 1])
+        let correct = (0..<4).reduce(0) { $0 + report.confusionMatrix[$1][$1] }
+        XCTAssertEqual(report.clipAccuracy, Double(correct) / 4)
+        XCTAssertEqual(report.predictions.count, 4)
+        let csv = try String(contentsOfFile: folder + "/out/confusion_matrix.csv", encoding: .utf8)
+        XCTAssertTrue(csv.hasPrefix("true\\predicted,arpeggio,beat,drone,noise"), csv)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/out/per_class.csv"))
+
+        let all = try genre(["evaluate", "data", "--model", model, "--split", "all", "--json"], in: folder)
+        XCTAssertEqual(try JSONDecoder().decode(EvaluationReport.self, from: Data(all.stdout.utf8)).clips, 20)
+
+        // Predict: text and JSON, probabilities summing to 1.
+        let file = "data/beat/beat.00002.wav"
+        let predicted = try genre(["predict", file, "--model", model, "--top", "2"], in: folder)
+        XCTAssertEqual(predicted.status, 0, predicted.stderr)
+        XCTAssertEqual(predicted.stdout.split(separator: "\n").count, 3, predicted.stdout)
+        let pj = try genre(["predict", file, "--model", model, "--top", "4", "--json"], in: folder)
+        struct Output: Decodable { struct Item: Decodable { var file: String; var top: [Prediction.Entry]?; var error: String? }; var results: [Item] }
+        let items = try JSONDecoder().decode(Output.self, from: Data(pj.stdout.utf8)).results
+        XCTAssertEqual(items.count, 1)
+        XCTAssertEqual(items[0].top?.count, 4)
+        XCTAssertEqual(items[0].top!.reduce(0) { $0 + $1.probability }, 1, accuracy: 1e-5)
+        XCTAssertEqual(items[0].top!.map(\.probability), items[0].top!.map(\.probability).sorted(by: >))
+    }
+
+    func testBadInputGivesOneLineErrorsAndNonZeroExit() throws {
+        let model = try trainSmallModel()
+        FileManager.default.createFile(atPath: folder + "/notes.mp3", contents: Data("just some text\n".utf8))
+        FileManager.default.createFile(atPath: folder + "/empty.wav", contents: Data())
+        FileManager.default.createFile(atPath: folder + "/broken.safetensors", contents: Data([1, 2, 3, 4, 5, 6, 7, 8, 9]))
+
+        func expectError(_ args: [String], mentions: [String]) throws {
+            let run = try genre(args, in: folder)
+            XCTAssertNotEqual(run.status, 0, "\(args) should fail")
+            let lines = run.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "\(args): \(run.stderr)")
+            for m in mentions { XCTAssertTrue(run.stderr.contains(m), "\(args): \(run.stderr) lacks \(m)") }
+            XCTAssertFalse(run.stderr.contains("Fatal error"), run.stderr)
+        }
+        try expectError(["predict", "missing.wav", "--model", model], mentions: ["missing.wav", "no such file"])
+        try expectError(["predict", "notes.mp3", "--model", model], mentions: ["notes.mp3", "not a recognised audio file"])
+        try expectError(["predict", "empty.wav", "--model", model], mentions: ["empty.wav"])
+        try expectError(["predict", "data/beat/beat.00001.wav", "--model", "broken.safetensors"], mentions: ["broken.safetensors"])
+        try expectError(["predict", "data/beat/beat.00001.wav", "--model", "nope.safetensors"], mentions: ["nope.safetensors", "not found"])
+        try expectError(["predict", "data/beat/beat.00001.wav"], mentions: ["models/genre.safetensors"])
+        try expectError(["evaluate", "nowhere", "--model", model], mentions: ["nowhere"])
+        try expectError(["train", "nowhere"], mentions: ["nowhere"])
+
+        // One genre is not a classification problem.
+        try FileManager.default.createDirectory(atPath: folder + "/one/beat", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: folder + "/data/beat/beat.00000.wav", toPath: folder + "/one/beat/a.wav")
+        try expectError(["train", "one", "--model", model], mentions: ["one"])
+        XCTAssertNoThrow(try ModelFile.read(folder + "/" + model), "a failed run must leave the previous model loadable")
+
+        // A good file among bad ones is still predicted; the exit code reports the failure.
+        let mixed = try genre(["predict", "data/beat/beat.00001.wav", "missing.wav", "--model", model], in: folder)
+        XCTAssertEqual(mixed.status, 1)
+        XCTAssertTrue(mixed.stdout.contains("beat.00001.wav"), mixed.stdout)
+        XCTAssertTrue(mixed.stderr.contains("missing.wav"), mixed.stderr)
+    }
+
+    func testTrainSkipsUndecodableFilesAndReportsThem() throws {
+        let make = try genre(["make-dataset", "data", "--clips", "4", "--seconds", "3"], in: folder)
+        XCTAssertEqual(make.status, 0, make.stderr)
+        FileManager.default.createFile(atPath: folder + "/data/beat/readme.txt", contents: Data("not audio".utf8))
+        FileManager.default.createFile(atPath: folder + "/data/noise/.DS_Store", contents: Data([0, 1, 2]))
+        let run = try genre(["train", "data", "--epochs", "1", "--model", "m.safetensors"], in: folder)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("readme.txt"), run.stderr)
+        XCTAssertFalse(run.stderr.contains(".DS_Store"), "hidden files are ignored silently: \(run.stderr)")
+        XCTAssertTrue(run.stdout.contains("1 file(s) skipped"), run.stdout)
+    }
+}

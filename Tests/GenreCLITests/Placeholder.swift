@@ -1,2 +1,0 @@
-import XCTest
-final class GenreCLITestsPlaceholder: XCTestCase { func testNothing() {} }
