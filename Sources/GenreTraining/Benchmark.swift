@@ -1,0 +1,59 @@
+import Foundation
+import GenreFeatures
+import GenreNetwork
+
+/// Throughput figures for `genre bench` (release builds only give meaningful numbers).
+public enum Benchmark {
+    public struct Figure: Sendable {
+        public var name: String
+        /// Median over the timed runs, seconds.
+        public var seconds: Double
+        /// Work units per timed run (segments, or seconds of audio).
+        public var units: Double
+        public var unit: String
+        public var rate: Double { units / seconds }
+    }
+
+    /// Median wall time of `body` over `runs` runs after `warmup` untimed ones.
+    public static func median(warmup: Int, runs: Int, _ body: () -> Void) -> Double {
+        for _ in 0..<warmup { body() }
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        times.sort()
+        return times[times.count / 2]
+    }
+
+    /// Training step (forward + backward + SGD momentum) and inference of the default network on
+    /// `[batch, 1, 128, 128]` random input, 10 classes.
+    public static func network(batch: Int, threads: Int, warmup: Int = 3, runs: Int = 10) -> [Figure] {
+        var net = ConvNet(configuration: ConvNetConfiguration(classCount: 10), seed: 0)
+        var g = SeededGenerator(seed: 1)
+        let input = (0..<(batch * 128 * 128)).map { _ in g.nextUnitFloat() * 2 - 1 }
+        let labels = (0..<batch).map { Int32($0 % 10) }
+        let ws = ConvNetWorkspace(network: net, batchCapacity: batch, threads: threads)
+        var sgd = SGD(learningRate: 0.001, momentum: 0.9)
+        let train = median(warmup: warmup, runs: runs) {
+            net.zeroGradients()
+            net.lossAndGradients(input, labels: labels, batch: batch, workspace: ws)
+            sgd.step(&net)
+        }
+        let infer = median(warmup: warmup, runs: runs) { net.forward(input, batch: batch, workspace: ws) }
+        return [Figure(name: "training step, batch \(batch), \(threads) thread(s)", seconds: train,
+                       units: Double(batch), unit: "segments"),
+                Figure(name: "inference, batch \(batch), \(threads) thread(s)", seconds: infer,
+                       units: Double(batch), unit: "segments")]
+    }
+
+    /// Log-mel of a 30 s clip of noise at 22050 Hz with the default parameters (decode excluded).
+    public static func logMel(warmup: Int = 3, runs: Int = 20) throws -> Figure {
+        let extractor = try LogMelExtractor(parameters: FeatureParameters())
+        var g = SeededGenerator(seed: 2)
+        let audio = (0..<(30 * 22050)).map { _ in g.nextUnitFloat() - 0.5 }
+        let t = median(warmup: warmup, runs: runs) { _ = extractor.logMel(audio) }
+        return Figure(name: "log-mel, 30 s at 22050 Hz", seconds: t, units: 30, unit: "s of audio")
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import GenreTraining
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print throughput figures (build with -c release for meaningful numbers).")
+
+    @Option(help: "Segments per batch.") var batchSize = 32
+    @Option(help: "Timed runs per figure (the median is shown).") var runs = 10
+
+    func run() throws {
+        try reportingErrors {
+            var figures = [try Benchmark.logMel(runs: max(runs, 5))]
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            for threads in Set([1, cores]).sorted() {
+                figures += Benchmark.network(batch: batchSize, threads: threads, runs: runs)
+            }
+            for f in figures {
+                print(f.name.padding(toLength: 40, withPad: " ", startingAt: 0)
+                      + String(format: "%10.1f %@/s   (median %.2f ms)", f.rate, f.unit, 1000 * f.seconds))
+            }
+        }
+    }
+}
