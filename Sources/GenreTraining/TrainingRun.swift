@@ -54,6 +54,11 @@ public enum TrainingRun {
     public static func run(_ options: TrainOptions, console: Console) throws -> TrainResult {
         if let problem = options.settings.problem { throw RunError(problem) }
         try options.features.validate()
+        // Refuse an impossible network shape before any decoding (e.g. too few mel bands for 4 poolings).
+        let architectureProblem = ConvNetConfiguration(inputHeight: options.features.nMels,
+                                                       inputWidth: options.features.segmentFrames,
+                                                       classCount: 2).problem
+        if let problem = architectureProblem { throw RunError("--n-mels \(options.features.nMels): \(problem)") }
         let dataset = try DatasetScanner.scan(options.datasetPath)
         for w in dataset.warnings { console.warn("warning: \(w)") }
 

@@ -1,0 +1,43 @@
+import Foundation
+import GenreAudio
+import XCTest
+@testable import GenreTraining
+
+/// `Predictor` on every file of shared/datasets/formats: a distribution for each readable file, a
+/// one-line error naming the file for the others (MANIFEST.tsv says which).
+final class PredictorTests: XCTestCase {
+    static let formats = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/datasets/formats")
+
+    func testEveryManifestFileIsPredictedOrRefusedInOneLine() throws {
+        let manifest = Self.formats.appendingPathComponent("MANIFEST.tsv")
+        guard let text = try? String(contentsOf: manifest, encoding: .utf8) else {
+            throw XCTSkip("\(manifest.path) not found (needs ../shared beside the repo)")
+        }
+        let predictor = try Predictor(model: smallModel(), threads: 2)
+        var predicted = 0, refused = 0
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            let path = Self.formats.appendingPathComponent(String(fields[0])).path
+            if fields[1] == "yes" {
+                let p = try predictor.predict(path: path)
+                XCTAssertEqual(p.ranking.count, 3, path)
+                XCTAssertEqual(p.ranking.reduce(0) { $0 + $1.probability }, 1, accuracy: 1e-5, path)
+                XCTAssertGreaterThanOrEqual(p.segments, 1, path)
+                XCTAssertEqual(p.segmentProbabilities.count, p.segments, path)
+                let frames = Double(fields[6])!, rate = Double(fields[5])!
+                XCTAssertEqual(p.duration, frames / rate, accuracy: 1e-3, path)
+                predicted += 1
+            } else {
+                XCTAssertThrowsError(try predictor.predict(path: path), path) { error in
+                    let message = "\(error)"
+                    XCTAssertTrue(message.hasPrefix(path + ": "), message)
+                    XCTAssertFalse(message.contains("\n"), message)
+                }
+                refused += 1
+            }
+        }
+        XCTAssertEqual(predicted, 41)
+        XCTAssertEqual(refused, 3)
+    }
+}
