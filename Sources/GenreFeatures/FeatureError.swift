@@ -28,7 +28,9 @@ public enum FeatureError: Error, CustomStringConvertible, Equatable {
         case .invalidMinLastSegmentFrames(let value, let segmentFrames):
             return "minLastSegmentFrames must be in 1...\(segmentFrames) (got \(value))"
         case .emptyMelBands(let bands, let nMels, let nFFT, let sampleRate):
-            let list = bands.map(String.init).joined(separator: ", ")
+            // Keep the line readable when nearly every band is empty (e.g. --n-mels 100000).
+            var list = bands.prefix(20).map(String.init).joined(separator: ", ")
+            if bands.count > 20 { list += ", … and \(bands.count - 20) more" }
             return "\(bands.count) of \(nMels) mel bands are empty at nFFT \(nFFT), \(sampleRate) Hz "
                 + "(bands \(list)); use a larger nFFT or fewer mel bands"
         }

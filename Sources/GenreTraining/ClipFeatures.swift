@@ -38,7 +38,6 @@ public enum ClipFeatureExtractor {
         let lock = NSLock()
         var next = 0, done = 0
         let workers = max(1, min(threads, files.count))
-        let sampleRate = extractor.parameters.sampleRate
         results.withUnsafeMutableBufferPointer { out in
             let out = out
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -48,11 +47,9 @@ public enum ClipFeatureExtractor {
                     let f = files[i]
                     let result: Result<ClipFeatures, SkippedFile>
                     do {
-                        let (audio, _) = try AudioDecoder.load(path: f.path, sampleRate: sampleRate)
-                        let (values, count) = extractor.segments(audio.samples)
+                        let (values, count, duration) = try segments(path: f.path, extractor: extractor)
                         result = .success(ClipFeatures(relativePath: f.relativePath, label: f.label, segments: values,
-                                                       segmentCount: count,
-                                                       duration: Double(audio.samples.count) / Double(sampleRate)))
+                                                       segmentCount: count, duration: duration))
                     } catch {
                         result = .failure(SkippedFile(path: f.path, reason: Self.reason(error, path: f.path)))
                     }
@@ -73,6 +70,26 @@ public enum ClipFeatureExtractor {
             }
         }
         return (clips, skipped)
+    }
+
+    /// One file's log-mel segments: decoded with libsndfile, mixed to mono, resampled to the extractor's
+    /// rate, cut into `[count, nMels, segmentFrames]` (dB, not yet standardised).
+    /// - Returns: also the duration of the decoded audio in seconds.
+    /// - Throws: `AudioError` for a missing, unreadable or empty file; `RunError` when the audio holds
+    ///   NaN or infinite samples, or samples so large that their power overflows Float.
+    public static func segments(path: String, extractor: LogMelExtractor) throws -> (values: [Float], count: Int, duration: Double) {
+        let sampleRate = extractor.parameters.sampleRate
+        let (audio, _) = try AudioDecoder.load(path: path, sampleRate: sampleRate)
+        // Float files can hold anything. A NaN sample would read as silence (−100 dB) after
+        // max(1e-10, ·), and a huge one overflows the power spectrum: refuse both.
+        guard audio.samples.allSatisfy(\.isFinite) else {
+            throw RunError("\(path): holds NaN or infinite samples; cannot compute features")
+        }
+        let (values, count) = extractor.segments(audio.samples)
+        guard values.allSatisfy(\.isFinite) else {
+            throw RunError("\(path): samples so large that their power overflows; cannot compute features")
+        }
+        return (values, count, Double(audio.samples.count) / Double(sampleRate))
     }
 
     /// The error's one-line text without the leading "path: " (the caller prints the path itself).

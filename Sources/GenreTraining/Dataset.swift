@@ -68,7 +68,8 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
             return "\(path): cannot list folder: \(reason)"
         case .tooFewClasses(let path, let found):
             let list = found.isEmpty ? "none" : found.map { "'\($0)'" }.joined(separator: ", ")
-            return "\(path): need at least two genre folders with audio files, found \(found.count) (\(list))"
+            return "\(path): need at least two genre folders with audio files, found \(found.count) (\(list)); "
+                + "the layout is DIR/<genre>/<audio files>, and sub-folders of a genre folder are not searched"
         }
     }
 }

@@ -16,6 +16,17 @@ public struct EvaluationReport: Sendable, Codable {
         public var recall: Double?
         public var f1: Double?
         public var support: Int
+
+        // Undefined values are written as JSON null (not left out) so the schema is the same for every row.
+        enum CodingKeys: String, CodingKey { case genre, precision, recall, f1, support }
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(genre, forKey: .genre)
+            try c.encode(precision, forKey: .precision)
+            try c.encode(recall, forKey: .recall)
+            try c.encode(f1, forKey: .f1)
+            try c.encode(support, forKey: .support)
+        }
     }
     public struct ClipRow: Sendable, Codable, Equatable {
         public var file: String

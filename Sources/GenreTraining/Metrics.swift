@@ -50,18 +50,22 @@ public struct ConfusionMatrix: Sendable, Equatable, Codable {
         return n == 0 ? nil : Double(counts[k][k]) / Double(n)
     }
 
-    /// 2·P·R / (P + R) for class k; nil when precision or recall is undefined, 0 when both are 0.
+    /// F1 = 2·TP / (2·TP + FP + FN) for class k (the harmonic mean of precision and recall where both
+    /// exist); defined — possibly 0 — whenever class k is either true or predicted at least once, so a
+    /// class that is never predicted scores 0, not "undefined". nil only when k appears nowhere.
+    /// Source: scikit-learn's `f1_score`, which computes it the same way.
     public func f1(_ k: Int) -> Double? {
-        guard let p = precision(k), let r = recall(k) else { return nil }
-        return p + r == 0 ? 0 : 2 * p * r / (p + r)
+        let tp = counts[k][k], fp = predictedCount(k) - tp, fn = support(k) - tp
+        let denominator = 2 * tp + fp + fn
+        return denominator == 0 ? nil : Double(2 * tp) / Double(denominator)
     }
 
     /// Classes with at least one true sample.
     private var presentClasses: [Int] { counts.indices.filter { support($0) > 0 } }
 
-    /// Unweighted mean of F1 over classes with support > 0, an undefined F1 (class never predicted)
-    /// counted as 0 — scikit-learn's `f1_score(average="macro", zero_division=0)` restricted to
-    /// labels present in the true classes. 0 for an empty matrix.
+    /// Unweighted mean of F1 over classes with support > 0 (F1 is always defined for them) —
+    /// scikit-learn's `f1_score(average="macro")` restricted to labels present in the true classes.
+    /// 0 for an empty matrix.
     public var macroF1: Double {
         let classes = presentClasses
         guard !classes.isEmpty else { return 0 }

@@ -171,8 +171,10 @@ public enum ModelFile {
             fMin: try float("feature.f_min"), fMax: try float("feature.f_max"),
             segmentFrames: try int("segment.frames"), minLastSegmentFrames: try int("segment.min_last_frames", min: 0))
         do { try features.validate() } catch { throw invalid("feature parameters: \(error)") }
-        let normalization = Normalization(mean: try float("normalization.mean"), std: try float("normalization.std"))
-        guard normalization.std >= Normalization.minimumStd else { throw invalid("normalization.std below the floor") }
+        let std = try float("normalization.std")
+        // The writer never stores a std below the floor; a smaller one means the file was altered.
+        guard std >= Normalization.minimumStd else { throw invalid("normalization.std \(std) is below the floor \(Normalization.minimumStd)") }
+        let normalization = Normalization(mean: try float("normalization.mean"), std: std)
 
         let inputDims = (m["architecture.input"] ?? "").split(separator: ",").compactMap { Int($0) }
         let channels = (m["architecture.channels"] ?? "").split(separator: ",").compactMap { Int($0) }

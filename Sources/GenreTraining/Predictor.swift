@@ -1,5 +1,4 @@
 import Foundation
-import GenreAudio
 import GenreFeatures
 import GenreNetwork
 
@@ -34,16 +33,16 @@ public final class Predictor {
     }
 
     /// Standardised segments `[count, nMels, segmentFrames]` of a file, decoded at the model's rate.
-    /// - Throws: `AudioError` for a missing, unreadable or empty file.
+    /// - Throws: as `ClipFeatureExtractor.segments(path:extractor:)`.
     public func features(path: String) throws -> (segments: [Float], count: Int, duration: Double) {
-        let (audio, _) = try AudioDecoder.load(path: path, sampleRate: model.features.sampleRate)
-        var (values, count) = extractor.segments(audio.samples)
+        var (values, count, duration) = try ClipFeatureExtractor.segments(path: path, extractor: extractor)
         model.normalization.apply(&values)
-        return (values, count, Double(audio.samples.count) / Double(model.features.sampleRate))
+        return (values, count, duration)
     }
 
     /// Classifies one file: the mean of its segments' softmax probabilities.
-    /// - Throws: `AudioError` (file missing, not audio, no frames, resampling failed).
+    /// - Throws: `AudioError` (file missing, not audio, no frames, resampling failed); `RunError` for
+    ///   non-finite audio.
     public func predict(path: String) throws -> Prediction {
         let (segments, count, duration) = try features(path: path)
         return predict(segments: segments, count: count, file: path, duration: duration)

@@ -186,6 +186,10 @@ public enum Splitter {
     ///   `.unknownFile` (not in `dataset`), `.duplicateFile` (listed twice, same or different split);
     ///   each names `path` and the line.
     public static func read(_ path: String, dataset: Dataset) throws -> DataSplit {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw SplitError.readFailed(path: path, reason: "is a folder, not a split list")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -17,13 +17,17 @@ public struct EpochReport: Sendable, Equatable, Codable {
 }
 
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    /// The loss (training, or validation after the epoch's last batch) stopped being finite.
     case diverged(epoch: Int, batch: Int, loss: Float)
+    case nonFiniteWeights(epoch: Int, parameter: String)
     case noTrainingData
 
     public var description: String {
         switch self {
         case .diverged(let e, let b, let l):
             return "training diverged: loss became \(l) in epoch \(e), batch \(b) (try a smaller --learning-rate); no model written"
+        case .nonFiniteWeights(let e, let name):
+            return "training diverged: \(name) holds non-finite values after epoch \(e) (try a smaller --learning-rate); no model written"
         case .noTrainingData: return "no training segments: every training file was skipped"
         }
     }
@@ -106,8 +110,15 @@ public struct Trainer {
                                      trainLoss: Float(lossSum / Double(index.count)),
                                      trainAccuracy: Double(correct) / Double(index.count),
                                      validationLoss: nil, validationAccuracy: nil, seconds: 0)
+            // A step can leave non-finite weights even when the loss it reported was finite.
+            if let bad = network.parameters.first(where: { !$0.value.allSatisfy(\.isFinite) }) {
+                throw TrainingError.nonFiniteWeights(epoch: epoch + 1, parameter: bad.name)
+            }
             if !validation.isEmpty {
                 let scores = evaluator.score(validation, network: network)
+                guard scores.loss.isFinite else {
+                    throw TrainingError.diverged(epoch: epoch + 1, batch: batches, loss: scores.loss)
+                }
                 report.validationLoss = scores.loss
                 report.validationAccuracy = scores.clipAccuracy
             }

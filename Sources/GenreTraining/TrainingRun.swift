@@ -37,6 +37,7 @@ public struct TrainOptions: Sendable {
 public struct TrainResult: Sendable {
     public var modelPath: String
     public var splitPath: String
+    /// 1-based; the last epoch when there was no validation data.
     public var bestEpoch: Int
     public var history: [EpochReport]
     public var skipped: [SkippedFile]
@@ -49,50 +50,65 @@ public struct RunError: Error, CustomStringConvertible, Equatable {
     public init(_ description: String) { self.description = description }
 }
 
-/// The `genre train` pipeline: scan, split, featurise, standardise, train, write model and split list.
+/// The `genre train` pipeline: check outputs, scan, decode, split, standardise, train, write.
 public enum TrainingRun {
     public static func run(_ options: TrainOptions, console: Console) throws -> TrainResult {
+        // Everything that can be refused is refused before any decoding or training.
         if let problem = options.settings.problem { throw RunError(problem) }
         try options.features.validate()
-        // Refuse an impossible network shape before any decoding (e.g. too few mel bands for 4 poolings).
         let architectureProblem = ConvNetConfiguration(inputHeight: options.features.nMels,
                                                        inputWidth: options.features.segmentFrames,
                                                        classCount: 2).problem
         if let problem = architectureProblem { throw RunError("--n-mels \(options.features.nMels): \(problem)") }
-        let dataset = try DatasetScanner.scan(options.datasetPath)
-        for w in dataset.warnings { console.warn("warning: \(w)") }
+        let modelPath = options.resolvedModelPath
+        let splitPath = ModelFile.splitPath(forModel: modelPath)
+        try OutputPath.checkWritable(modelPath)
+        try OutputPath.checkWritable(splitPath)
+        let scanned = try DatasetScanner.scan(options.datasetPath)
+        for w in scanned.warnings { console.warn("warning: \(w)") }
+        let listed = try options.splitFile.map { try Splitter.read($0, dataset: scanned) }
 
-        // Split by file (never by segment), drawn now or reused.
+        // Decode every file once, test files included, so an undecodable test file is reported now
+        // rather than at evaluation time. Test features are not used for anything else.
+        let extractor = try LogMelExtractor(parameters: options.features)
+        let jobs = scanned.files.map { (path: scanned.path(of: $0), relativePath: $0.relativePath, label: $0.label) }
+        let started = DispatchTime.now()
+        let (decoded, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: options.threads) {
+            console.progress("decoding", $0, $1)
+        }
+        for s in skipped { console.warn("skipped \(s.description)") }
+        let featureSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+
+        // Genres left without a decodable file are ignored, as an empty genre folder is.
+        let (dataset, clips) = try usable(scanned, decoded, console: console)
+        let decodable = Set(clips.map(\.relativePath))
         let split: DataSplit
-        if let splitFile = options.splitFile {
-            split = try Splitter.read(splitFile, dataset: dataset)
+        if let listed {
+            split = DataSplit(train: listed.train.filter(decodable.contains),
+                              validation: listed.validation.filter(decodable.contains),
+                              test: listed.test.filter(decodable.contains))
+            let inList = Set(listed.train + listed.validation + listed.test)
+            let unlisted = dataset.files.filter { !inList.contains($0.relativePath) }.count
+            if unlisted > 0 {
+                console.warn("warning: \(unlisted) decodable file(s) of \(options.datasetPath) are in no list of \(options.splitFile!); not used")
+            }
         } else {
             let drawn = Splitter.stratified(dataset, seed: options.settings.seed)
             for w in drawn.warnings { console.warn("warning: \(w)") }
             split = drawn.split
         }
 
-        let extractor = try LogMelExtractor(parameters: options.features)
-        let labelOf = Dictionary(uniqueKeysWithValues: dataset.files.map { ($0.relativePath, $0.label) })
-        let used = split.train + split.validation
-        let jobs = used.map { (path: dataset.root + "/" + $0, relativePath: $0, label: labelOf[$0]!) }
-        let started = DispatchTime.now()
-        let (clips, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: options.threads) {
-            console.progress("features", $0, $1)
-        }
-        for s in skipped { console.warn("skipped \(s.description)") }
-        let featureSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        let trainSet = Set(split.train)
-        var train = clips.filter { trainSet.contains($0.relativePath) }
-        var validation = clips.filter { !trainSet.contains($0.relativePath) }
-        let presentClasses = Set(train.map(\.label))
-        guard presentClasses.count >= 2 else {
-            throw RunError("\(options.datasetPath): fewer than two genres have decodable training files")
+        let byPath = Dictionary(uniqueKeysWithValues: clips.map { ($0.relativePath, $0) })
+        var train = split.train.map { byPath[$0]! }
+        var validation = split.validation.map { byPath[$0]! }
+        guard Set(train.map(\.label)).count >= 2 else {
+            throw RunError("\(options.datasetPath): fewer than two genres have training files")
         }
         let trainSegments = train.reduce(0) { $0 + $1.segmentCount }
         console.out("dataset \(options.datasetPath): \(dataset.classNames.count) genres, \(dataset.files.count) files; "
                     + "train \(train.count) files (\(trainSegments) segments), validation \(validation.count), "
-                    + "test \(split.test.count) (held out); features in \(String(format: "%.1f", featureSeconds)) s")
+                    + "test \(split.test.count) (held out); decoded in \(String(format: "%.1f", featureSeconds)) s")
+        if validation.isEmpty { console.warn("warning: no validation files: the last epoch is kept") }
 
         // One global mean and std over every training cell.
         let normalization = Normalization(fitting: train.map(\.segments))
@@ -102,7 +118,6 @@ public enum TrainingRun {
         let config = ConvNetConfiguration(inputChannels: 1, inputHeight: options.features.nMels,
                                           inputWidth: options.features.segmentFrames,
                                           channels: [16, 32, 64, 64], classCount: dataset.classNames.count)
-        if let problem = config.problem { throw RunError(problem) }
         let initial = ConvNet(configuration: config, seed: options.settings.seed)
         let trainer = Trainer(settings: options.settings, threads: options.threads)
         let epochs = options.settings.epochs
@@ -110,7 +125,6 @@ public enum TrainingRun {
                                        onBatch: { console.progress("epoch", $0, $1) },
                                        onEpoch: { r in console.out(Self.describe(r, epochs: epochs)) })
 
-        let modelPath = options.resolvedModelPath
         let best = result.history[result.bestEpoch - 1]
         var notes: [String: String] = [
             "dataset": URL(fileURLWithPath: options.datasetPath).standardizedFileURL.lastPathComponent,
@@ -126,18 +140,65 @@ public enum TrainingRun {
         if let v = best.validationLoss { notes["validation_loss"] = String(v) }
         let model = TrainedModel(network: result.network, classNames: dataset.classNames, features: options.features,
                                  normalization: normalization, training: options.settings, notes: notes)
-        // Split list first, then the model, each replaced atomically. Should the model write fail, the old
-        // model stays and `evaluate` notices that the new list's digest is not the one it records.
-        let splitPath = ModelFile.splitPath(forModel: modelPath)
-        let parent = (modelPath as NSString).deletingLastPathComponent
-        if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
-        try Splitter.write(split, to: splitPath)
-        try ModelFile.write(model, to: modelPath)
+        try save(model, to: modelPath, split: split, splitPath: splitPath)
         return TrainResult(modelPath: modelPath, splitPath: splitPath, bestEpoch: result.bestEpoch,
                            history: result.history, skipped: skipped, model: model)
     }
 
-    /// One line per epoch: `epoch  3/30  lr 0.0100  train loss 1.234 acc 45.6%  val loss 1.456 acc 40.0%  4.2 s`.
+    /// The dataset restricted to decodable files and to genres that still have one, labels renumbered;
+    /// and the decoded clips with those labels.
+    static func usable(_ scanned: Dataset, _ decoded: [ClipFeatures], console: Console) throws -> (Dataset, [ClipFeatures]) {
+        let present = Set(decoded.map(\.label))
+        for (label, name) in scanned.classNames.enumerated() where !present.contains(label) {
+            console.warn("warning: genre '\(name)' has no decodable audio file; ignored")
+        }
+        let kept = scanned.classNames.indices.filter(present.contains)
+        guard kept.count >= 2 else {
+            throw RunError("\(scanned.root): fewer than two genres have decodable audio files "
+                           + "(found: \(kept.map { scanned.classNames[$0] }.joined(separator: ", ")))")
+        }
+        let newLabel = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0) })
+        let decodable = Set(decoded.map(\.relativePath))
+        let files = scanned.files.filter { decodable.contains($0.relativePath) }
+            .map { DatasetFile(relativePath: $0.relativePath, label: newLabel[$0.label]!) }
+        let dataset = Dataset(root: scanned.root, classNames: kept.map { scanned.classNames[$0] }, files: files,
+                              warnings: scanned.warnings)
+        let clips = decoded.map {
+            ClipFeatures(relativePath: $0.relativePath, label: newLabel[$0.label]!, segments: $0.segments,
+                         segmentCount: $0.segmentCount, duration: $0.duration)
+        }
+        return (dataset, clips)
+    }
+
+    /// Writes the split list and the model so that a failure leaves the previous pair intact: the list
+    /// is staged beside its target, the model replaced atomically, and only then the list renamed into
+    /// place. (A crash between the two renames leaves the old list beside the new model, which
+    /// `evaluate` detects through the digest the model records.)
+    static func save(_ model: TrainedModel, to modelPath: String, split: DataSplit, splitPath: String) throws {
+        let parent = (modelPath as NSString).deletingLastPathComponent
+        if !parent.isEmpty {
+            do { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
+                throw RunError("\(parent): cannot create the model folder")
+            }
+        }
+        let splitFolder = (splitPath as NSString).deletingLastPathComponent
+        let staged = (splitFolder.isEmpty ? "" : splitFolder + "/")
+            + ".\((splitPath as NSString).lastPathComponent).staged-\(getpid())"
+        try Splitter.write(split, to: staged)
+        do {
+            try ModelFile.write(model, to: modelPath)
+        } catch {
+            unlink(staged)
+            throw error
+        }
+        guard rename(staged, splitPath) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(staged)
+            throw RunError("\(splitPath): model written to \(modelPath), but its split list could not be: \(reason)")
+        }
+    }
+
+    /// One line per epoch: `epoch  3/30  lr 0.01  train loss 1.2340 acc  45.6%  val loss 1.4560 acc  40.0%  4.2 s`.
     public static func describe(_ r: EpochReport, epochs: Int) -> String {
         let width = String(epochs).count
         var line = "epoch \(String(repeating: " ", count: max(0, width - String(r.epoch).count)))\(r.epoch)/\(epochs)"

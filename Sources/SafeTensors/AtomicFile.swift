@@ -32,6 +32,13 @@ public enum AtomicFile {
         guard !base.isEmpty, base != ".", base != ".." else {
             throw WriteError(path: path, reason: "not a file name")
         }
+        // Only a regular file may be replaced: renaming over a device such as /dev/full (possible as
+        // root) would destroy it, and a folder cannot take a file's place.
+        var existing = stat()
+        if stat(path, &existing) == 0, (existing.st_mode & S_IFMT) != S_IFREG {
+            let isFolder = (existing.st_mode & S_IFMT) == S_IFDIR
+            throw WriteError(path: path, reason: isFolder ? "is a folder" : "exists and is not a regular file")
+        }
         // Hidden, unique-enough name; O_EXCL below refuses to reuse an existing file.
         var random = SystemRandomNumberGenerator()
         let token = String(random.next() as UInt64, radix: 16)

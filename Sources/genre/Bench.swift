@@ -9,6 +9,11 @@ struct Bench: ParsableCommand {
     @Option(help: "Segments per batch.") var batchSize = 32
     @Option(help: "Timed runs per figure (the median is shown).") var runs = 10
 
+    func validate() throws {
+        guard (1...1024).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1024") }
+        guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be between 1 and 10000") }
+    }
+
     func run() throws {
         try reportingErrors {
             var figures = [try Benchmark.logMel(runs: max(runs, 5))]

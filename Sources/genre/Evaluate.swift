@@ -18,16 +18,37 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Also write per_class.csv and confusion_matrix.csv into this folder.") var csv: String?
     @OptionGroup var common: RunOptions
 
+    func validate() throws {
+        if let csv {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: csv, isDirectory: &isFolder), !isFolder.boolValue {
+                throw ValidationError("--csv \(csv): exists and is not a folder")
+            }
+        }
+    }
+
+    func writeCSV(_ matrix: ConfusionMatrix, into folder: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw RunError("\(folder): cannot create the CSV folder")
+        }
+        for (name, text) in [("per_class.csv", matrix.perClassCSV()), ("confusion_matrix.csv", matrix.confusionCSV())] {
+            do { try AtomicText.write(text, to: folder + "/" + name) } catch {
+                throw RunError("\(folder)/\(name): cannot write: \(error)")
+            }
+        }
+    }
+
     func run() throws {
         try reportingErrors {
+            try requireModel(model)
             let console = Console(quiet: common.quiet)
             let report = try Evaluation.run(datasetPath: dataset, modelPath: model, split: split,
                                             threads: common.threads, console: console)
             let matrix = report.clipConfusion
             if let csv {
-                try FileManager.default.createDirectory(atPath: csv, withIntermediateDirectories: true)
-                try Data(matrix.perClassCSV().utf8).write(to: URL(fileURLWithPath: csv + "/per_class.csv"), options: .atomic)
-                try Data(matrix.confusionCSV().utf8).write(to: URL(fileURLWithPath: csv + "/confusion_matrix.csv"), options: .atomic)
+                try writeCSV(matrix, into: csv)
             }
             if json {
                 let encoder = JSONEncoder()

@@ -13,14 +13,14 @@ struct Genre: ParsableCommand {
 
 /// Options every subcommand that computes shares.
 struct RunOptions: ParsableArguments {
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(help: "Worker threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(name: .shortAndLong, help: "No progress bars.")
     var quiet = false
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
     }
 }
 
@@ -37,3 +37,11 @@ func reportingErrors(_ body: () throws -> Void) throws {
 }
 
 let defaultModelPath = "models/genre.safetensors"
+
+/// The default model is only a convention until one is shipped: say how to get one.
+func requireModel(_ path: String) throws {
+    if path == defaultModelPath && !FileManager.default.fileExists(atPath: path) {
+        throw RunError("\(path): no model there yet; train one with 'genre train DIR' and pass "
+                       + "--model models/<DIR's folder name>.safetensors")
+    }
+}

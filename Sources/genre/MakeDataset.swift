@@ -21,6 +21,13 @@ struct MakeDataset: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // Never mix a new dataset into an old one (or write into a file's place).
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
+                guard isFolder.boolValue else { throw RunError("\(folder): exists and is not a folder") }
+                let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+                guard entries.isEmpty else { throw RunError("\(folder): folder is not empty; give a new folder") }
+            }
             let n = try DemoDataset.generate(at: folder, clipsPerGenre: clips, seconds: seconds, seed: seed)
             print("wrote \(n) clips in \(DemoDataset.genres.count) genres to \(folder)")
         }

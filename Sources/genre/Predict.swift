@@ -32,6 +32,7 @@ struct Predict: ParsableCommand {
     func run() throws {
         var failures = 0
         try reportingErrors {
+            try requireModel(model)
             let trained = try ModelFile.read(model)
             let predictor = try Predictor(model: trained, threads: common.threads)
             var items: [Output.Item] = []

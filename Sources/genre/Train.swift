@@ -28,6 +28,16 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("n-mels"), help: "Mel bands.") var nMels = 128
     @OptionGroup var common: RunOptions
 
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096") }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number") }
+        guard (1000...768_000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 1000 and 768000 Hz") }
+        guard (16...65536).contains(nFFT), nFFT % 2 == 0 else { throw ValidationError("--n-fft must be an even number between 16 and 65536") }
+        guard (1...nFFT).contains(hopLength) else { throw ValidationError("--hop-length must be between 1 and --n-fft (\(nFFT))") }
+        guard (1...1024).contains(nMels) else { throw ValidationError("--n-mels must be between 1 and 1024") }
+    }
+
     func run() throws {
         try reportingErrors {
             let console = Console(quiet: common.quiet)

@@ -134,6 +134,48 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(mixed.stderr.contains("missing.wav"), mixed.stderr)
     }
 
+    func testDivergenceStopsTheRunAndKeepsThePreviousModel() throws {
+        let model = try trainSmallModel()
+        let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model))
+        let splitBefore = try Data(contentsOf: URL(fileURLWithPath: folder + "/models/data.split.tsv"))
+        let run = try genre(["train", "data", "--epochs", "6", "--learning-rate", "50", "--seed", "3"], in: folder)
+        XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
+        XCTAssertTrue(run.stderr.contains("training diverged"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("no model written"), run.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model)), before)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/models/data.split.tsv")), splitBefore)
+    }
+
+    func testAGenreWithoutDecodableFilesIsIgnoredWithAWarning() throws {
+        XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "3", "--seconds", "3"], in: folder).status, 0)
+        try FileManager.default.createDirectory(atPath: folder + "/data/broken", withIntermediateDirectories: true)
+        for name in ["a.mp3", "b.wav", "c.flac"] {
+            FileManager.default.createFile(atPath: folder + "/data/broken/" + name, contents: Data("not audio at all".utf8))
+        }
+        let run = try genre(["train", "data", "--epochs", "1", "--model", "m.safetensors"], in: folder)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("genre 'broken' has no decodable audio file; ignored"), run.stderr)
+        XCTAssertEqual(try ModelFile.read(folder + "/m.safetensors").classNames, ["arpeggio", "beat", "drone", "noise"])
+    }
+
+    func testOptionsAreValidatedBeforeAnyWork() throws {
+        XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "3", "--seconds", "1"], in: folder).status, 0)
+        let again = try genre(["make-dataset", "data"], in: folder)
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.stderr.contains("data: folder is not empty"), again.stderr)
+        for args in [["bench", "--runs", "0"], ["bench", "--batch-size", "0"], ["train", "data", "--threads", "0"],
+                     ["train", "data", "--hop-length", "0"], ["train", "data", "--sample-rate", "100"],
+                     ["train", "data", "--epochs", "0"]] {
+            let run = try genre(args, in: folder)
+            XCTAssertNotEqual(run.status, 0, "\(args)")
+            XCTAssertFalse(run.stderr.contains("crashed") || run.stderr.contains("Fatal error"), "\(args): \(run.stderr)")
+        }
+        let folderModel = try genre(["train", "data", "--model", "data"], in: folder)
+        XCTAssertEqual(folderModel.status, 1)
+        XCTAssertTrue(folderModel.stderr.contains("data: is a folder"), folderModel.stderr)
+        XCTAssertFalse(folderModel.stdout.contains("epoch"), "refused before training")
+    }
+
     func testTrainSkipsUndecodableFilesAndReportsThem() throws {
         let make = try genre(["make-dataset", "data", "--clips", "4", "--seconds", "3"], in: folder)
         XCTAssertEqual(make.status, 0, make.stderr)

@@ -68,7 +68,8 @@ final class DatasetTests: XCTestCase {
         let one = try makeTree(self, ["blues/a.wav", "empty/", "loose.wav"])
         XCTAssertThrowsError(try DatasetScanner.scan(one)) {
             XCTAssertEqual($0 as? DatasetError, .tooFewClasses(one, found: ["blues"]))
-            XCTAssertEqual("\($0)", "\(one): need at least two genre folders with audio files, found 1 ('blues')")
+            XCTAssertEqual("\($0)", "\(one): need at least two genre folders with audio files, found 1 ('blues'); "
+                           + "the layout is DIR/<genre>/<audio files>, and sub-folders of a genre folder are not searched")
         }
         let none = try makeTree(self, ["empty/"])
         XCTAssertThrowsError(try DatasetScanner.scan(none)) {

@@ -10,8 +10,8 @@ final class MetricsTests: XCTestCase {
     ///   c: 0 0 0 0   (support 0: recall undefined; predicted once: precision 0)
     ///   d: 2 0 0 0   (support 2, never predicted: precision undefined)
     /// Column sums 6 3 1 0. By hand: precision a 3/6, b 2/3, c 0/1, d n/a; recall a 3/4, b 2/4,
-    /// c n/a, d 0/2; F1 a 0.6, b 4/7, c n/a, d n/a; accuracy 5/10; macro F1 over a, b, d with d's
-    /// undefined F1 as 0 = (0.6 + 4/7 + 0)/3; balanced accuracy = (3/4 + 1/2 + 0)/3 = 5/12.
+    /// c n/a, d 0/2; F1 = 2TP/(2TP+FP+FN): a 6/10, b 4/7, c 0/1, d 0/2; accuracy 5/10; macro F1 over
+    /// a, b, d = (0.6 + 4/7 + 0)/3; balanced accuracy = (3/4 + 1/2 + 0)/3 = 5/12.
     func handMatrix() -> ConfusionMatrix {
         var m = ConfusionMatrix(classNames: ["a", "b", "c", "d"])
         let pairs = [(0, 0), (0, 0), (0, 0), (0, 1), (1, 0), (1, 1), (1, 1), (1, 2), (3, 0), (3, 0)]
@@ -34,8 +34,8 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(m.recall(3), 0)
         XCTAssertEqual(try XCTUnwrap(m.f1(0)), 0.6, accuracy: 1e-15)
         XCTAssertEqual(try XCTUnwrap(m.f1(1)), 4.0 / 7.0, accuracy: 1e-15)
-        XCTAssertNil(m.f1(2))
-        XCTAssertNil(m.f1(3))
+        XCTAssertEqual(m.f1(2), 0)
+        XCTAssertEqual(m.f1(3), 0)
         XCTAssertEqual([0, 1, 2, 3].map(m.support), [4, 4, 0, 2])
         XCTAssertEqual(m.macroF1, (0.6 + 4.0 / 7.0 + 0) / 3, accuracy: 1e-15)
         XCTAssertEqual(m.balancedAccuracy, 5.0 / 12.0, accuracy: 1e-15)
@@ -59,6 +59,7 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(m.balancedAccuracy, 0)
         XCTAssertNil(m.precision(0))
         XCTAssertNil(m.recall(0))
+        XCTAssertNil(m.f1(0), "a class that is neither true nor predicted has no F1")
         XCTAssertFalse(m.perClassTable().lowercased().contains("nan"))
     }
 
@@ -74,9 +75,9 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(handMatrix().perClassCSV(), """
             class,precision,recall,f1,support
             a,0.5,0.75,0.6,4
-            b,0.6666666666666666,0.5,0.5714285714285715,4
-            c,0.0,n/a,n/a,0
-            d,n/a,0.0,n/a,2
+            b,0.6666666666666666,0.5,0.5714285714285714,4
+            c,0.0,n/a,0.0,0
+            d,n/a,0.0,0.0,2
 
             """)
     }
@@ -101,8 +102,8 @@ final class MetricsTests: XCTestCase {
             class              precision  recall     F1  support
             a                      0.500   0.750  0.600        4
             b                      0.667   0.500  0.571        4
-            c                      0.000     n/a    n/a        0
-            d                        n/a   0.000    n/a        2
+            c                      0.000     n/a  0.000        0
+            d                        n/a   0.000  0.000        2
 
             accuracy           0.500  (10 samples)
             macro F1           0.390

@@ -136,6 +136,8 @@ final class ModelFileTests: XCTestCase {
         XCTAssertThrowsError(try ModelFile.read(badClasses)) { XCTAssertTrue("\($0)".contains("classes"), "\($0)") }
         let badRate = try rewritten { m, _ in m["feature.sample_rate"] = "-5" }
         XCTAssertThrowsError(try ModelFile.read(badRate)) { XCTAssertTrue("\($0)".contains("feature.sample_rate"), "\($0)") }
+        let zeroStd = try rewritten { m, _ in m["normalization.std"] = "0" }
+        XCTAssertThrowsError(try ModelFile.read(zeroStd)) { XCTAssertTrue("\($0)".contains("normalization.std"), "\($0)") }
     }
 
     func testWriteRefusesNonFiniteWeightsAndKeepsThePreviousFile() throws {
