@@ -57,3 +57,37 @@ public enum Benchmark {
         return Figure(name: "log-mel, 30 s at 22050 Hz", seconds: t, units: 30, unit: "s of audio")
     }
 }
+
+extension Benchmark {
+    /// Forward and backward time of each convolution of the default network at `[batch, Cin, H, W]`,
+    /// with GFLOP/s counting 2 FLOPs per multiply-add (forward 2·N·Cout·Cin·9·H·W; backward twice that,
+    /// dW and dX, except the first layer, which needs no dX).
+    public static func convolutionLayers(batch: Int, threads: Int, warmup: Int = 2, runs: Int = 5) -> [(name: String, forward: Double, backward: Double, forwardGFLOPs: Double, backwardGFLOPs: Double)] {
+        let net = ConvNet(configuration: ConvNetConfiguration(classCount: 10), seed: 0)
+        var rows: [(String, Double, Double, Double, Double)] = []
+        for (i, conv) in net.convolutions.enumerated() {
+            var layer = conv
+            let (h, w) = net.configuration.spatialSize(block: i)
+            var g = SeededGenerator(seed: UInt64(i))
+            let x = FloatBuffer(count: batch * conv.inChannels * h * w)
+            for j in 0..<x.count { x.pointer[j] = g.nextUnitFloat() - 0.5 }
+            let y = FloatBuffer(count: batch * conv.outChannels * h * w)
+            let dy = FloatBuffer(count: y.count), dx = FloatBuffer(count: x.count)
+            for j in 0..<dy.count { dy.pointer[j] = g.nextUnitFloat() - 0.5 }
+            let scratch = FloatBuffer(count: threads * conv.scratchCount(height: h, width: w))
+            let gradScratch = FloatBuffer(count: threads * (conv.weight.count + conv.bias.count))
+            let forward = median(warmup: warmup, runs: runs) {
+                layer.forward(x.pointer, y.pointer, batch: batch, height: h, width: w, scratch: scratch.pointer, threads: threads)
+            }
+            let backward = median(warmup: warmup, runs: runs) {
+                layer.backward(outputGradient: dy.pointer, input: x.pointer, inputGradient: i == 0 ? nil : dx.pointer,
+                               batch: batch, height: h, width: w, scratch: scratch.pointer,
+                               gradientScratch: gradScratch.pointer, threads: threads)
+            }
+            let flops = 2.0 * Double(batch * conv.outChannels * conv.inChannels * 9 * h * w)
+            rows.append(("conv\(i + 1) \(conv.inChannels)→\(conv.outChannels) @\(h)×\(w)", forward, backward,
+                         flops / forward / 1e9, (i == 0 ? 1 : 2) * flops / backward / 1e9))
+        }
+        return rows
+    }
+}

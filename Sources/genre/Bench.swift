@@ -25,6 +25,14 @@ struct Bench: ParsableCommand {
                 print(f.name.padding(toLength: 40, withPad: " ", startingAt: 0)
                       + String(format: "%10.1f %@/s   (median %.2f ms)", f.rate, f.unit, 1000 * f.seconds))
             }
+            for threads in Set([1, cores]).sorted() {
+                print("\nconvolutions, batch \(batchSize), \(threads) thread(s): forward ms (GFLOP/s), backward ms (GFLOP/s)")
+                for row in Benchmark.convolutionLayers(batch: batchSize, threads: threads) {
+                    print(row.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                          + String(format: "%8.2f (%5.1f)   %8.2f (%5.1f)", 1000 * row.forward, row.forwardGFLOPs,
+                                   1000 * row.backward, row.backwardGFLOPs))
+                }
+            }
         }
     }
 }
