@@ -15,12 +15,13 @@ let package = Package(
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // No pkg-config file ships with Debian's BLIS; blis.h and libblis.so are on the default paths.
+        .systemLibrary(name: "CBLIS", providers: [.apt(["libblis-serial-dev"])]),
 
         .target(name: "SafeTensors"),
         .target(name: "GenreAudio", dependencies: ["CSndfile", "CSoxr"]),
         .target(name: "GenreFeatures", dependencies: ["CFFTW"]),
-        .target(name: "GenreNetwork", dependencies: ["COpenBLAS"]),
+        .target(name: "GenreNetwork", dependencies: ["CBLIS"]),
         .target(name: "GenreTraining",
                 dependencies: ["GenreAudio", "GenreFeatures", "GenreNetwork", "SafeTensors"]),
         .executableTarget(name: "genre", dependencies: [

@@ -1,4 +1,4 @@
-import COpenBLAS
+import CBLIS
 
 /// 2-D convolution, 3×3 kernel, stride 1, zero padding 1 (output keeps the input's H and W).
 ///
@@ -6,7 +6,7 @@ import COpenBLAS
 /// (cross-correlation, as PyTorch's `Conv2d`). Computed per sample as im2col + one GEMM:
 /// `y_n [Cout, H·W] = W [Cout, Cin·9] · columns [Cin·9, H·W]`; backward is
 /// `dW += dY_n · columnsᵀ`, `db += Σ dY_n`, `dX_n = col2im(Wᵀ · dY_n)` (darknet's convolutional layer;
-/// Prince, *Understanding Deep Learning*, §10.2 and §7.4). GEMMs are OpenBLAS `cblas_sgemm`.
+/// Prince, *Understanding Deep Learning*, §10.2 and §7.4). GEMMs are BLAS `cblas_sgemm` (BLIS).
 public struct Conv2D: Sendable, Equatable {
     public let inChannels: Int
     public let outChannels: Int

@@ -1,4 +1,4 @@
-import COpenBLAS
+import CBLIS
 
 /// The genre classifier network: `configuration.channels.count` blocks of
 /// Conv2D(3×3, pad 1) → ReLU → MaxPool2D(2), flattened in (C, H, W) order, then Linear to K logits.
@@ -54,8 +54,7 @@ public struct ConvNet: Sendable, Equatable {
     ///   - n: batch size, 1 ≤ n ≤ `workspace.batchCapacity`.
     public func forward(_ input: UnsafePointer<Float>, batch n: Int, workspace ws: ConvNetWorkspace) {
         precondition(n >= 1 && n <= ws.batchCapacity, "batch \(n) outside 1...\(ws.batchCapacity)")
-        // Our own threads split the batch; BLAS inside them must not spawn more (no oversubscription).
-        openblas_set_num_threads(1)
+        // Our own threads split the batch; the BLAS (BLIS, serial build) runs single-threaded inside them.
         var x = input
         for (i, conv) in convolutions.enumerated() {
             let (h, w) = configuration.spatialSize(block: i)

@@ -1,4 +1,4 @@
-import COpenBLAS
+import CBLIS
 
 /// Fully connected layer: y = x Wᵀ + b (PyTorch's `nn.Linear` convention, W is `[K, D]`).
 ///
