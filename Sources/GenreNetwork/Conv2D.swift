@@ -88,12 +88,7 @@ public struct Conv2D: Sendable, Equatable {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
                                 Int32(cout), Int32(k), Int32(hw),
                                 1, dy, Int32(hw), columns, Int32(hw), 1, dW, Int32(k))
-                    for o in 0..<cout {
-                        var sum: Float = 0
-                        let row = dy + o * hw
-                        for i in 0..<hw { sum += row[i] }
-                        db[o] += sum
-                    }
+                    for o in 0..<cout { db[o] += sum(dy + o * hw, count: hw) }
                     if let dx = inputGradient {
                         // dColumns [K, HW] = Wᵀ [K, Cout] · dY_n [Cout, HW], then scatter back to pixels.
                         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
@@ -117,4 +112,19 @@ public struct Conv2D: Sendable, Equatable {
             }
         }
     }
+}
+
+/// Σ values[0..<count], with sixteen partial sums so that the loop vectorises (a single running sum is a
+/// serial chain of dependent additions).
+@inline(__always)
+func sum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+    var partial = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= count {
+        partial += UnsafeRawPointer(values + i).loadUnaligned(as: SIMD16<Float>.self)
+        i += 16
+    }
+    var total = partial.sum()
+    while i < count { total += values[i]; i += 1 }
+    return total
 }

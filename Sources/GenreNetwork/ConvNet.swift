@@ -61,8 +61,10 @@ public struct ConvNet: Sendable, Equatable {
             let c = conv.outChannels
             let z = ws.activations[i].pointer
             conv.forward(x, z, batch: n, height: h, width: w, scratch: ws.scratch.pointer, threads: ws.threads)
-            ReLU.forward(z, count: n * c * h * w)
+            // ReLU after pooling: max and ReLU commute exactly (ReLU is monotonic, and the gradient of a
+            // window whose maximum is ≤ 0 is masked to 0 either way), and the pooled map is 4× smaller.
             MaxPool2D.forward(z, ws.pooled[i].pointer, argmax: ws.argmax[i], planes: n * c, height: h, width: w)
+            ReLU.forward(ws.pooled[i].pointer, count: n * c * (h / 2) * (w / 2))
             x = UnsafePointer(ws.pooled[i].pointer)
         }
         fc.forward(x, ws.logits.pointer, batch: n)
@@ -91,9 +93,10 @@ public struct ConvNet: Sendable, Equatable {
             let (h, w) = configuration.spatialSize(block: i)
             let c = convolutions[i].outChannels
             let dz = ws.activationGradients[i].pointer
+            ReLU.backward(ws.pooledGradients[i].pointer, output: ws.pooled[i].pointer,
+                          count: n * c * (h / 2) * (w / 2))
             MaxPool2D.backward(outputGradient: ws.pooledGradients[i].pointer, argmax: ws.argmax[i],
                                inputGradient: dz, planes: n * c, height: h, width: w)
-            ReLU.backward(dz, output: ws.activations[i].pointer, count: n * c * h * w)
             let x = i == 0 ? input : UnsafePointer(ws.pooled[i - 1].pointer)
             let dx = i == 0 ? inputGradient : ws.pooledGradients[i - 1].pointer
             convolutions[i].backward(outputGradient: dz, input: x, inputGradient: dx,

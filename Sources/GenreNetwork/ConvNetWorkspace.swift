@@ -7,9 +7,9 @@ public final class ConvNetWorkspace: @unchecked Sendable {
     public let batchCapacity: Int
     public let threads: Int
 
-    /// Per block i: conv output after ReLU `[N, C_i, H_i, W_i]` and its gradient.
+    /// Per block i: conv output (before pooling and ReLU) `[N, C_i, H_i, W_i]` and its gradient.
     let activations: [FloatBuffer], activationGradients: [FloatBuffer]
-    /// Per block i: pooled output `[N, C_i, H_i/2, W_i/2]`, its gradient, and the pooling argmax.
+    /// Per block i: ReLU(max-pool) output `[N, C_i, H_i/2, W_i/2]`, its gradient, and the pooling argmax.
     let pooled: [FloatBuffer], pooledGradients: [FloatBuffer]
     let argmax: [UnsafeMutablePointer<Int32>]
     /// `[N, K]` each.

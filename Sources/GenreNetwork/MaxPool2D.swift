@@ -15,12 +15,28 @@ public enum MaxPool2D {
     public static func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                                argmax: UnsafeMutablePointer<Int32>, planes: Int, height h: Int, width w: Int) {
         let oh = h / 2, ow = w / 2
+        // Eight windows at a time, branch-free: even/odd lanes of two rows give the four window cells.
+        let vectorColumns = ow / 8 * 8
+        let lane = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
         for p in 0..<planes {
             let x = input + p * h * w
             let y = output + p * oh * ow, a = argmax + p * oh * ow
             for i in 0..<oh {
                 let r0 = x + 2 * i * w, r1 = r0 + w
-                for j in 0..<ow {
+                let rowStart = Int32(2 * i * w)
+                var j = 0
+                while j < vectorColumns {
+                    let top = UnsafeRawPointer(r0 + 2 * j).loadUnaligned(as: SIMD16<Float>.self)
+                    let bottom = UnsafeRawPointer(r1 + 2 * j).loadUnaligned(as: SIMD16<Float>.self)
+                    let c = lane &+ Int32(2 * j) &+ rowStart
+                    let (m0, i0) = pick(top.evenHalf, c, top.oddHalf, c &+ 1)
+                    let (m1, i1) = pick(bottom.evenHalf, c &+ Int32(w), bottom.oddHalf, c &+ Int32(w + 1))
+                    let (m, at) = pick(m0, i0, m1, i1)
+                    UnsafeMutableRawPointer(y + i * ow + j).storeBytes(of: m, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(a + i * ow + j).storeBytes(of: at, as: SIMD8<Int32>.self)
+                    j += 8
+                }
+                while j < ow {
                     let c = 2 * j
                     var best = r0[c], at = 2 * i * w + c
                     if r0[c + 1] > best { best = r0[c + 1]; at = 2 * i * w + c + 1 }
@@ -28,9 +44,18 @@ public enum MaxPool2D {
                     if r1[c + 1] > best { best = r1[c + 1]; at = (2 * i + 1) * w + c + 1 }
                     y[i * ow + j] = best
                     a[i * ow + j] = Int32(at)
+                    j += 1
                 }
             }
         }
+    }
+
+    /// Lane-wise maximum of two candidates and the index of the winner; ties keep the first candidate.
+    @inline(__always)
+    private static func pick(_ a: SIMD8<Float>, _ ia: SIMD8<Int32>, _ b: SIMD8<Float>, _ ib: SIMD8<Int32>)
+        -> (SIMD8<Float>, SIMD8<Int32>) {
+        let later = b .> a
+        return (a.replacing(with: b, where: later), ia.replacing(with: ib, where: later))
     }
 
     /// - Parameters:

@@ -97,6 +97,33 @@ final class LayerGradientTests: XCTestCase {
         XCTAssertEqual(dx, [5, 0, 0, 0])
     }
 
+    func testMaxPoolWideRowsMatchTheNaivePoolAndTheFirstTie() {
+        // Width 37 → 18 windows per row: two 8-window vector chunks, a scalar tail and a dropped column.
+        let (planes, h, w) = (3, 5, 37)
+        var x = randomValues(planes * h * w, seed: 33)
+        // Quantise so that ties inside windows are common (including ties of the maximum).
+        x = x.map { ($0 * 2).rounded() }
+        let (oh, ow) = (h / 2, w / 2)
+        var y = [Float](repeating: .nan, count: planes * oh * ow), arg = [Int32](repeating: -1, count: y.count)
+        MaxPool2D.forward(x, &y, argmax: &arg, planes: planes, height: h, width: w)
+        let ref = Naive.maxPool(NaiveTensor(shape: [1, planes, h, w], values: x.map(Double.init)))
+        XCTAssertEqual(y.map(Double.init), ref.values)
+        var ties = 0
+        for p in 0..<planes {
+            for i in 0..<oh {
+                for j in 0..<ow {
+                    let cells = [(2 * i) * w + 2 * j, (2 * i) * w + 2 * j + 1,
+                                 (2 * i + 1) * w + 2 * j, (2 * i + 1) * w + 2 * j + 1]
+                    let values = cells.map { x[p * h * w + $0] }
+                    let first = cells[values.firstIndex(of: values.max()!)!]
+                    if values.filter({ $0 == values.max()! }).count > 1 { ties += 1 }
+                    XCTAssertEqual(Int(arg[(p * oh + i) * ow + j]), first, "plane \(p), window (\(i), \(j))")
+                }
+            }
+        }
+        XCTAssertGreaterThan(ties, 10, "the input should exercise tied maxima")
+    }
+
     func testLinearGradientsMatchFiniteDifferences() {
         let (n, d, k) = (3, 10, 5)
         var g = SeededGenerator(seed: 4)
