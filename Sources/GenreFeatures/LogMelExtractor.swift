@@ -75,11 +75,13 @@ public final class LogMelExtractor: @unchecked Sendable {
 
     /// The log-mel spectrogram of `audio`.
     ///
-    /// - Parameter audio: mono samples `[n]` at `parameters.sampleRate` Hz, float scale.
+    /// - Parameters:
+    ///   - audio: mono samples `[n]` at `parameters.sampleRate` Hz, float scale.
+    ///   - threads: worker threads sharing the frames (≥ 1); the result is bit-identical for any count.
     /// - Returns: `[nMels, 1 + n / hopLength]` in dB (≥ −100; digital silence is exactly −100).
-    public func logMel(_ audio: [Float]) -> LogMel {
+    public func logMel(_ audio: [Float], threads: Int = 1) -> LogMel {
         let frames = Self.frameCount(samples: audio.count, hopLength: parameters.hopLength)
-        return LogMel(values: compute(audio, frames: frames), nMels: parameters.nMels, frames: frames)
+        return LogMel(values: compute(audio, frames: frames, threads: threads), nMels: parameters.nMels, frames: frames)
     }
 
     /// FFTW's version string `fftwf_version`, e.g. `"fftw-3.3.10-sse2-avx"`.
@@ -93,12 +95,36 @@ public final class LogMelExtractor: @unchecked Sendable {
 
     /// The first `frames` columns `[nMels, frames]` (dB) of the log-mel of `audio` followed by as many
     /// zeros as needed (frames past the signal's own count see only zeros and read −100 dB).
-    func compute(_ audio: [Float], frames: Int) -> [Float] {
+    /// Frames are shared out in contiguous blocks to `threads` workers; each frame is computed the same
+    /// way whoever computes it, so the thread count never changes a bit of the output.
+    func compute(_ audio: [Float], frames: Int, threads: Int = 1) -> [Float] {
+        var out = [Float](repeating: 0, count: parameters.nMels * frames)
+        // Below ~64 frames per worker the threads cost more than they save.
+        let workers = max(1, min(threads, frames / 64))
+        audio.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { o in
+                let o = o
+                if workers == 1 {
+                    computeFrames(x, 0..<frames, frames: frames, into: o.baseAddress!)
+                    return
+                }
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    let range = (w * frames / workers)..<((w + 1) * frames / workers)
+                    computeFrames(x, range, frames: frames, into: o.baseAddress!)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Frames `range` of the log-mel, written to columns `range` of `out` `[nMels, frames]`.
+    private func computeFrames(_ x: UnsafeBufferPointer<Float>, _ range: Range<Int>, frames: Int,
+                               into o: UnsafeMutablePointer<Float>) {
         let n = parameters.nFFT
         let hop = parameters.hopLength
         let bins = n / 2 + 1
         let nMels = parameters.nMels
-        // Per-call buffers, allocated once per call (never per frame); fftwf_malloc gives the
+        // Per-worker buffers, allocated once per call (never per frame); fftwf_malloc gives the
         // alignment the shared plan was made with.
         let input = fftwf_alloc_real(n)!
         let spectrum = fftwf_alloc_complex(bins)!
@@ -110,43 +136,37 @@ public final class LogMelExtractor: @unchecked Sendable {
         defer { power.deallocate() }
         // fftwf_complex is float[2]: read it as interleaved (re, im) pairs.
         let spectrumPairs = UnsafeMutableRawPointer(spectrum).assumingMemoryBound(to: Float.self)
-        var out = [Float](repeating: 0, count: nMels * frames)
 
-        audio.withUnsafeBufferPointer { x in
-        out.withUnsafeMutableBufferPointer { o in
-            for t in 0..<frames {
-                // Frame t's window covers samples start ..< start + n; only lo ..< hi of it lies
-                // inside the signal, the rest is librosa's constant (zero) padding.
-                let start = t * hop - n / 2
-                let lo = max(0, min(n, -start))
-                let hi = max(lo, min(n, x.count - start))
-                for i in 0..<lo { input[i] = 0 }
-                if hi > lo {
-                    // Offset base pointers and a 0-based loop let the compiler vectorise this.
-                    let source = x.baseAddress! + (start + lo), target = input + lo, taper = window.baseAddress! + lo
-                    for i in 0..<(hi - lo) { target[i] = taper[i] * source[i] }
-                }
-                for i in hi..<n { input[i] = 0 }
+        for t in range {
+            // Frame t's window covers samples start ..< start + n; only lo ..< hi of it lies
+            // inside the signal, the rest is librosa's constant (zero) padding.
+            let start = t * hop - n / 2
+            let lo = max(0, min(n, -start))
+            let hi = max(lo, min(n, x.count - start))
+            for i in 0..<lo { input[i] = 0 }
+            if hi > lo {
+                // Offset base pointers and a 0-based loop let the compiler vectorise this.
+                let source = x.baseAddress! + (start + lo), target = input + lo, taper = window.baseAddress! + lo
+                for i in 0..<(hi - lo) { target[i] = taper[i] * source[i] }
+            }
+            for i in hi..<n { input[i] = 0 }
 
-                fftwf_execute_dft_r2c(plan, input, spectrum)
+            fftwf_execute_dft_r2c(plan, input, spectrum)
 
-                for k in 0..<bins {
-                    let re = spectrumPairs[2 * k], im = spectrumPairs[2 * k + 1]
-                    power[k] = re * re + im * im
-                }
-                // Float sums of at most a few dozen positive terms: relative error ~1e-6, i.e.
-                // ~1e-5 dB, far below the FFT's own single-precision error.
-                for m in 0..<nMels {
-                    let band = bands[m]
-                    let binPower = power + band.firstBin, weight = weights.baseAddress! + band.offset
-                    var sum: Float = 0
-                    for j in 0..<band.count { sum += weight[j] * binPower[j] }
-                    // librosa power_to_db(ref=1, amin=1e-10, top_db=None): 10 · log10(max(S, 1e-10)).
-                    o[m * frames + t] = sum > 1e-10 ? 10 * log10(sum) : -100
-                }
+            for k in 0..<bins {
+                let re = spectrumPairs[2 * k], im = spectrumPairs[2 * k + 1]
+                power[k] = re * re + im * im
+            }
+            // Float sums of at most a few dozen positive terms: relative error ~1e-6, i.e.
+            // ~1e-5 dB, far below the FFT's own single-precision error.
+            for m in 0..<nMels {
+                let band = bands[m]
+                let binPower = power + band.firstBin, weight = weights.baseAddress! + band.offset
+                var sum: Float = 0
+                for j in 0..<band.count { sum += weight[j] * binPower[j] }
+                // librosa power_to_db(ref=1, amin=1e-10, top_db=None): 10 · log10(max(S, 1e-10)).
+                o[m * frames + t] = sum > 1e-10 ? 10 * log10(sum) : -100
             }
         }
-        }
-        return out
     }
 }

@@ -20,14 +20,16 @@ extension LogMelExtractor {
     /// (s + 1) * segmentFrames` of `logMel(audio)` wherever those exist. Frames past
     /// `count * segmentFrames` are dropped.
     ///
-    /// - Parameter audio: mono samples `[n]` at `parameters.sampleRate` Hz.
+    /// - Parameters:
+    ///   - audio: mono samples `[n]` at `parameters.sampleRate` Hz.
+    ///   - threads: worker threads for the STFT (≥ 1); the result does not depend on it.
     /// - Returns: `values` `[count, nMels, segmentFrames]` row-major, dB; `count = segmentCount(samples: n)`.
-    public func segments(_ audio: [Float]) -> (values: [Float], count: Int) {
+    public func segments(_ audio: [Float], threads: Int = 1) -> (values: [Float], count: Int) {
         let count = segmentCount(samples: audio.count)
         let width = parameters.segmentFrames
         let nMels = parameters.nMels
         let frames = count * width
-        let spectrogram = compute(audio, frames: frames)  // [nMels, frames]
+        let spectrogram = compute(audio, frames: frames, threads: threads)  // [nMels, frames]
         var values = [Float](repeating: 0, count: count * nMels * width)
         for s in 0..<count {
             for m in 0..<nMels {

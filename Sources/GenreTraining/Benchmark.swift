@@ -1,4 +1,5 @@
 import Foundation
+import GenreAudio
 import GenreFeatures
 import GenreNetwork
 
@@ -48,13 +49,49 @@ public enum Benchmark {
                        units: Double(batch), unit: "segments")]
     }
 
-    /// Log-mel of a 30 s clip of noise at 22050 Hz with the default parameters (decode excluded).
-    public static func logMel(warmup: Int = 3, runs: Int = 20) throws -> Figure {
+    /// Log-mel throughput of a 30 s clip with the default parameters, on `threads` threads:
+    /// from samples already at 22050 Hz (decode excluded), from a 22050 Hz mono 16-bit WAV (decode
+    /// included), and from a 44.1 kHz stereo WAV (decode, mixdown and libsoxr resampling included).
+    /// The WAV files are written to a temporary folder and removed afterwards.
+    /// - Throws: `AudioError` if the temporary files cannot be written or read back.
+    public static func logMel(threads: Int, warmup: Int = 3, runs: Int = 20) throws -> [Figure] {
         let extractor = try LogMelExtractor(parameters: FeatureParameters())
         var g = SeededGenerator(seed: 2)
-        let audio = (0..<(30 * 22050)).map { _ in g.nextUnitFloat() - 0.5 }
-        let t = median(warmup: warmup, runs: runs) { _ = extractor.logMel(audio) }
-        return Figure(name: "log-mel, 30 s at 22050 Hz", seconds: t, units: 30, unit: "s of audio")
+        let mono = (0..<(30 * 22050)).map { _ in g.nextUnitFloat() - 0.5 }
+        let stereo = (0..<(2 * 30 * 44100)).map { _ in g.nextUnitFloat() - 0.5 }
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("genre-bench-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let monoPath = folder + "/mono-22050.wav", stereoPath = folder + "/stereo-44100.wav"
+        try AudioWriter.writeWAV(mono, sampleRate: 22050, to: monoPath)
+        try AudioWriter.writeWAV(stereo, sampleRate: 44100, channels: 2, to: stereoPath)
+        // Decode once outside the timing so that a failure is thrown, not swallowed.
+        _ = try AudioDecoder.load(path: stereoPath, sampleRate: 22050)
+
+        let suffix = ", \(threads) thread(s)"
+        let bare = median(warmup: warmup, runs: runs) { _ = extractor.logMel(mono, threads: threads) }
+        let decoded = median(warmup: warmup, runs: runs) {
+            if let (audio, _) = try? AudioDecoder.load(path: monoPath, sampleRate: 22050) {
+                _ = extractor.logMel(audio.samples, threads: threads)
+            }
+        }
+        let resampled = median(warmup: warmup, runs: runs) {
+            if let (audio, _) = try? AudioDecoder.load(path: stereoPath, sampleRate: 22050) {
+                _ = extractor.logMel(audio.samples, threads: threads)
+            }
+        }
+        return [Figure(name: "log-mel 30 s 22050 Hz" + suffix, seconds: bare, units: 30, unit: "s of audio"),
+                Figure(name: "  + WAV decode" + suffix, seconds: decoded, units: 30, unit: "s of audio"),
+                Figure(name: "  44.1 kHz stereo WAV, + mix + resample" + suffix, seconds: resampled, units: 30,
+                       unit: "s of audio")]
+    }
+
+    /// Peak resident set size of this process so far, bytes (`getrusage` `ru_maxrss`).
+    public static var peakResidentBytes: Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
     }
 }
 

@@ -24,18 +24,21 @@ public final class Predictor {
     public let model: TrainedModel
     private let extractor: LogMelExtractor
     private let classifier: Classifier
+    private let threads: Int
 
     /// - Throws: `FeatureError` if the model's stored feature parameters are unusable.
     public init(model: TrainedModel, threads: Int) throws {
         self.model = model
         extractor = try LogMelExtractor(parameters: model.features)
         classifier = Classifier(network: model.network, threads: threads)
+        self.threads = max(1, threads)
     }
 
     /// Standardised segments `[count, nMels, segmentFrames]` of a file, decoded at the model's rate.
     /// - Throws: as `ClipFeatureExtractor.segments(path:extractor:)`.
     public func features(path: String) throws -> (segments: [Float], count: Int, duration: Double) {
-        var (values, count, duration) = try ClipFeatureExtractor.segments(path: path, extractor: extractor)
+        var (values, count, duration) = try ClipFeatureExtractor.segments(path: path, extractor: extractor,
+                                                                                 threads: threads)
         model.normalization.apply(&values)
         return (values, count, duration)
     }

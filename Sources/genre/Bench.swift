@@ -16,23 +16,32 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var figures = [try Benchmark.logMel(runs: max(runs, 5))]
             let cores = ProcessInfo.processInfo.activeProcessorCount
-            for threads in Set([1, cores]).sorted() {
+            let threadCounts = Set([1, cores]).sorted()
+            var figures: [Benchmark.Figure] = []
+            for threads in threadCounts { figures += try Benchmark.logMel(threads: threads, runs: max(runs, 5)) }
+            for threads in threadCounts {
                 figures += Benchmark.network(batch: batchSize, threads: threads, runs: runs)
             }
             for f in figures {
-                print(f.name.padding(toLength: 40, withPad: " ", startingAt: 0)
-                      + String(format: "%10.1f %@/s   (median %.2f ms)", f.rate, f.unit, 1000 * f.seconds))
+                print(f.name.padding(toLength: 46, withPad: " ", startingAt: 0)
+                      + String(format: "%9.1f %@/s   (median %.2f ms)", f.rate, f.unit, 1000 * f.seconds))
             }
-            for threads in Set([1, cores]).sorted() {
+            for threads in threadCounts {
                 print("\nconvolutions, batch \(batchSize), \(threads) thread(s): forward ms (GFLOP/s), backward ms (GFLOP/s)")
-                for row in Benchmark.convolutionLayers(batch: batchSize, threads: threads) {
+                let rows = Benchmark.convolutionLayers(batch: batchSize, threads: threads)
+                for row in rows {
                     print(row.name.padding(toLength: 24, withPad: " ", startingAt: 0)
                           + String(format: "%8.2f (%5.1f)   %8.2f (%5.1f)", 1000 * row.forward, row.forwardGFLOPs,
                                    1000 * row.backward, row.backwardGFLOPs))
                 }
+                let seconds = rows.reduce(0) { $0 + $1.forward + $1.backward }
+                let gflop = rows.reduce(0) { $0 + $1.forward * $1.forwardGFLOPs + $1.backward * $1.backwardGFLOPs }
+                print("all four, forward + backward".padding(toLength: 24, withPad: " ", startingAt: 0)
+                      + String(format: "%8.2f ms, %.1f GFLOP/s", 1000 * seconds, gflop / seconds))
             }
+            print(String(format: "\npeak resident memory of this process: %.0f MiB",
+                         Double(Benchmark.peakResidentBytes) / 1_048_576))
         }
     }
 }
