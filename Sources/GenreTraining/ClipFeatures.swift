@@ -29,10 +29,12 @@ public enum ClipFeatureExtractor {
     /// `skipped` with the decoder's reason instead of stopping the run.
     /// - Parameters:
     ///   - files: `(path on disk, path relative to the dataset, label)`.
+    ///   - cache: where decoded clips' segments are looked up first and stored after computing; nil computes
+    ///     every file.
     ///   - progress: called after each file with (files done, total), from worker threads, serialised.
     /// - Returns: clips in the order of `files` (minus skipped ones), and the skipped files.
     public static func extract(_ files: [(path: String, relativePath: String, label: Int)],
-                               extractor: LogMelExtractor, threads: Int,
+                               extractor: LogMelExtractor, threads: Int, cache: FeatureCache? = nil,
                                progress: ((Int, Int) -> Void)? = nil) -> (clips: [ClipFeatures], skipped: [SkippedFile]) {
         var results = [Result<ClipFeatures, SkippedFile>?](repeating: nil, count: files.count)
         let lock = NSLock()
@@ -47,7 +49,8 @@ public enum ClipFeatureExtractor {
                     let f = files[i]
                     let result: Result<ClipFeatures, SkippedFile>
                     do {
-                        let (values, count, duration) = try segments(path: f.path, extractor: extractor)
+                        let (values, count, duration) = try cachedSegments(path: f.path, extractor: extractor,
+                                                                           cache: cache)
                         result = .success(ClipFeatures(relativePath: f.relativePath, label: f.label, segments: values,
                                                        segmentCount: count, duration: duration))
                     } catch {
@@ -72,12 +75,31 @@ public enum ClipFeatureExtractor {
         return (clips, skipped)
     }
 
+    /// `segments(path:extractor:)` through `cache` when there is one.
+    static func cachedSegments(path: String, extractor: LogMelExtractor,
+                               cache: FeatureCache?) throws -> (values: [Float], count: Int, duration: Double) {
+        let p = extractor.parameters
+        guard let cache, let key = cache.key(path: path, parameters: p) else {
+            return try segments(path: path, extractor: extractor)
+        }
+        if let entry = cache.load(key: key, nMels: p.nMels, segmentFrames: p.segmentFrames) {
+            cache.recordHit()
+            return entry
+        }
+        let computed = try segments(path: path, extractor: extractor)
+        cache.recordMiss()
+        cache.store(key: key, values: computed.values, count: computed.count, nMels: p.nMels,
+                    segmentFrames: p.segmentFrames, duration: computed.duration)
+        return computed
+    }
+
     /// One file's log-mel segments: decoded with libsndfile, mixed to mono, resampled to the extractor's
-    /// rate, cut into `[count, nMels, segmentFrames]` (dB, not yet standardised).
+    /// rate, cut into `[count, nMels, segmentFrames]` (dB, not yet standardised). `threads` workers share
+    /// the STFT frames (use 1 when files are already processed in parallel).
     /// - Returns: also the duration of the decoded audio in seconds.
     /// - Throws: `AudioError` for a missing, unreadable or empty file; `RunError` when the audio holds
     ///   NaN or infinite samples, or samples so large that their power overflows Float.
-    public static func segments(path: String, extractor: LogMelExtractor) throws -> (values: [Float], count: Int, duration: Double) {
+    public static func segments(path: String, extractor: LogMelExtractor, threads: Int = 1) throws -> (values: [Float], count: Int, duration: Double) {
         let sampleRate = extractor.parameters.sampleRate
         let (audio, _) = try AudioDecoder.load(path: path, sampleRate: sampleRate)
         // Float files can hold anything. A NaN sample would read as silence (−100 dB) after
@@ -85,7 +107,7 @@ public enum ClipFeatureExtractor {
         guard audio.samples.allSatisfy(\.isFinite) else {
             throw RunError("\(path): holds NaN or infinite samples; cannot compute features")
         }
-        let (values, count) = extractor.segments(audio.samples)
+        let (values, count) = extractor.segments(audio.samples, threads: threads)
         guard values.allSatisfy(\.isFinite) else {
             throw RunError("\(path): samples so large that their power overflows; cannot compute features")
         }

@@ -58,8 +58,9 @@ public enum Evaluation {
     /// - Throws: `ModelFileError`, `DatasetError`, `SplitError`, and `RunError` when the split list beside
     ///   the model is missing or is not the one the model was trained with, or when the dataset has genres
     ///   the model does not know.
+    /// - Parameter cache: where decoded features are looked up and stored; nil decodes every file.
     public static func run(datasetPath: String, modelPath: String, split: EvaluationSplit, threads: Int,
-                           console: Console) throws -> EvaluationReport {
+                           cache: FeatureCache? = nil, console: Console) throws -> EvaluationReport {
         let model = try ModelFile.read(modelPath)
         let dataset = try DatasetScanner.scan(datasetPath)
         for w in dataset.warnings { console.warn("warning: \(w)") }
@@ -92,10 +93,12 @@ public enum Evaluation {
         let predictor = try Predictor(model: model, threads: threads)
         let extractor = try LogMelExtractor(parameters: model.features)
         let jobs = selected.map { (path: dataset.root + "/" + $0, relativePath: $0, label: labelOf[$0]!) }
-        var (clips, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads) {
+        var (clips, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads,
+                                                            cache: cache) {
             console.progress("features", $0, $1)
         }
         for s in skipped { console.warn("skipped \(s.description)") }
+        if let problem = cache?.problem { console.warn("warning: feature cache not written: \(problem)") }
         guard !clips.isEmpty else { throw RunError("\(datasetPath): no file of the \(split.rawValue) split could be decoded") }
 
         var clipMatrix = ConfusionMatrix(classNames: model.classNames)

@@ -2,16 +2,10 @@
 /// split list beside a model is the one it was trained with (a consistency check, not a security one).
 public enum SplitDigest {
     public static func of(_ split: DataSplit) -> String {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        var hash = FNV1a()
         for name in SplitName.allCases {
-            for path in split[name].sorted() {
-                for byte in "\(name.rawValue)\t\(path)\n".utf8 {
-                    hash ^= UInt64(byte)
-                    hash = hash &* 0x0000_0100_0000_01B3
-                }
-            }
+            for path in split[name].sorted() { hash.combine("\(name.rawValue)\t\(path)\n".utf8) }
         }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return FNV1a.hex(hash.value)
     }
 }

@@ -13,15 +13,19 @@ public struct TrainOptions: Sendable {
     public var settings: TrainingSettings
     public var features: FeatureParameters
     public var threads: Int
+    /// Where decoded features are looked up and stored; nil decodes every file.
+    public var cache: FeatureCache?
 
     public init(datasetPath: String, modelPath: String? = nil, splitFile: String? = nil,
-                settings: TrainingSettings = .init(), features: FeatureParameters = .init(), threads: Int) {
+                settings: TrainingSettings = .init(), features: FeatureParameters = .init(), threads: Int,
+                cache: FeatureCache? = nil) {
         self.datasetPath = datasetPath
         self.modelPath = modelPath
         self.splitFile = splitFile
         self.settings = settings
         self.features = features
         self.threads = threads
+        self.cache = cache
     }
 
     /// The model path this run writes.
@@ -73,10 +77,12 @@ public enum TrainingRun {
         let extractor = try LogMelExtractor(parameters: options.features)
         let jobs = scanned.files.map { (path: scanned.path(of: $0), relativePath: $0.relativePath, label: $0.label) }
         let started = DispatchTime.now()
-        let (decoded, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: options.threads) {
+        let (decoded, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: options.threads,
+                                                              cache: options.cache) {
             console.progress("decoding", $0, $1)
         }
         for s in skipped { console.warn("skipped \(s.description)") }
+        if let problem = options.cache?.problem { console.warn("warning: feature cache not written: \(problem)") }
         let featureSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
 
         // Genres left without a decodable file are ignored, as an empty genre folder is.
@@ -107,7 +113,8 @@ public enum TrainingRun {
         let trainSegments = train.reduce(0) { $0 + $1.segmentCount }
         console.out("dataset \(options.datasetPath): \(dataset.classNames.count) genres, \(dataset.files.count) files; "
                     + "train \(train.count) files (\(trainSegments) segments), validation \(validation.count), "
-                    + "test \(split.test.count) (held out); decoded in \(String(format: "%.1f", featureSeconds)) s")
+                    + "test \(split.test.count) (held out); features in \(String(format: "%.1f", featureSeconds)) s"
+                    + (options.cache.map { " (\($0.hits) from cache \($0.folder))" } ?? ""))
         if validation.isEmpty { console.warn("warning: no validation files: the last epoch is kept") }
 
         // One global mean and std over every training cell.

@@ -17,6 +17,7 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
     @Option(help: "Also write per_class.csv and confusion_matrix.csv into this folder.") var csv: String?
     @OptionGroup var common: RunOptions
+    @OptionGroup var caching: CacheOptions
 
     func validate() throws {
         if let csv {
@@ -45,7 +46,8 @@ struct Evaluate: ParsableCommand {
             try requireModel(model)
             let console = Console(quiet: common.quiet)
             let report = try Evaluation.run(datasetPath: dataset, modelPath: model, split: split,
-                                            threads: common.threads, console: console)
+                                            threads: common.threads, cache: try caching.cache(for: dataset),
+                                            console: console)
             let matrix = report.clipConfusion
             if let csv {
                 try writeCSV(matrix, into: csv)

@@ -27,6 +27,7 @@ struct Train: ParsableCommand {
     @Option(help: "Hop between frames, samples.") var hopLength = 512
     @Option(name: .customLong("n-mels"), help: "Mel bands.") var nMels = 128
     @OptionGroup var common: RunOptions
+    @OptionGroup var caching: CacheOptions
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
@@ -45,7 +46,7 @@ struct Train: ParsableCommand {
                 datasetPath: dataset, modelPath: model, splitFile: splitFile,
                 settings: TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed),
                 features: FeatureParameters(sampleRate: sampleRate, nFFT: nFFT, hopLength: hopLength, nMels: nMels),
-                threads: common.threads)
+                threads: common.threads, cache: try caching.cache(for: dataset))
             let result = try TrainingRun.run(options, console: console)
             let best = result.history[result.bestEpoch - 1]
             var line = "best epoch \(result.bestEpoch)"

@@ -18,6 +18,10 @@ final class CLITests: XCTestCase {
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        // Keep the feature cache inside the test's folder, never in the user's ~/.cache.
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CACHE_HOME"] = self.folder + "/xdg-cache"
+        process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -186,5 +190,28 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("readme.txt"), run.stderr)
         XCTAssertFalse(run.stderr.contains(".DS_Store"), "hidden files are ignored silently: \(run.stderr)")
         XCTAssertTrue(run.stdout.contains("1 file(s) skipped"), run.stdout)
+    }
+
+    func testTheSecondRunReadsFeaturesFromTheCache() throws {
+        XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "4", "--seconds", "3.5"], in: folder).status, 0)
+        let args = ["train", "data", "--epochs", "1", "--model", "m.safetensors"]
+        let first = try genre(args, in: folder), second = try genre(args, in: folder)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("(0 from cache \(folder)/xdg-cache/genre)"), first.stdout)
+        XCTAssertTrue(second.stdout.contains("(16 from cache"), second.stdout)
+        // Same features, same training: identical epoch lines apart from the timing.
+        func losses(_ text: String) -> [String] {
+            text.split(separator: "\n").filter { $0.hasPrefix("epoch") }.map { String($0.split(separator: " ").dropLast(2).joined(separator: " ")) }
+        }
+        XCTAssertEqual(losses(first.stdout), losses(second.stdout))
+        XCTAssertFalse(losses(first.stdout).isEmpty)
+
+        let none = try genre(args + ["--no-cache"], in: folder)
+        XCTAssertEqual(none.status, 0, none.stderr)
+        XCTAssertFalse(none.stdout.contains("from cache"), none.stdout)
+        let inside = try genre(["evaluate", "data", "--model", "m.safetensors", "--cache-dir", "data/cache"], in: folder)
+        XCTAssertEqual(inside.status, 1)
+        XCTAssertTrue(inside.stderr.contains("inside the dataset folder"), inside.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/data/cache"))
     }
 }
