@@ -81,6 +81,7 @@ public struct ConvNet: Sendable, Equatable {
     public mutating func lossAndGradients(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                           batch n: Int, workspace ws: ConvNetWorkspace,
                                           inputGradient: UnsafeMutablePointer<Float>? = nil) -> Float {
+        precondition(ws.training, "lossAndGradients needs a workspace made with training: true")
         forward(input, batch: n, workspace: ws)
         let k = configuration.classCount
         let loss = SoftmaxCrossEntropy.loss(logits: ws.logits.pointer, labels: labels, batch: n, classes: k,

@@ -6,6 +6,8 @@ public final class ConvNetWorkspace: @unchecked Sendable {
     public let configuration: ConvNetConfiguration
     public let batchCapacity: Int
     public let threads: Int
+    /// False for an inference-only workspace: no gradient buffers (`lossAndGradients` refuses it).
+    public let training: Bool
 
     /// Per block i: conv output (before pooling and ReLU) `[N, C_i, H_i, W_i]` and its gradient.
     let activations: [FloatBuffer], activationGradients: [FloatBuffer]
@@ -20,11 +22,13 @@ public final class ConvNetWorkspace: @unchecked Sendable {
     /// - Parameters:
     ///   - batchCapacity: the largest N that `forward`/`backward` will be called with; ≥ 1.
     ///   - threads: worker threads that split each batch; ≥ 1.
-    public init(network: ConvNet, batchCapacity: Int, threads: Int) {
+    ///   - training: false leaves out every gradient buffer (about half the memory), for `forward` only.
+    public init(network: ConvNet, batchCapacity: Int, threads: Int, training: Bool = true) {
         let cfg = network.configuration
         configuration = cfg
         self.batchCapacity = max(1, batchCapacity)
         self.threads = max(1, threads)
+        self.training = training
         let n = self.batchCapacity
         var acts: [FloatBuffer] = [], actGrads: [FloatBuffer] = [], pools: [FloatBuffer] = []
         var poolGrads: [FloatBuffer] = [], arg: [UnsafeMutablePointer<Int32>] = []
@@ -33,10 +37,10 @@ public final class ConvNetWorkspace: @unchecked Sendable {
             let (h, w) = cfg.spatialSize(block: i)
             let c = cfg.channels[i]
             acts.append(FloatBuffer(count: n * c * h * w))
-            actGrads.append(FloatBuffer(count: n * c * h * w))
+            actGrads.append(FloatBuffer(count: training ? n * c * h * w : 0))
             let pooledCount = n * c * (h / 2) * (w / 2)
             pools.append(FloatBuffer(count: pooledCount))
-            poolGrads.append(FloatBuffer(count: pooledCount))
+            poolGrads.append(FloatBuffer(count: training ? pooledCount : 0))
             let a = UnsafeMutablePointer<Int32>.allocate(capacity: max(pooledCount, 1))
             a.initialize(repeating: 0, count: max(pooledCount, 1))
             arg.append(a)
@@ -47,9 +51,9 @@ public final class ConvNetWorkspace: @unchecked Sendable {
         pooled = pools; pooledGradients = poolGrads; argmax = arg
         logits = FloatBuffer(count: n * cfg.classCount)
         probabilities = FloatBuffer(count: n * cfg.classCount)
-        logitsGradient = FloatBuffer(count: n * cfg.classCount)
+        logitsGradient = FloatBuffer(count: training ? n * cfg.classCount : 0)
         scratch = FloatBuffer(count: self.threads * scratchPerThread)
-        gradientScratch = FloatBuffer(count: self.threads * gradPerThread)
+        gradientScratch = FloatBuffer(count: training ? self.threads * gradPerThread : 0)
     }
 
     deinit { for a in argmax { a.deallocate() } }

@@ -5,11 +5,15 @@ import GenreNetwork
 public final class Classifier {
     public let threads: Int
     private var workspace: ConvNetWorkspace
-    public static let batchSize = 32
+    /// Segments per forward pass. Each sample is its own GEMM, so a small batch costs no speed, and its
+    /// inference-only workspace (~20 MB for the default network) keeps a fresh `predict` process quick:
+    /// at 32 the page faults of first touching ~120 MB took longer than the whole prediction.
+    public static let batchSize = 8
 
     public init(network: ConvNet, threads: Int) {
         self.threads = max(1, threads)
-        workspace = ConvNetWorkspace(network: network, batchCapacity: Self.batchSize, threads: self.threads)
+        workspace = ConvNetWorkspace(network: network, batchCapacity: Self.batchSize, threads: self.threads,
+                                     training: false)
     }
 
     /// Softmax probabilities of every segment of a clip.

@@ -80,6 +80,26 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(mean[2], 0.35, accuracy: 1e-7)
     }
 
+    func testClassifierBatchesGiveEachSegmentsOwnSoftmax() {
+        // 19 segments: two full inference batches and a partial one, on 2 threads.
+        let model = smallModel()
+        let net = model.network, cfg = net.configuration
+        let cells = cfg.inputHeight * cfg.inputWidth, k = cfg.classCount
+        var g = SeededGenerator(seed: 9)
+        let count = 2 * Classifier.batchSize + 3
+        let segments = (0..<(count * cells)).map { _ in g.nextUnitFloat() * 4 - 2 }
+        let batched = Classifier(network: net, threads: 2).segmentProbabilities(segments, count: count, network: net)
+        XCTAssertEqual(batched.count, count * k)
+        for s in 0..<count {
+            let one = Array(segments[(s * cells)..<((s + 1) * cells)])
+            let z = logits(net, one, batch: 1)
+            let m = z.max()!, e = z.map { exp(Double($0 - m)) }, total = e.reduce(0, +)
+            for j in 0..<k {
+                XCTAssertEqual(Double(batched[s * k + j]), e[j] / total, accuracy: 1e-6, "segment \(s), class \(j)")
+            }
+        }
+    }
+
     func testSplitDigestChangesWithAnyMove() {
         let a = DataSplit(train: ["a/1", "b/1"], validation: ["a/2"], test: ["b/2"])
         var b = a
