@@ -17,10 +17,12 @@ let package = Package(
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         // No pkg-config file ships with Debian's BLIS; blis.h and libblis.so are on the default paths.
         .systemLibrary(name: "CBLIS", providers: [.apt(["libblis-serial-dev"])]),
+        // glibc's vector math library (libmvec); part of libc6, no pkg-config file.
+        .systemLibrary(name: "CMvec"),
 
         .target(name: "SafeTensors"),
         .target(name: "GenreAudio", dependencies: ["CSndfile", "CSoxr"]),
-        .target(name: "GenreFeatures", dependencies: ["CFFTW"]),
+        .target(name: "GenreFeatures", dependencies: ["CFFTW", "CMvec"]),
         .target(name: "GenreNetwork", dependencies: ["CBLIS"]),
         .target(name: "GenreTraining",
                 dependencies: ["GenreAudio", "GenreFeatures", "GenreNetwork", "SafeTensors"]),

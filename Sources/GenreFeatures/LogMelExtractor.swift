@@ -1,4 +1,5 @@
 import CFFTW
+import CMvec
 import Foundation
 
 /// Log-mel spectrograms with single-precision FFTW, matching librosa 0.11:
@@ -134,6 +135,10 @@ public final class LogMelExtractor: @unchecked Sendable {
         }
         let power = UnsafeMutablePointer<Float>.allocate(capacity: bins)
         defer { power.deallocate() }
+        // One frame's mel energies, padded to whole 4-lane vectors for the vector log.
+        let melEnergy = UnsafeMutablePointer<Float>.allocate(capacity: (nMels + 3) / 4 * 4)
+        melEnergy.initialize(repeating: 1, count: (nMels + 3) / 4 * 4)
+        defer { melEnergy.deallocate() }
         // fftwf_complex is float[2]: read it as interleaved (re, im) pairs.
         let spectrumPairs = UnsafeMutableRawPointer(spectrum).assumingMemoryBound(to: Float.self)
 
@@ -164,8 +169,16 @@ public final class LogMelExtractor: @unchecked Sendable {
                 let binPower = power + band.firstBin, weight = weights.baseAddress! + band.offset
                 var sum: Float = 0
                 for j in 0..<band.count { sum += weight[j] * binPower[j] }
-                // librosa power_to_db(ref=1, amin=1e-10, top_db=None): 10 · log10(max(S, 1e-10)).
-                o[m * frames + t] = sum > 1e-10 ? 10 * log10(sum) : -100
+                melEnergy[m] = sum
+            }
+            // librosa power_to_db(ref=1, amin=1e-10, top_db=None): 10 · log10(max(S, 1e-10)), with
+            // glibc's vector log10f (same accuracy as the scalar one, ~4× its speed).
+            var m = 0
+            while m < nMels {
+                let s = UnsafeRawPointer(melEnergy + m).loadUnaligned(as: SIMD4<Float>.self)
+                let db = (10 * _ZGVbN4v_log10f(s)).replacing(with: -100, where: s .<= 1e-10)
+                for lane in 0..<min(4, nMels - m) { o[(m + lane) * frames + t] = db[lane] }
+                m += 4
             }
         }
     }
