@@ -26,8 +26,13 @@ public struct Conv2D: Sendable, Equatable {
                          value: [Float](repeating: 0, count: outChannels))
     }
 
-    /// Scratch Floats one worker thread needs for an `height × width` input: columns and their gradient.
-    public func scratchCount(height: Int, width: Int) -> Int { 2 * inChannels * 9 * height * width }
+    /// Scratch Floats one worker thread needs for an `height × width` input: forward, the weights with
+    /// the bias as an extra column and the columns with a row of ones; backward, the columns and their
+    /// gradient.
+    public func scratchCount(height: Int, width: Int) -> Int {
+        let k = inChannels * 9, hw = height * width
+        return max(outChannels * (k + 1) + (k + 1) * hw, 2 * k * hw)
+    }
 
     /// Forward pass.
     /// - Parameters:
@@ -43,15 +48,20 @@ public struct Conv2D: Sendable, Equatable {
             bias.value.withUnsafeBufferPointer { bp in
                 let wPtr = wp.baseAddress!, bPtr = bp.baseAddress!
                 parallelChunks(n, threads: threads) { samples, t in
-                    let columns = scratch + t * perThread
+                    // The bias rides in the GEMM as an extra column of W against a row of ones, so y is
+                    // written once (beta = 0) instead of being filled with the bias and read back.
+                    let weights = scratch + t * perThread, columns = weights + cout * (k + 1)
+                    for o in 0..<cout {
+                        (weights + o * (k + 1)).update(from: wPtr + o * k, count: k)
+                        weights[o * (k + 1) + k] = bPtr[o]
+                    }
+                    (columns + k * hw).update(repeating: 1, count: hw)
                     for s in samples {
                         let x = input + s * cin * hw, y = output + s * cout * hw
-                        // Seed y with the bias so the GEMM can accumulate onto it (beta = 1).
-                        for o in 0..<cout { (y + o * hw).update(repeating: bPtr[o], count: hw) }
                         im2col3x3(x, channels: cin, height: h, width: w, columns)
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                    Int32(cout), Int32(hw), Int32(k),
-                                    1, wPtr, Int32(k), columns, Int32(hw), 1, y, Int32(hw))
+                                    Int32(cout), Int32(hw), Int32(k + 1),
+                                    1, weights, Int32(k + 1), columns, Int32(hw), 0, y, Int32(hw))
                     }
                 }
             }

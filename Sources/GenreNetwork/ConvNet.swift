@@ -89,17 +89,17 @@ public struct ConvNet: Sendable, Equatable {
                                             logitsGradient: ws.logitsGradient.pointer)
         let blocks = convolutions.count
         fc.backward(outputGradient: ws.logitsGradient.pointer, input: ws.pooled[blocks - 1].pointer,
-                    inputGradient: ws.pooledGradients[blocks - 1].pointer, batch: n)
+                    inputGradient: ws.pooledGradient.pointer, batch: n)
         for i in stride(from: blocks - 1, through: 0, by: -1) {
             let (h, w) = configuration.spatialSize(block: i)
             let c = convolutions[i].outChannels
-            let dz = ws.activationGradients[i].pointer
-            ReLU.backward(ws.pooledGradients[i].pointer, output: ws.pooled[i].pointer,
+            let dz = ws.activationGradient.pointer
+            ReLU.backward(ws.pooledGradient.pointer, output: ws.pooled[i].pointer,
                           count: n * c * (h / 2) * (w / 2))
-            MaxPool2D.backward(outputGradient: ws.pooledGradients[i].pointer, argmax: ws.argmax[i],
+            MaxPool2D.backward(outputGradient: ws.pooledGradient.pointer, argmax: ws.argmax[i],
                                inputGradient: dz, planes: n * c, height: h, width: w)
             let x = i == 0 ? input : UnsafePointer(ws.pooled[i - 1].pointer)
-            let dx = i == 0 ? inputGradient : ws.pooledGradients[i - 1].pointer
+            let dx = i == 0 ? inputGradient : ws.pooledGradient.pointer
             convolutions[i].backward(outputGradient: dz, input: x, inputGradient: dx,
                                      batch: n, height: h, width: w, scratch: ws.scratch.pointer,
                                      gradientScratch: ws.gradientScratch.pointer, threads: ws.threads)

@@ -9,11 +9,15 @@ public final class ConvNetWorkspace: @unchecked Sendable {
     /// False for an inference-only workspace: no gradient buffers (`lossAndGradients` refuses it).
     public let training: Bool
 
-    /// Per block i: conv output (before pooling and ReLU) `[N, C_i, H_i, W_i]` and its gradient.
-    let activations: [FloatBuffer], activationGradients: [FloatBuffer]
-    /// Per block i: ReLU(max-pool) output `[N, C_i, H_i/2, W_i/2]`, its gradient, and the pooling argmax.
-    let pooled: [FloatBuffer], pooledGradients: [FloatBuffer]
+    /// Per block i: conv output (before pooling and ReLU) `[N, C_i, H_i, W_i]`.
+    let activations: [FloatBuffer]
+    /// Per block i: ReLU(max-pool) output `[N, C_i, H_i/2, W_i/2]` and the pooling argmax.
+    let pooled: [FloatBuffer]
     let argmax: [UnsafeMutablePointer<Int32>]
+    /// The gradients of one block's conv output and of one block's pooled output, sized for the largest
+    /// block. One of each is enough: backward reads block i's pooled gradient into its conv-output
+    /// gradient, then its convolution writes block i−1's pooled gradient from that.
+    let activationGradient: FloatBuffer, pooledGradient: FloatBuffer
     /// `[N, K]` each.
     let logits: FloatBuffer, probabilities: FloatBuffer, logitsGradient: FloatBuffer
     /// Per-thread im2col columns and their gradient; per-thread partial weight gradients.
@@ -30,25 +34,26 @@ public final class ConvNetWorkspace: @unchecked Sendable {
         self.threads = max(1, threads)
         self.training = training
         let n = self.batchCapacity
-        var acts: [FloatBuffer] = [], actGrads: [FloatBuffer] = [], pools: [FloatBuffer] = []
-        var poolGrads: [FloatBuffer] = [], arg: [UnsafeMutablePointer<Int32>] = []
+        var acts: [FloatBuffer] = [], pools: [FloatBuffer] = [], arg: [UnsafeMutablePointer<Int32>] = []
+        var largestActivation = 0, largestPooled = 0
         var scratchPerThread = 0, gradPerThread = network.fc.weight.count + network.fc.bias.count
         for (i, conv) in network.convolutions.enumerated() {
             let (h, w) = cfg.spatialSize(block: i)
             let c = cfg.channels[i]
             acts.append(FloatBuffer(count: n * c * h * w))
-            actGrads.append(FloatBuffer(count: training ? n * c * h * w : 0))
             let pooledCount = n * c * (h / 2) * (w / 2)
             pools.append(FloatBuffer(count: pooledCount))
-            poolGrads.append(FloatBuffer(count: training ? pooledCount : 0))
+            largestActivation = max(largestActivation, n * c * h * w)
+            largestPooled = max(largestPooled, pooledCount)
             let a = UnsafeMutablePointer<Int32>.allocate(capacity: max(pooledCount, 1))
             a.initialize(repeating: 0, count: max(pooledCount, 1))
             arg.append(a)
             scratchPerThread = max(scratchPerThread, conv.scratchCount(height: h, width: w))
             gradPerThread = max(gradPerThread, conv.weight.count + conv.bias.count)
         }
-        activations = acts; activationGradients = actGrads
-        pooled = pools; pooledGradients = poolGrads; argmax = arg
+        activations = acts; pooled = pools; argmax = arg
+        activationGradient = FloatBuffer(count: training ? largestActivation : 0)
+        pooledGradient = FloatBuffer(count: training ? largestPooled : 0)
         logits = FloatBuffer(count: n * cfg.classCount)
         probabilities = FloatBuffer(count: n * cfg.classCount)
         logitsGradient = FloatBuffer(count: training ? n * cfg.classCount : 0)
