@@ -94,10 +94,10 @@ public struct ConvNet: Sendable, Equatable {
             let (h, w) = configuration.spatialSize(block: i)
             let c = convolutions[i].outChannels
             let dz = ws.activationGradient.pointer
-            ReLU.backward(ws.pooledGradient.pointer, output: ws.pooled[i].pointer,
-                          count: n * c * (h / 2) * (w / 2))
+            // ReLU's backward mask (pooled output > 0) applied while routing to each window's argmax.
             MaxPool2D.backward(outputGradient: ws.pooledGradient.pointer, argmax: ws.argmax[i],
-                               inputGradient: dz, planes: n * c, height: h, width: w)
+                               inputGradient: dz, planes: n * c, height: h, width: w,
+                               reluOutput: ws.pooled[i].pointer)
             let x = i == 0 ? input : UnsafePointer(ws.pooled[i - 1].pointer)
             let dx = i == 0 ? inputGradient : ws.pooledGradient.pointer
             convolutions[i].backward(outputGradient: dz, input: x, inputGradient: dx,

@@ -62,15 +62,24 @@ public enum MaxPool2D {
     ///   - outputGradient: dL/dy `[N·C, H/2, W/2]`.
     ///   - argmax: as written by `forward`.
     ///   - inputGradient: dL/dx `[N·C, H, W]`, overwritten (zero except at each window's maximum).
+    ///   - reluOutput: when pooling is followed by a ReLU, that ReLU's output `[N·C, H/2, W/2]`: each
+    ///     gradient is routed only where it is > 0, which applies the ReLU's backward mask in the same
+    ///     pass (the same values as `ReLU.backward` first, without a separate sweep over dL/dy).
     public static func backward(outputGradient: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
                                 inputGradient: UnsafeMutablePointer<Float>,
-                                planes: Int, height h: Int, width w: Int) {
+                                planes: Int, height h: Int, width w: Int,
+                                reluOutput: UnsafePointer<Float>? = nil) {
         let oh = h / 2, ow = w / 2
         inputGradient.update(repeating: 0, count: planes * h * w)
         for p in 0..<planes {
             let dy = outputGradient + p * oh * ow, a = argmax + p * oh * ow
             let dx = inputGradient + p * h * w
-            for i in 0..<(oh * ow) { dx[Int(a[i])] += dy[i] }
+            if let reluOutput {
+                let mask = reluOutput + p * oh * ow
+                for i in 0..<(oh * ow) where mask[i] > 0 { dx[Int(a[i])] = dy[i] }
+            } else {
+                for i in 0..<(oh * ow) { dx[Int(a[i])] = dy[i] }
+            }
         }
     }
 }

@@ -122,6 +122,20 @@ final class LayerGradientTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(ties, 10, "the input should exercise tied maxima")
+
+        // The fused ReLU mask: the same dL/dx as ReLU.backward on the pooled output, then routing.
+        var relu = y
+        ReLU.forward(&relu, count: relu.count)
+        let dy = randomValues(y.count, seed: 34)
+        var masked = dy
+        ReLU.backward(&masked, output: relu, count: masked.count)
+        var separate = [Float](repeating: .nan, count: x.count), fused = separate
+        MaxPool2D.backward(outputGradient: masked, argmax: arg, inputGradient: &separate, planes: planes, height: h, width: w)
+        MaxPool2D.backward(outputGradient: dy, argmax: arg, inputGradient: &fused, planes: planes, height: h, width: w,
+                           reluOutput: relu)
+        XCTAssertEqual(fused, separate)
+        XCTAssertGreaterThan(relu.filter { $0 == 0 }.count, 10, "some windows should be masked")
+        XCTAssertGreaterThan(fused.filter { $0 != 0 }.count, 10, "some gradient should pass")
     }
 
     func testLinearGradientsMatchFiniteDifferences() {
