@@ -2,6 +2,9 @@
 public enum FeatureError: Error, CustomStringConvertible, Equatable {
     /// A size (`parameter` names it: sampleRate, nFFT, hopLength, nMels, segmentFrames) is ≤ 0.
     case nonPositive(parameter: String, value: Int)
+    /// A size is above the largest this tool accepts (`limit`), e.g. a damaged model asking for an
+    /// nFFT of 10⁹ samples.
+    case tooLarge(parameter: String, value: Int, limit: Int)
     /// nFFT is odd; centred framing needs an even window.
     case oddNFFT(Int)
     /// fMin < 0, fMin ≥ fMax, or fMax not finite (Hz).
@@ -19,6 +22,8 @@ public enum FeatureError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .nonPositive(let parameter, let value):
             return "\(parameter) must be positive (got \(value))"
+        case .tooLarge(let parameter, let value, let limit):
+            return "\(parameter) must be at most \(limit) (got \(value))"
         case .oddNFFT(let n):
             return "nFFT must be even (got \(n))"
         case .invalidFrequencyRange(let fMin, let fMax):

@@ -35,10 +35,15 @@ public struct FeatureParameters: Sendable, Equatable, Codable {
     /// `fMax`, or `sampleRate / 2` (Hz) when it is `nil` (librosa `filters.mel`'s default).
     public var resolvedFMax: Float { fMax ?? Float(sampleRate) / 2 }
 
+    /// The largest values `validate()` accepts (hopLength has nFFT's limit): generous for any real
+    /// use, and small enough that no parameter set can ask for gigabytes per frame.
+    public static let limits = (sampleRate: 768_000, nFFT: 65_536, nMels: 1024, segmentFrames: 4096)
+
     /// Checks that these parameters give a usable filterbank and framing.
     ///
-    /// - Throws: `FeatureError.nonPositive` for a size ≤ 0; `.oddNFFT` (centred framing with
-    ///   nFFT/2 padding needs an even nFFT for `frames = 1 + samples / hop`); `.invalidFrequencyRange`
+    /// - Throws: `FeatureError.nonPositive` for a size ≤ 0; `.tooLarge` above `limits`; `.oddNFFT`
+    ///   (centred framing with nFFT/2 padding needs an even nFFT for `frames = 1 + samples / hop`);
+    ///   `.invalidFrequencyRange`
     ///   when fMin < 0 or fMin ≥ fMax; `.fMaxAboveNyquist` when fMax > sampleRate / 2;
     ///   `.invalidMinLastSegmentFrames` outside 1 ... segmentFrames; `.emptyMelBands` listing every
     ///   band whose Slaney filter has no non-zero weight on the FFT grid (librosa only warns
@@ -47,6 +52,12 @@ public struct FeatureParameters: Sendable, Equatable, Codable {
         for (name, value) in [("sampleRate", sampleRate), ("nFFT", nFFT), ("hopLength", hopLength),
                               ("nMels", nMels), ("segmentFrames", segmentFrames)] where value <= 0 {
             throw FeatureError.nonPositive(parameter: name, value: value)
+        }
+        for (name, value, limit) in [("sampleRate", sampleRate, Self.limits.sampleRate),
+                                     ("nFFT", nFFT, Self.limits.nFFT), ("hopLength", hopLength, Self.limits.nFFT),
+                                     ("nMels", nMels, Self.limits.nMels),
+                                     ("segmentFrames", segmentFrames, Self.limits.segmentFrames)] where value > limit {
+            throw FeatureError.tooLarge(parameter: name, value: value, limit: limit)
         }
         guard nFFT % 2 == 0 else { throw FeatureError.oddNFFT(nFFT) }
         let top = resolvedFMax

@@ -108,7 +108,7 @@ public enum Evaluation {
         for i in clips.indices {
             model.normalization.apply(&clips[i].segments)
             let clip = clips[i]
-            let p = predictor.predict(segments: clip.segments, count: clip.segmentCount, file: clip.relativePath,
+            let p = try predictor.predict(segments: clip.segments, count: clip.segmentCount, file: clip.relativePath,
                                       duration: clip.duration)
             let predicted = modelIndex[p.ranking[0].genre]!
             clipMatrix.add(trueLabel: clip.label, predicted: predicted)

@@ -45,16 +45,21 @@ public final class Predictor {
 
     /// Classifies one file: the mean of its segments' softmax probabilities.
     /// - Throws: `AudioError` (file missing, not audio, no frames, resampling failed); `RunError` for
-    ///   non-finite audio.
+    ///   non-finite audio or non-finite model outputs.
     public func predict(path: String) throws -> Prediction {
         let (segments, count, duration) = try features(path: path)
-        return predict(segments: segments, count: count, file: path, duration: duration)
+        return try predict(segments: segments, count: count, file: path, duration: duration)
     }
 
     /// Classifies already-standardised segments.
-    public func predict(segments: [Float], count: Int, file: String, duration: Double) -> Prediction {
+    /// - Throws: `RunError` when the network's outputs are not finite: weights that load (finite) but
+    ///   are damaged, e.g. by flipped bits, can overflow to ±inf and NaN inside the network.
+    public func predict(segments: [Float], count: Int, file: String, duration: Double) throws -> Prediction {
         let k = model.classNames.count
         let perSegment = classifier.segmentProbabilities(segments, count: count, network: model.network)
+        guard perSegment.allSatisfy(\.isFinite) else {
+            throw RunError("\(file): the model's outputs are not finite; its weights look damaged")
+        }
         let clip = Classifier.clipProbabilities(perSegment, classes: k)
         let ranking = clip.enumerated()
             .map { Prediction.Entry(genre: model.classNames[$0.offset], probability: Double($0.element)) }

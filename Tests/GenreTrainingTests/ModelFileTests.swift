@@ -136,6 +136,9 @@ final class ModelFileTests: XCTestCase {
         XCTAssertThrowsError(try ModelFile.read(badClasses)) { XCTAssertTrue("\($0)".contains("classes"), "\($0)") }
         let badRate = try rewritten { m, _ in m["feature.sample_rate"] = "-5" }
         XCTAssertThrowsError(try ModelFile.read(badRate)) { XCTAssertTrue("\($0)".contains("feature.sample_rate"), "\($0)") }
+        // A size that would need gigabytes per frame is refused at load, not attempted.
+        let hugeFFT = try rewritten { m, _ in m["feature.n_fft"] = "1000000000" }
+        XCTAssertThrowsError(try ModelFile.read(hugeFFT)) { XCTAssertTrue("\($0)".contains("nFFT must be at most 65536"), "\($0)") }
         let zeroStd = try rewritten { m, _ in m["normalization.std"] = "0" }
         XCTAssertThrowsError(try ModelFile.read(zeroStd)) { XCTAssertTrue("\($0)".contains("normalization.std"), "\($0)") }
     }

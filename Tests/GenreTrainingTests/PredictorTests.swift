@@ -40,4 +40,20 @@ final class PredictorTests: XCTestCase {
         XCTAssertEqual(predicted, 41)
         XCTAssertEqual(refused, 3)
     }
+
+    func testDamagedButFiniteWeightsGiveAnErrorNotNaNProbabilities() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/tone.wav"
+        try AudioWriter.writeWAV((0..<16000).map { Float(sin(Double($0) * 0.1)) * 0.5 }, sampleRate: 16000, to: path)
+        var model = smallModel()
+        XCTAssertNoThrow(try Predictor(model: model, threads: 1).predict(path: path))
+        // Finite weights of 1e30 (as flipped exponent bits give) overflow to inf and NaN inside the network.
+        var network = model.network
+        network.updateParameters { _, p in p.value = p.value.map { $0 >= 0 ? 1e30 : -1e30 } }
+        model = TrainedModel(network: network, classNames: model.classNames, features: model.features,
+                             normalization: model.normalization, training: model.training, notes: model.notes)
+        XCTAssertThrowsError(try Predictor(model: model, threads: 1).predict(path: path)) { error in
+            XCTAssertEqual("\(error)", "\(path): the model's outputs are not finite; its weights look damaged")
+        }
+    }
 }
