@@ -98,12 +98,22 @@ public enum DatasetScanner {
         var genres: [(name: String, files: [String])] = []
         for name in try visibleEntries(root) {
             let path = join(root, name)
+            if name.contains(where: \.isNewline) || name.contains("\t") {
+                warnings.append("'\(name.debugDescription.dropFirst().dropLast())' has a tab or line break in its name; skipped")
+                continue
+            }
             switch kind(of: path) {
             case .directory?:
                 var files: [String] = []
                 for fileName in try visibleEntries(path) {
-                    if kind(of: join(path, fileName)) == .regular {
+                    let entryKind = kind(of: join(path, fileName))
+                    if fileName.contains(where: \.isNewline) || fileName.contains("\t") {
+                        // The split list is one `path<TAB>split` line per file.
+                        warnings.append("'\(name)/\(fileName.debugDescription.dropFirst().dropLast())' has a tab or line break in its name; skipped")
+                    } else if entryKind == .regular {
                         files.append(fileName)
+                    } else if entryKind == .directory {
+                        warnings.append("'\(name)/\(fileName)' is a folder; sub-folders of a genre are not searched")
                     } else {
                         warnings.append("'\(name)/\(fileName)' is not a regular file; skipped")
                     }

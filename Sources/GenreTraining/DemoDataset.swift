@@ -20,7 +20,7 @@ public enum DemoDataset {
         var count = 0
         for genre in genres {
             let folder = root + "/" + genre
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try OutputPath.createFolder(folder)
             for i in 0..<clipsPerGenre {
                 let samples = synthesize(genre, seconds: seconds, sampleRate: sampleRate, rng: &rng)
                 let name = String(format: "%@.%05d.wav", genre, i)

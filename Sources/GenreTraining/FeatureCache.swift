@@ -96,7 +96,7 @@ public final class FeatureCache: @unchecked Sendable {
         append(duration.bitPattern); append(FNV1a.hash(payload))
         bytes += payload
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try OutputPath.createFolder(folder)
             let path = entryPath(key: key)
             let temporary = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
             guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
@@ -108,7 +108,7 @@ public final class FeatureCache: @unchecked Sendable {
                 throw RunError("cannot rename \(temporary): \(reason)")
             }
         } catch {
-            lock.withLock { if writeProblem == nil { writeProblem = "\(folder): \(error)" } }
+            lock.withLock { if writeProblem == nil { writeProblem = "\(error)" } }
         }
     }
 

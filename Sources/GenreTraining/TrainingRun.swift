@@ -56,6 +56,24 @@ public struct RunError: Error, CustomStringConvertible, Equatable {
 
 /// The `genre train` pipeline: check outputs, scan, decode, split, standardise, train, write.
 public enum TrainingRun {
+    /// The model path may hold an earlier genre model (it is replaced), but nothing else: a slip of
+    /// `--model` must not overwrite an audio file or a document. Nor may it lie inside the dataset, where
+    /// the model and its split list would be read as audio by the next run.
+    static func checkReplaceable(_ modelPath: String, dataset: String) throws {
+        let absolute = { (p: String) in URL(fileURLWithPath: p).standardizedFileURL.path }
+        let root = absolute(dataset), target = absolute(modelPath)
+        if target.hasPrefix(root + "/") {
+            throw RunError("\(modelPath): inside the dataset folder \(dataset); write the model elsewhere")
+        }
+        guard FileManager.default.fileExists(atPath: modelPath) else { return }
+        do {
+            _ = try ModelFile.read(modelPath)
+        } catch {
+            throw RunError("\(modelPath): exists and is not a readable genre model; not overwriting it "
+                           + "(remove it or choose another --model)")
+        }
+    }
+
     public static func run(_ options: TrainOptions, console: Console) throws -> TrainResult {
         // Everything that can be refused is refused before any decoding or training.
         if let problem = options.settings.problem { throw RunError(problem) }
@@ -68,6 +86,7 @@ public enum TrainingRun {
         let splitPath = ModelFile.splitPath(forModel: modelPath)
         try OutputPath.checkWritable(modelPath)
         try OutputPath.checkWritable(splitPath)
+        try checkReplaceable(modelPath, dataset: options.datasetPath)
         let scanned = try DatasetScanner.scan(options.datasetPath)
         for w in scanned.warnings { console.warn("warning: \(w)") }
         let listed = try options.splitFile.map { try Splitter.read($0, dataset: scanned) }
@@ -184,9 +203,7 @@ public enum TrainingRun {
     static func save(_ model: TrainedModel, to modelPath: String, split: DataSplit, splitPath: String) throws {
         let parent = (modelPath as NSString).deletingLastPathComponent
         if !parent.isEmpty {
-            do { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
-                throw RunError("\(parent): cannot create the model folder")
-            }
+            try OutputPath.createFolder(parent)
         }
         let splitFolder = (splitPath as NSString).deletingLastPathComponent
         let staged = (splitFolder.isEmpty ? "" : splitFolder + "/")

@@ -6,8 +6,8 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print throughput figures (build with -c release for meaningful numbers).")
 
-    @Option(help: "Segments per batch.") var batchSize = 32
-    @Option(help: "Timed runs per figure (the median is shown).") var runs = 10
+    @Option(parsing: .unconditional, help: "Segments per batch.") var batchSize = 32
+    @Option(parsing: .unconditional, help: "Timed runs per figure (the median is shown).") var runs = 10
 
     func validate() throws {
         guard (1...1024).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1024") }

@@ -29,11 +29,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func writeCSV(_ matrix: ConfusionMatrix, into folder: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw RunError("\(folder): cannot create the CSV folder")
-        }
+        try OutputPath.createFolder(folder)
         for (name, text) in [("per_class.csv", matrix.perClassCSV()), ("confusion_matrix.csv", matrix.confusionCSV())] {
             do { try AtomicText.write(text, to: folder + "/" + name) } catch {
                 throw RunError("\(folder)/\(name): cannot write: \(error)")

@@ -13,7 +13,7 @@ struct Genre: ParsableCommand {
 
 /// Options every subcommand that computes shares.
 struct RunOptions: ParsableArguments {
-    @Option(help: "Worker threads.")
+    @Option(parsing: .unconditional, help: "Worker threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(name: .shortAndLong, help: "No progress bars.")

@@ -10,9 +10,9 @@ struct MakeDataset: ParsableCommand {
     @Argument(help: "Folder to create, e.g. datasets/demo.")
     var folder: String
 
-    @Option(help: "Clips per genre.") var clips = 12
-    @Option(help: "Seconds per clip.") var seconds: Double = 6
-    @Option(help: "Seed.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Clips per genre.") var clips = 12
+    @Option(parsing: .unconditional, help: "Seconds per clip.") var seconds: Double = 6
+    @Option(parsing: .unconditional, help: "Seed.") var seed: UInt64 = 0
 
     func validate() throws {
         // A synthetic set is for trying the tool: 1000 clips × 4 genres × 600 s is already ~42 GB of WAV.

@@ -9,7 +9,7 @@ struct Predict: ParsableCommand {
     var files: [String]
 
     @Option(help: "Model file.") var model: String = defaultModelPath
-    @Option(help: "How many genres to show per file.") var top = 3
+    @Option(parsing: .unconditional, help: "How many genres to show per file.") var top = 3
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
     @OptionGroup var common: RunOptions
 

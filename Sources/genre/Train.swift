@@ -17,20 +17,20 @@ struct Train: ParsableCommand {
     @Option(help: "Model file to write (default: models/<DIR's folder name>.safetensors).")
     var model: String?
 
-    @Option(help: "Training epochs.") var epochs = 30
-    @Option(help: "Segments per mini-batch.") var batchSize = 32
-    @Option(help: "Initial learning rate (halved every 10 epochs).") var learningRate: Float = 0.01
-    @Option(help: "Seed for initialisation, split and shuffling.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Training epochs.") var epochs = 30
+    @Option(parsing: .unconditional, help: "Segments per mini-batch.") var batchSize = 32
+    @Option(parsing: .unconditional, help: "Initial learning rate (halved every 10 epochs).") var learningRate: Float = 0.01
+    @Option(parsing: .unconditional, help: "Seed for initialisation, split and shuffling.") var seed: UInt64 = 0
     @Option(help: "Reuse a split list (file<TAB>split) instead of drawing a new one.") var splitFile: String?
-    @Option(help: "Sample rate the audio is resampled to, Hz.") var sampleRate = 22050
-    @Option(name: .customLong("n-fft"), help: "FFT size, samples.") var nFFT = 2048
-    @Option(help: "Hop between frames, samples.") var hopLength = 512
-    @Option(name: .customLong("n-mels"), help: "Mel bands.") var nMels = 128
+    @Option(parsing: .unconditional, help: "Sample rate the audio is resampled to, Hz.") var sampleRate = 22050
+    @Option(name: .customLong("n-fft"), parsing: .unconditional, help: "FFT size, samples.") var nFFT = 2048
+    @Option(parsing: .unconditional, help: "Hop between frames, samples.") var hopLength = 512
+    @Option(name: .customLong("n-mels"), parsing: .unconditional, help: "Mel bands.") var nMels = 128
     @OptionGroup var common: RunOptions
     @OptionGroup var caching: CacheOptions
 
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be between 1 and 10000") }
         guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096") }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number") }
         guard (1000...768_000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 1000 and 768000 Hz") }

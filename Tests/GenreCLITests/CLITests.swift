@@ -175,6 +175,31 @@ final class CLITests: XCTestCase {
             XCTAssertFalse(run.stderr.contains("crashed") || run.stderr.contains("Fatal error"), "\(args): \(run.stderr)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/big"), "refused before writing")
+        // Negative numbers are values, checked like any other (not "missing value").
+        for (args, message) in [(["train", "data", "--epochs", "-1"], "--epochs must be between 1 and 10000"),
+                                (["predict", "x.wav", "--top", "-2"], "--top must be at least 1"),
+                                (["train", "data", "--threads", "-3"], "--threads must be between 1 and 256")] {
+            let run = try genre(args, in: folder)
+            XCTAssertEqual(run.status, 64, "\(args)")
+            XCTAssertTrue(run.stderr.contains(message), "\(args): \(run.stderr)")
+        }
+        // --model may replace an earlier model, never another file, and never inside the dataset.
+        let notes = folder + "/notes.txt"
+        try "keep me".write(toFile: notes, atomically: true, encoding: .utf8)
+        let overwrite = try genre(["train", "data", "--model", "notes.txt"], in: folder)
+        XCTAssertEqual(overwrite.status, 1)
+        XCTAssertTrue(overwrite.stderr.contains("notes.txt: exists and is not a readable genre model"), overwrite.stderr)
+        XCTAssertEqual(try String(contentsOfFile: notes, encoding: .utf8), "keep me")
+        let audio = "data/beat/beat.00000.wav"
+        let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + audio))
+        let intoData = try genre(["train", "data", "--model", audio], in: folder)
+        XCTAssertEqual(intoData.status, 1)
+        XCTAssertTrue(intoData.stderr.contains("inside the dataset folder"), intoData.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + audio)), before)
+        let tooLong = try genre(["train", "data", "--model", String(repeating: "m", count: 300)], in: folder)
+        XCTAssertEqual(tooLong.status, 1)
+        XCTAssertTrue(tooLong.stderr.contains("file name too long"), tooLong.stderr)
+        XCTAssertFalse(tooLong.stdout.contains("epoch"), "refused before training")
         let folderModel = try genre(["train", "data", "--model", "data"], in: folder)
         XCTAssertEqual(folderModel.status, 1)
         XCTAssertTrue(folderModel.stderr.contains("data: is a folder"), folderModel.stderr)

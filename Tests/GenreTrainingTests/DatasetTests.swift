@@ -26,7 +26,7 @@ final class DatasetTests: XCTestCase {
     func testScanKeepsVisibleRegularFilesAndWarnsAboutTheRest() throws {
         let root = try makeTree(self, [
             "blues/b.mp3", "blues/a.wav", "blues/noextension", "blues/.DS_Store", "blues/._a.wav", "blues/nested/deep.wav",
-            "rock/x.au",
+            "rock/x.au", "rock/tab\tname.wav",
             ".hidden/y.wav",
             "empty/",
             "onlyhidden/.keep",
@@ -47,10 +47,11 @@ final class DatasetTests: XCTestCase {
         ])
         XCTAssertEqual(dataset.warnings, [
             "file 'README.txt' is directly in the dataset folder, not in a genre folder; ignored",
-            "'blues/nested' is not a regular file; skipped",
+            "'blues/nested' is a folder; sub-folders of a genre are not searched",
             "genre folder 'empty' has no files; ignored",
             "genre folder 'onlyhidden' has no files; ignored",
             "'rock/broken.wav' is not a regular file; skipped",
+            "'rock/tab\\tname.wav' has a tab or line break in its name; skipped",
         ])
         XCTAssertEqual(dataset.path(of: dataset.files[0]), root + "/blues/a.wav")
     }
