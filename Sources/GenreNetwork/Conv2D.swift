@@ -74,8 +74,9 @@ public struct Conv2D: Sendable, Equatable {
     ///   - input: the x given to `forward`, `[N, Cin, H, W]`.
     ///   - inputGradient: dL/dx `[N, Cin, H, W]`, overwritten; `nil` skips it (the first layer in training).
     ///   - scratch: as for `forward`.
-    ///   - gradientScratch: `threads` blocks of `weight.count + bias.count` Floats; per-thread partial
-    ///     sums, reduced in thread order so that a given thread count gives repeatable results.
+    ///   - gradientScratch: `n` blocks of `weight.count + bias.count` Floats: each sample's own dW and
+    ///     db, summed in sample order afterwards, so that the gradient is bit-identical whatever the
+    ///     thread count (and training with 1 or 2 threads follows the same path).
     public mutating func backward(outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>,
                                   inputGradient: UnsafeMutablePointer<Float>?,
                                   batch n: Int, height h: Int, width w: Int,
@@ -84,21 +85,19 @@ public struct Conv2D: Sendable, Equatable {
         let hw = h * w, k = inChannels * 9, cin = inChannels, cout = outChannels
         let perThread = scratchCount(height: h, width: w)
         let wCount = weight.count, gCount = wCount + cout
-        let t = max(1, min(threads, n))
-        gradientScratch.update(repeating: 0, count: t * gCount)
         weight.value.withUnsafeBufferPointer { wp in
             let wPtr = wp.baseAddress!
-            parallelChunks(n, threads: t) { samples, ti in
+            parallelChunks(n, threads: threads) { samples, ti in
                 let columns = scratch + ti * perThread, dColumns = columns + k * hw
-                let dW = gradientScratch + ti * gCount, db = dW + wCount
                 for s in samples {
+                    let dW = gradientScratch + s * gCount, db = dW + wCount
                     let x = input + s * cin * hw, dy = outputGradient + s * cout * hw
                     im2col3x3(x, channels: cin, height: h, width: w, columns)
-                    // dW [Cout, K] += dY_n [Cout, HW] · columnsᵀ [HW, K]
+                    // dW_n [Cout, K] = dY_n [Cout, HW] · columnsᵀ [HW, K]
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
                                 Int32(cout), Int32(k), Int32(hw),
-                                1, dy, Int32(hw), columns, Int32(hw), 1, dW, Int32(k))
-                    for o in 0..<cout { db[o] += sum(dy + o * hw, count: hw) }
+                                1, dy, Int32(hw), columns, Int32(hw), 0, dW, Int32(k))
+                    for o in 0..<cout { db[o] = sum(dy + o * hw, count: hw) }
                     if let dx = inputGradient {
                         // dColumns [K, HW] = Wᵀ [K, Cout] · dY_n [Cout, HW], then scatter back to pixels.
                         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
@@ -110,14 +109,14 @@ public struct Conv2D: Sendable, Equatable {
             }
         }
         weight.gradient.withUnsafeMutableBufferPointer { g in
-            for ti in 0..<t {
-                let part = gradientScratch + ti * gCount
+            for s in 0..<n {
+                let part = gradientScratch + s * gCount
                 for i in 0..<wCount { g[i] += part[i] }
             }
         }
         bias.gradient.withUnsafeMutableBufferPointer { g in
-            for ti in 0..<t {
-                let part = gradientScratch + ti * gCount + wCount
+            for s in 0..<n {
+                let part = gradientScratch + s * gCount + wCount
                 for i in 0..<cout { g[i] += part[i] }
             }
         }

@@ -20,7 +20,7 @@ public final class ConvNetWorkspace: @unchecked Sendable {
     let activationGradient: FloatBuffer, pooledGradient: FloatBuffer
     /// `[N, K]` each.
     let logits: FloatBuffer, probabilities: FloatBuffer, logitsGradient: FloatBuffer
-    /// Per-thread im2col columns and their gradient; per-thread partial weight gradients.
+    /// Per-thread im2col columns and their gradient; per-sample convolution weight and bias gradients.
     let scratch: FloatBuffer, gradientScratch: FloatBuffer
 
     /// - Parameters:
@@ -36,7 +36,7 @@ public final class ConvNetWorkspace: @unchecked Sendable {
         let n = self.batchCapacity
         var acts: [FloatBuffer] = [], pools: [FloatBuffer] = [], arg: [UnsafeMutablePointer<Int32>] = []
         var largestActivation = 0, largestPooled = 0
-        var scratchPerThread = 0, gradPerThread = network.fc.weight.count + network.fc.bias.count
+        var scratchPerThread = 0, gradPerSample = 0
         for (i, conv) in network.convolutions.enumerated() {
             let (h, w) = cfg.spatialSize(block: i)
             let c = cfg.channels[i]
@@ -49,7 +49,7 @@ public final class ConvNetWorkspace: @unchecked Sendable {
             a.initialize(repeating: 0, count: max(pooledCount, 1))
             arg.append(a)
             scratchPerThread = max(scratchPerThread, conv.scratchCount(height: h, width: w))
-            gradPerThread = max(gradPerThread, conv.weight.count + conv.bias.count)
+            gradPerSample = max(gradPerSample, conv.weight.count + conv.bias.count)
         }
         activations = acts; pooled = pools; argmax = arg
         activationGradient = FloatBuffer(count: training ? largestActivation : 0)
@@ -58,7 +58,7 @@ public final class ConvNetWorkspace: @unchecked Sendable {
         probabilities = FloatBuffer(count: n * cfg.classCount)
         logitsGradient = FloatBuffer(count: training ? n * cfg.classCount : 0)
         scratch = FloatBuffer(count: self.threads * scratchPerThread)
-        gradientScratch = FloatBuffer(count: training ? self.threads * gradPerThread : 0)
+        gradientScratch = FloatBuffer(count: training ? n * gradPerSample : 0)
     }
 
     deinit { for a in argmax { a.deallocate() } }

@@ -112,7 +112,7 @@ extension Benchmark {
             let dy = FloatBuffer(count: y.count), dx = FloatBuffer(count: x.count)
             for j in 0..<dy.count { dy.pointer[j] = g.nextUnitFloat() - 0.5 }
             let scratch = FloatBuffer(count: threads * conv.scratchCount(height: h, width: w))
-            let gradScratch = FloatBuffer(count: threads * (conv.weight.count + conv.bias.count))
+            let gradScratch = FloatBuffer(count: batch * (conv.weight.count + conv.bias.count))
             let forward = median(warmup: warmup, runs: runs) {
                 layer.forward(x.pointer, y.pointer, batch: batch, height: h, width: w, scratch: scratch.pointer, threads: threads)
             }

@@ -19,7 +19,7 @@ final class LayerGradientTests: XCTestCase {
             var layer = conv
             var y = [Float](repeating: 0, count: r.count), dx = [Float](repeating: .nan, count: x.count)
             var scratch = [Float](repeating: 0, count: threads * layer.scratchCount(height: h, width: w))
-            var gradScratch = [Float](repeating: 0, count: threads * (layer.weight.count + cout))
+            var gradScratch = [Float](repeating: 0, count: n * (layer.weight.count + cout))
             layer.forward(x, &y, batch: n, height: h, width: w, scratch: &scratch, threads: threads)
             let reference = Naive.conv(NaiveTensor(shape: [n, cin, h, w], values: x.map(Double.init)),
                                        conv.weight.value.map(Double.init), conv.bias.value.map(Double.init),
