@@ -63,9 +63,16 @@ public struct ConvNet: Sendable, Equatable {
             conv.forward(x, z, batch: n, height: h, width: w, scratch: ws.scratch.pointer, threads: ws.threads)
             // ReLU after pooling: max and ReLU commute exactly (ReLU is monotonic, and the gradient of a
             // window whose maximum is ≤ 0 is masked to 0 either way), and the pooled map is 4× smaller.
-            MaxPool2D.forward(z, ws.pooled[i].pointer, argmax: ws.argmax[i], planes: n * c, height: h, width: w)
-            ReLU.forward(ws.pooled[i].pointer, count: n * c * (h / 2) * (w / 2))
-            x = UnsafePointer(ws.pooled[i].pointer)
+            let pooled = ws.pooled[i].pointer, argmax = ws.argmax[i]
+            let plane = h * w, pooledPlane = (h / 2) * (w / 2)
+            // Element-wise per sample, so splitting the batch across threads changes no result.
+            parallelChunks(n, threads: ws.threads) { samples, _ in
+                let first = samples.lowerBound * c
+                MaxPool2D.forward(z + first * plane, pooled + first * pooledPlane, argmax: argmax + first * pooledPlane,
+                                  planes: samples.count * c, height: h, width: w)
+                ReLU.forward(pooled + first * pooledPlane, count: samples.count * c * pooledPlane)
+            }
+            x = UnsafePointer(pooled)
         }
         fc.forward(x, ws.logits.pointer, batch: n)
     }
@@ -95,9 +102,14 @@ public struct ConvNet: Sendable, Equatable {
             let c = convolutions[i].outChannels
             let dz = ws.activationGradient.pointer
             // ReLU's backward mask (pooled output > 0) applied while routing to each window's argmax.
-            MaxPool2D.backward(outputGradient: ws.pooledGradient.pointer, argmax: ws.argmax[i],
-                               inputGradient: dz, planes: n * c, height: h, width: w,
-                               reluOutput: ws.pooled[i].pointer)
+            let dPooled = ws.pooledGradient.pointer, pooled = ws.pooled[i].pointer, argmax = ws.argmax[i]
+            let plane = h * w, pooledPlane = (h / 2) * (w / 2)
+            parallelChunks(n, threads: ws.threads) { samples, _ in
+                let first = samples.lowerBound * c
+                MaxPool2D.backward(outputGradient: dPooled + first * pooledPlane, argmax: argmax + first * pooledPlane,
+                                   inputGradient: dz + first * plane, planes: samples.count * c, height: h, width: w,
+                                   reluOutput: pooled + first * pooledPlane)
+            }
             let x = i == 0 ? input : UnsafePointer(ws.pooled[i - 1].pointer)
             let dx = i == 0 ? inputGradient : ws.pooledGradient.pointer
             convolutions[i].backward(outputGradient: dz, input: x, inputGradient: dx,
