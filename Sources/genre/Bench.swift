@@ -37,7 +37,7 @@ struct Bench: ParsableCommand {
                 }
                 let seconds = rows.reduce(0) { $0 + $1.forward + $1.backward }
                 let gflop = rows.reduce(0) { $0 + $1.forward * $1.forwardGFLOPs + $1.backward * $1.backwardGFLOPs }
-                print("all four, forward + backward".padding(toLength: 24, withPad: " ", startingAt: 0)
+                print("all four, fwd + bwd".padding(toLength: 24, withPad: " ", startingAt: 0)
                       + String(format: "%8.2f ms, %.1f GFLOP/s", 1000 * seconds, gflop / seconds))
             }
             print(String(format: "\npeak resident memory of this process: %.0f MiB",
