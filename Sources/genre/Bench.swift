@@ -8,10 +8,21 @@ struct Bench: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Segments per batch.") var batchSize = 32
     @Option(parsing: .unconditional, help: "Timed runs per figure (the median is shown).") var runs = 10
+    @Option(help: ArgumentHelp("Also time a real 'genre train' of this dataset in a child process and report its wall time and peak memory.",
+                               valueName: "dataset"))
+    var train: String?
+    @Option(parsing: .unconditional, help: "Epochs for --train.") var epochs = 30
 
     func validate() throws {
         guard (1...1024).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1024") }
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be between 1 and 10000") }
+        guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be between 1 and 10000") }
+        if let train {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: train, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("--train \(train): dataset folder not found")
+            }
+        }
     }
 
     func run() throws {
@@ -42,6 +53,38 @@ struct Bench: ParsableCommand {
             }
             print(String(format: "\npeak resident memory of this process: %.0f MiB",
                          Double(Benchmark.peakResidentBytes) / 1_048_576))
+            if let train {
+                let (seconds, peak) = try timeTraining(train)
+                print(String(format: "genre train %@ --epochs %d: %.1f s wall, peak resident memory %.0f MiB",
+                             train, epochs, seconds, Double(peak) / 1_048_576))
+            }
         }
+    }
+
+    /// Runs `genre train DIR --epochs N` (no feature cache, model in a temporary folder) as a child
+    /// process: its wall time (s) and peak resident memory (bytes, `getrusage(RUSAGE_CHILDREN)`).
+    func timeTraining(_ dataset: String) throws -> (seconds: Double, peakBytes: Int) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("genre-bench-train-\(getpid())").path
+        try OutputPath.createFolder(folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["train", dataset, "--epochs", String(epochs), "--model", folder + "/model.safetensors",
+                             "--no-cache", "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        let start = DispatchTime.now().uptimeNanoseconds
+        try process.run()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        guard process.terminationStatus == 0 else {
+            let last = String(decoding: message, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+            throw RunError("bench --train \(dataset): training failed (exit \(process.terminationStatus)): \(last)")
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        return (seconds, usage.ru_maxrss * 1024)
     }
 }

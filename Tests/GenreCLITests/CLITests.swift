@@ -169,7 +169,8 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("data: folder is not empty"), again.stderr)
         for args in [["bench", "--runs", "0"], ["bench", "--batch-size", "0"], ["train", "data", "--threads", "0"],
                      ["train", "data", "--hop-length", "0"], ["train", "data", "--sample-rate", "100"],
-                     ["train", "data", "--epochs", "0"], ["make-dataset", "big", "--clips", "100000000"]] {
+                     ["train", "data", "--epochs", "0"], ["make-dataset", "big", "--clips", "100000000"],
+                     ["bench", "--train", "nowhere"], ["bench", "--epochs", "0"]] {
             let run = try genre(args, in: folder)
             XCTAssertNotEqual(run.status, 0, "\(args)")
             XCTAssertFalse(run.stderr.contains("crashed") || run.stderr.contains("Fatal error"), "\(args): \(run.stderr)")
