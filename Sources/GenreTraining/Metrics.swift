@@ -22,6 +22,12 @@ public struct ConfusionMatrix: Sendable, Equatable, Codable {
         counts[trueLabel][predicted] += 1
     }
 
+    /// Adds another matrix over the same classes (e.g. summing test folds).
+    public mutating func add(_ other: ConfusionMatrix) {
+        precondition(other.classNames == classNames, "different classes")
+        for t in counts.indices { for p in counts.indices { counts[t][p] += other.counts[t][p] } }
+    }
+
     /// Number of predictions counted.
     public var total: Int { counts.reduce(0) { $0 + $1.reduce(0, +) } }
 

@@ -8,7 +8,7 @@ struct Genre: ParsableCommand {
         commandName: "genre",
         abstract: "Music-genre classifier: train a CNN on log-mel spectrograms, predict, evaluate.",
         version: "0.1.0",
-        subcommands: [Train.self, Predict.self, Evaluate.self, MakeDataset.self, Bench.self])
+        subcommands: [Train.self, Predict.self, Evaluate.self, CrossValidate.self, MakeDataset.self, Bench.self])
 }
 
 /// Options every subcommand that computes shares.

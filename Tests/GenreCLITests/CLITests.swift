@@ -241,4 +241,24 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(inside.stderr.contains("inside the dataset folder"), inside.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/data/cache"))
     }
+
+    func testCrossValidationTestsEveryFileOnceAndRefusesABadFoldFile() throws {
+        XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "3", "--seconds", "3.5"], in: folder).status, 0)
+        let run = try genre(["crossval", "data", "--folds", "3", "--epochs", "1", "--batch-size", "8", "--json"], in: folder)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try JSONDecoder().decode(CrossValidationReport.self, from: Data(run.stdout.utf8))
+        XCTAssertEqual(report.folds.map(\.fold), [0, 1, 2])
+        // 12 clips, each tested exactly once: 4 per fold, and the summed matrix counts all of them.
+        XCTAssertEqual(report.folds.map(\.testFiles), [4, 4, 4])
+        XCTAssertEqual(report.confusion.total, 12)
+        for f in report.folds { XCTAssertEqual(f.trainFiles + f.validationFiles, 8) }
+        let accuracies = report.folds.map(\.clipAccuracy)
+        XCTAssertEqual(report.clipAccuracy.mean, accuracies.reduce(0, +) / 3, accuracy: 1e-12)
+
+        try "file\tgenre\tfold\nbeat/beat.00000.wav\tdrone\t0\n".write(toFile: folder + "/folds.tsv", atomically: true, encoding: .utf8)
+        let bad = try genre(["crossval", "data", "--fold-file", "folds.tsv", "--epochs", "1"], in: folder)
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("folds.tsv:2: 'beat/beat.00000.wav' is listed as genre 'drone'"), bad.stderr)
+        XCTAssertEqual(bad.stderr.split(separator: "\n").filter { $0.hasPrefix("genre: error") }.count, 1, bad.stderr)
+    }
 }

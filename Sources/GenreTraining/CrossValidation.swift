@@ -1,0 +1,162 @@
+import Foundation
+import GenreFeatures
+import GenreNetwork
+
+/// Everything `genre crossval` needs.
+public struct CrossValidationOptions: Sendable {
+    public var datasetPath: String
+    /// A fold file (`file<TAB>genre<TAB>fold`); nil draws a seeded stratified assignment of `folds`.
+    public var foldFile: String?
+    public var folds: Int
+    public var settings: TrainingSettings
+    public var features: FeatureParameters
+    public var threads: Int
+    public var cache: FeatureCache?
+
+    public init(datasetPath: String, foldFile: String? = nil, folds: Int = 5, settings: TrainingSettings = .init(),
+                features: FeatureParameters = .init(), threads: Int, cache: FeatureCache? = nil) {
+        self.datasetPath = datasetPath
+        self.foldFile = foldFile
+        self.folds = folds
+        self.settings = settings
+        self.features = features
+        self.threads = threads
+        self.cache = cache
+    }
+}
+
+/// One fold's test figures (clip-level unless named otherwise).
+public struct FoldResult: Sendable, Codable, Equatable {
+    public var fold: Int
+    public var trainFiles: Int
+    public var validationFiles: Int
+    public var testFiles: Int
+    public var bestEpoch: Int
+    public var clipAccuracy: Double
+    public var segmentAccuracy: Double
+    public var macroF1: Double
+    public var balancedAccuracy: Double
+    public var seconds: Double
+}
+
+/// Mean and sample standard deviation (n − 1) over folds.
+public struct MeanStd: Sendable, Codable, Equatable {
+    public var mean: Double
+    public var std: Double
+
+    init(_ values: [Double]) {
+        let m = values.reduce(0, +) / Double(max(values.count, 1))
+        mean = m
+        let squares = values.reduce(0) { $0 + ($1 - m) * ($1 - m) }
+        std = values.count > 1 ? (squares / Double(values.count - 1)).squareRoot() : 0
+    }
+}
+
+public struct CrossValidationReport: Sendable, Codable {
+    public var dataset: String
+    public var classNames: [String]
+    public var folds: [FoldResult]
+    public var clipAccuracy: MeanStd
+    public var segmentAccuracy: MeanStd
+    public var macroF1: MeanStd
+    public var balancedAccuracy: MeanStd
+    /// Clip confusion matrix summed over the test folds, rows true, columns predicted.
+    public var confusion: ConfusionMatrix
+    public var skipped: [String]
+}
+
+/// k-fold cross-validation by file: per fold, the other folds are split (stratified, 15 % by file,
+/// seeded) into training and validation parts, standardised with the training folds' mean and std, a
+/// network is trained from He initialisation and its best validation epoch scored on the test fold.
+/// The test fold is never seen by training, standardisation or epoch selection (checked per fold).
+/// This is the recipe behind the reference figures in `shared/docs/peers.md`.
+public enum CrossValidation {
+    public static func run(_ options: CrossValidationOptions, console: Console,
+                           onFold: ((FoldResult) -> Void)? = nil) throws -> CrossValidationReport {
+        if let problem = options.settings.problem { throw RunError(problem) }
+        try options.features.validate()
+        let scanned = try DatasetScanner.scan(options.datasetPath)
+        for w in scanned.warnings { console.warn("warning: \(w)") }
+        let extractor = try LogMelExtractor(parameters: options.features)
+        let jobs = scanned.files.map { (path: scanned.path(of: $0), relativePath: $0.relativePath, label: $0.label) }
+        let (decoded, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: options.threads,
+                                                              cache: options.cache) {
+            console.progress("decoding", $0, $1)
+        }
+        for s in skipped { console.warn("skipped \(s.description)") }
+        if let problem = options.cache?.problem { console.warn("warning: feature cache not written: \(problem)") }
+        let (dataset, clips) = try TrainingRun.usable(scanned, decoded, console: console)
+
+        let byPath = Dictionary(uniqueKeysWithValues: clips.map { ($0.relativePath, $0) })
+        var assignment: FoldAssignment
+        if let foldFile = options.foldFile {
+            // Read against every scanned file, then drop the undecodable ones (already reported).
+            let listed = try Folds.read(foldFile, dataset: scanned)
+            assignment = FoldAssignment(foldOf: listed.foldOf.filter { byPath[$0.key] != nil },
+                                        foldCount: listed.foldCount, warnings: listed.warnings)
+            for k in 0..<assignment.foldCount where assignment.files(inFold: k).isEmpty {
+                throw RunError("\(foldFile): fold \(k) has no decodable file")
+            }
+        } else {
+            guard options.folds >= 2, options.folds <= dataset.files.count else {
+                throw RunError("\(options.datasetPath): \(options.folds) folds need 2 to \(dataset.files.count) decodable files")
+            }
+            assignment = Folds.stratified(dataset, folds: options.folds, seed: options.settings.seed)
+        }
+        for w in assignment.warnings { console.warn("warning: \(w)") }
+        let config = ConvNetConfiguration(inputChannels: 1, inputHeight: options.features.nMels,
+                                          inputWidth: options.features.segmentFrames,
+                                          channels: [16, 32, 64, 64], classCount: dataset.classNames.count)
+        if let problem = config.problem { throw RunError("--n-mels \(options.features.nMels): \(problem)") }
+
+        var results: [FoldResult] = []
+        var confusion = ConfusionMatrix(classNames: dataset.classNames)
+        for k in 0..<assignment.foldCount {
+            let started = DispatchTime.now().uptimeNanoseconds
+            let test = assignment.files(inFold: k)
+            let pool = dataset.files.filter { assignment.foldOf[$0.relativePath].map { $0 != k } ?? false }
+            let inner = Splitter.stratified(Dataset(root: dataset.root, classNames: dataset.classNames, files: pool),
+                                            validationFraction: 0.15, testFraction: 0, seed: options.settings.seed)
+            try Folds.checkNoLeak(training: inner.split.train + inner.split.validation, test: test, fold: k)
+            var train = inner.split.train.map { byPath[$0]! }
+            var validation = inner.split.validation.map { byPath[$0]! }
+            var testClips = test.map { byPath[$0]! }
+            // Standardised with the training folds (validation part included), as the references do.
+            let normalization = Normalization(fitting: (train + validation).map(\.segments))
+            for i in train.indices { normalization.apply(&train[i].segments) }
+            for i in validation.indices { normalization.apply(&validation[i].segments) }
+            for i in testClips.indices { normalization.apply(&testClips[i].segments) }
+
+            let trained = try Trainer(settings: options.settings, threads: options.threads)
+                .train(network: ConvNet(configuration: config, seed: options.settings.seed), train: train,
+                       validation: validation, onBatch: { console.progress("fold \(k) epoch", $0, $1) })
+            let classifier = Classifier(network: trained.network, threads: options.threads)
+            var clipMatrix = ConfusionMatrix(classNames: dataset.classNames)
+            var segmentMatrix = ConfusionMatrix(classNames: dataset.classNames)
+            let classes = dataset.classNames.count
+            for clip in testClips {
+                let probabilities = classifier.segmentProbabilities(clip.segments, count: clip.segmentCount,
+                                                                    network: trained.network)
+                for s in 0..<clip.segmentCount {
+                    let row = Array(probabilities[(s * classes)..<((s + 1) * classes)])
+                    segmentMatrix.add(trueLabel: clip.label, predicted: row.indices.max { row[$0] < row[$1] }!)
+                }
+                let mean = Classifier.clipProbabilities(probabilities, classes: classes)
+                clipMatrix.add(trueLabel: clip.label, predicted: mean.indices.max { mean[$0] < mean[$1] }!)
+            }
+            confusion.add(clipMatrix)
+            let result = FoldResult(fold: k, trainFiles: train.count, validationFiles: validation.count,
+                                    testFiles: testClips.count, bestEpoch: trained.bestEpoch,
+                                    clipAccuracy: clipMatrix.accuracy, segmentAccuracy: segmentMatrix.accuracy,
+                                    macroF1: clipMatrix.macroF1, balancedAccuracy: clipMatrix.balancedAccuracy,
+                                    seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            results.append(result)
+            onFold?(result)
+        }
+        return CrossValidationReport(
+            dataset: options.datasetPath, classNames: dataset.classNames, folds: results,
+            clipAccuracy: MeanStd(results.map(\.clipAccuracy)), segmentAccuracy: MeanStd(results.map(\.segmentAccuracy)),
+            macroF1: MeanStd(results.map(\.macroF1)), balancedAccuracy: MeanStd(results.map(\.balancedAccuracy)),
+            confusion: confusion, skipped: skipped.map(\.description))
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import GenreTraining
+
+struct CrossValidate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crossval",
+        abstract: "k-fold cross-validation by file: train one model per fold, score it on that fold.",
+        discussion: """
+            Each fold is tested once by a model trained on the other folds (15 % of their files, stratified, \
+            pick the best epoch). Folds come from --fold-file (file<TAB>genre<TAB>fold, e.g. \
+            ../shared/datasets/gtzan-510/folds.tsv) or a seeded stratified assignment of --folds. No model is \
+            written.
+            """)
+
+    @Argument(help: "Dataset folder: one sub-folder per genre, audio files inside.")
+    var dataset: String
+
+    @Option(help: "Fold file with the header file<TAB>genre<TAB>fold.") var foldFile: String?
+    @Option(parsing: .unconditional, help: "Folds to draw when there is no --fold-file.") var folds = 5
+    @Option(parsing: .unconditional, help: "Training epochs per fold.") var epochs = 30
+    @Option(parsing: .unconditional, help: "Segments per mini-batch.") var batchSize = 32
+    @Option(parsing: .unconditional, help: "Initial learning rate (halved every 10 epochs).") var learningRate: Float = 0.01
+    @Option(parsing: .unconditional, help: "Seed for initialisation, validation split, folds and shuffling.") var seed: UInt64 = 0
+    @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
+    @OptionGroup var common: RunOptions
+    @OptionGroup var caching: CacheOptions
+
+    func validate() throws {
+        guard (2...100).contains(folds) else { throw ValidationError("--folds must be between 2 and 100") }
+        guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be between 1 and 10000") }
+        guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096") }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let console = Console(quiet: common.quiet)
+            let options = CrossValidationOptions(
+                datasetPath: dataset, foldFile: foldFile, folds: folds,
+                settings: TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed),
+                threads: common.threads, cache: try caching.cache(for: dataset))
+            let report = try CrossValidation.run(options, console: console) { f in
+                guard !json else { return }
+                console.out(String(format: "fold %d: train %d, validation %d, test %d files; best epoch %d; "
+                                   + "clip accuracy %.1f %%, macro-F1 %.3f, balanced accuracy %.3f, "
+                                   + "segment accuracy %.1f %%; %.0f s",
+                                   f.fold, f.trainFiles, f.validationFiles, f.testFiles, f.bestEpoch,
+                                   100 * f.clipAccuracy, f.macroF1, f.balancedAccuracy, 100 * f.segmentAccuracy,
+                                   f.seconds))
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                return
+            }
+            func line(_ name: String, _ m: MeanStd, percent: Bool) -> String {
+                percent ? String(format: "%@ %.1f ± %.1f %%", name, 100 * m.mean, 100 * m.std)
+                    : String(format: "%@ %.3f ± %.3f", name, m.mean, m.std)
+            }
+            print("\n\(report.folds.count)-fold cross-validation on \(dataset) (mean ± std over folds):")
+            print(line("clip accuracy", report.clipAccuracy, percent: true))
+            print(line("macro-F1", report.macroF1, percent: false))
+            print(line("balanced accuracy", report.balancedAccuracy, percent: false))
+            print(line("segment accuracy", report.segmentAccuracy, percent: true))
+            print("\nconfusion matrix summed over the test folds (clips; rows: true genre, columns: predicted)")
+            print(report.confusion.textTable())
+            if !report.skipped.isEmpty { print("\(report.skipped.count) file(s) skipped (see warnings above)") }
+        }
+    }
+}
