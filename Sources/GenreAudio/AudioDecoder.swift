@@ -20,6 +20,9 @@ public enum AudioDecoder {
     /// libsndfile's message for a file too short to probe; untrue of a file we have just seen exists.
     private static let misleadingOpenError = "File does not exist or is not a regular file"
 
+    /// The longest file read, seconds (1 hour): longer ones throw `AudioError.tooLong`.
+    public static let maxSeconds = 3600
+
     /// Decodes every frame of `path`.
     ///
     /// - Parameter path: a file path; the extension (and its case) is ignored, libsndfile sniffs content.
@@ -29,7 +32,7 @@ public enum AudioDecoder {
     /// - Throws: `AudioError.fileNotFound` if nothing exists at `path`; `.notARegularFile` for a
     ///   directory or device; `.unreadable` when libsndfile cannot open it (reason
     ///   `"not a recognised audio file (libsndfile: <sf_strerror>)"`, without libsndfile's untrue "File does
-    ///   not exist" for tiny files); `.noFrames` when zero frames decode.
+    ///   not exist" for tiny files); `.noFrames` when zero frames decode; `.tooLong` beyond `maxSeconds`.
     public static func readInterleaved(path: String) throws -> (samples: [Float], info: AudioInfo) {
         try checkRegularFile(path)
 
@@ -49,6 +52,11 @@ public enum AudioDecoder {
             throw AudioError.unreadable(path: path, reason: "libsndfile reports \(channels) channels at \(sfInfo.samplerate) Hz")
         }
 
+        // Whole files are held in memory (and resampled): bound their length, from the header first and
+        // again while reading, since headers can lie. A 1 Hz header would otherwise ask soxr for days.
+        let maxFrames = Int(sfInfo.samplerate) * maxSeconds
+        guard sfInfo.frames <= maxFrames else { throw AudioError.tooLong(path: path, limitSeconds: maxSeconds) }
+
         var samples: [Float] = []
         // The header's frame count is a capacity hint only; cap it so a lying header cannot make us
         // reserve gigabytes.
@@ -62,6 +70,7 @@ public enum AudioDecoder {
             }
             if got <= 0 { break }
             samples.append(contentsOf: chunk[0..<(Int(got) * channels)])
+            if samples.count > maxFrames * channels { throw AudioError.tooLong(path: path, limitSeconds: maxSeconds) }
         }
 
         let frames = samples.count / channels

@@ -57,6 +57,9 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
 public enum ModelFile {
     public static let format = "genre-model"
     public static let formatVersion = "1"
+    /// The largest weight magnitude written or loaded. Trained weights of this network stay far below 100;
+    /// flipped exponent bits give values like 1e37 that are finite yet wreck every prediction.
+    public static let maxWeight: Float = 1e6
 
     // MARK: writing
 
@@ -120,7 +123,10 @@ public enum ModelFile {
         for p in model.network.parameters where !p.value.allSatisfy({ $0.isFinite }) {
             throw ModelFileError.invalid(path: path, reason: "refusing to write non-finite weights in \(p.name)")
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        for p in model.network.parameters where !p.value.allSatisfy({ abs($0) <= maxWeight }) {
+            throw ModelFileError.invalid(path: path, reason: "refusing to write weights beyond ±\(maxWeight) in \(p.name) (training diverged?)")
+        }
+        let parent = OutputPath.parent(of: path)
         if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
         try writer(for: model).write(to: path)
     }
@@ -165,6 +171,10 @@ public enum ModelFile {
               Set(classes).count == classes.count else {
             throw invalid("metadata 'classes' is not a JSON list of two or more distinct names")
         }
+        // Class names are genre folder names: never empty, never holding a slash or a control character.
+        if let bad = classes.first(where: { $0.isEmpty || $0.contains("/") || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
+            throw invalid("metadata 'classes' holds an impossible genre name \(bad.debugDescription)")
+        }
         let features = FeatureParameters(
             sampleRate: try int("feature.sample_rate"), nFFT: try int("feature.n_fft"),
             hopLength: try int("feature.hop_length"), nMels: try int("feature.n_mels"),
@@ -174,7 +184,10 @@ public enum ModelFile {
         let std = try float("normalization.std")
         // The writer never stores a std below the floor; a smaller one means the file was altered.
         guard std >= Normalization.minimumStd else { throw invalid("normalization.std \(std) is below the floor \(Normalization.minimumStd)") }
-        let normalization = Normalization(mean: try float("normalization.mean"), std: std)
+        let mean = try float("normalization.mean")
+        // Log-mel cells lie within about −100…+100 dB; far outside that the file was altered.
+        guard abs(mean) <= 1000, std <= 1000 else { throw invalid("normalization mean \(mean) / std \(std) outside ±1000 dB") }
+        let normalization = Normalization(mean: mean, std: std)
 
         let inputDims = (m["architecture.input"] ?? "").split(separator: ",").compactMap { Int($0) }
         let channels = (m["architecture.channels"] ?? "").split(separator: ",").compactMap { Int($0) }
@@ -201,6 +214,9 @@ public enum ModelFile {
             }
             guard let values = try? file.floats(p.name) else { failure = invalid("tensor \(p.name) is not F32"); return }
             guard values.allSatisfy({ $0.isFinite }) else { failure = invalid("tensor \(p.name) holds non-finite values"); return }
+            guard values.allSatisfy({ abs($0) <= ModelFile.maxWeight }) else {
+                failure = invalid("tensor \(p.name) holds values beyond ±\(ModelFile.maxWeight); the file looks damaged"); return
+            }
             p.value = values
         }
         if let failure { throw failure }

@@ -21,17 +21,15 @@ public enum OutputPath {
                 throw RunError("\(path): exists and is not a regular file")
             }
         }
-        let name = (path as NSString).lastPathComponent
+        guard !path.hasSuffix("/") else { throw RunError("\(path): is a folder name; give a file name") }
+        guard path.utf8.count + temporarySuffixRoom <= Int(PATH_MAX) else {
+            throw RunError("\(path): path too long (\(path.utf8.count) bytes)")
+        }
+        let name = fileName(of: path)
         if name.utf8.count + temporarySuffixRoom > Int(NAME_MAX) {
             throw RunError("\(path): file name too long (\(name.utf8.count) bytes; at most \(Int(NAME_MAX) - temporarySuffixRoom))")
         }
-        var folder = (path as NSString).deletingLastPathComponent
-        if folder.isEmpty { folder = "." }
-        while !fm.fileExists(atPath: folder, isDirectory: &isFolder) {
-            let up = (folder as NSString).deletingLastPathComponent
-            if up.isEmpty || up == folder { folder = up.isEmpty ? "." : up; break }
-            folder = up
-        }
+        let folder = nearestExistingAncestor(parent(of: path))
         guard fm.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
             throw RunError("\(path): cannot be written: \(folder) is not a folder")
         }
@@ -59,5 +57,48 @@ public enum OutputPath {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
             throw RunError("\(path): cannot create folder: a file is in the way")
         }
+    }
+
+    /// The folder part of `path` ("" when there is none; "/" for a file in the root). Foundation's
+    /// `NSString.deletingLastPathComponent` crashes on one-character paths on Linux, hence our own.
+    public static func parent(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+    }
+
+    /// The last component of `path` (after the last "/").
+    public static func fileName(of path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
+    }
+
+    /// `folder` itself if it exists, else its nearest existing ancestor ("." for a relative path whose
+    /// first component is missing).
+    static func nearestExistingAncestor(_ folder: String) -> String {
+        var current = folder.isEmpty ? "." : folder
+        while !FileManager.default.fileExists(atPath: current) {
+            let up = parent(of: current)
+            if up.isEmpty { return "." }
+            if up == current { return current }
+            current = up
+        }
+        return current
+    }
+
+    /// Whether `path` (which need not exist yet) lies inside `folder` once symbolic links are resolved,
+    /// so that a link cannot smuggle an output into a dataset.
+    public static func isInside(_ path: String, folder: String) -> Bool {
+        guard let root = realpath(folder, nil) else { return false }
+        defer { free(root) }
+        let rootPath = String(cString: root)
+        // Resolve the nearest existing ancestor and append what does not exist yet.
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let existing = nearestExistingAncestor(absolute)
+        guard let resolved = realpath(existing, nil) else { return false }
+        defer { free(resolved) }
+        let rest = absolute.dropFirst(existing.count)
+        let target = URL(fileURLWithPath: String(cString: resolved) + rest).standardizedFileURL.path
+        return target == rootPath || target.hasPrefix(rootPath == "/" ? "/" : rootPath + "/")
     }
 }

@@ -57,20 +57,28 @@ public struct RunError: Error, CustomStringConvertible, Equatable {
 /// The `genre train` pipeline: check outputs, scan, decode, split, standardise, train, write.
 public enum TrainingRun {
     /// The model path may hold an earlier genre model (it is replaced), but nothing else: a slip of
-    /// `--model` must not overwrite an audio file or a document. Nor may it lie inside the dataset, where
-    /// the model and its split list would be read as audio by the next run.
-    static func checkReplaceable(_ modelPath: String, dataset: String) throws {
-        let absolute = { (p: String) in URL(fileURLWithPath: p).standardizedFileURL.path }
-        let root = absolute(dataset), target = absolute(modelPath)
-        if target.hasPrefix(root + "/") {
-            throw RunError("\(modelPath): inside the dataset folder \(dataset); write the model elsewhere")
+    /// `--model` must not overwrite an audio file or a document. The split list beside it may only replace
+    /// an earlier split list. Neither may lie inside the dataset (symbolic links resolved), where they
+    /// would be read as audio by the next run.
+    static func checkReplaceable(_ modelPath: String, splitPath: String, dataset: String) throws {
+        for path in [modelPath, splitPath] where OutputPath.isInside(path, folder: dataset) {
+            throw RunError("\(path): inside the dataset folder \(dataset); write the model elsewhere")
         }
-        guard FileManager.default.fileExists(atPath: modelPath) else { return }
-        do {
-            _ = try ModelFile.read(modelPath)
-        } catch {
-            throw RunError("\(modelPath): exists and is not a readable genre model; not overwriting it "
-                           + "(remove it or choose another --model)")
+        if FileManager.default.fileExists(atPath: modelPath) {
+            do {
+                _ = try ModelFile.read(modelPath)
+            } catch {
+                throw RunError("\(modelPath): exists and is not a readable genre model; not overwriting it "
+                               + "(remove it or choose another --model)")
+            }
+        }
+        if let handle = FileHandle(forReadingAtPath: splitPath) {
+            let head = (try? handle.read(upToCount: 11)) ?? Data()
+            try? handle.close()
+            guard head == Data("file\tsplit\n".utf8) || head == Data("file\tsplit".utf8) else {
+                throw RunError("\(splitPath): exists and is not a split list; not overwriting it "
+                               + "(remove it or choose another --model)")
+            }
         }
     }
 
@@ -86,7 +94,7 @@ public enum TrainingRun {
         let splitPath = ModelFile.splitPath(forModel: modelPath)
         try OutputPath.checkWritable(modelPath)
         try OutputPath.checkWritable(splitPath)
-        try checkReplaceable(modelPath, dataset: options.datasetPath)
+        try checkReplaceable(modelPath, splitPath: splitPath, dataset: options.datasetPath)
         let scanned = try DatasetScanner.scan(options.datasetPath)
         for w in scanned.warnings { console.warn("warning: \(w)") }
         let listed = try options.splitFile.map { try Splitter.read($0, dataset: scanned) }
@@ -201,13 +209,13 @@ public enum TrainingRun {
     /// place. (A crash between the two renames leaves the old list beside the new model, which
     /// `evaluate` detects through the digest the model records.)
     static func save(_ model: TrainedModel, to modelPath: String, split: DataSplit, splitPath: String) throws {
-        let parent = (modelPath as NSString).deletingLastPathComponent
+        let parent = OutputPath.parent(of: modelPath)
         if !parent.isEmpty {
             try OutputPath.createFolder(parent)
         }
-        let splitFolder = (splitPath as NSString).deletingLastPathComponent
+        let splitFolder = OutputPath.parent(of: splitPath)
         let staged = (splitFolder.isEmpty ? "" : splitFolder + "/")
-            + ".\((splitPath as NSString).lastPathComponent).staged-\(getpid())"
+            + ".\(OutputPath.fileName(of: splitPath)).staged-\(getpid())"
         try Splitter.write(split, to: staged)
         do {
             try ModelFile.write(model, to: modelPath)

@@ -20,9 +20,7 @@ struct CacheOptions: ParsableArguments {
     func cache(for dataset: String) throws -> FeatureCache? {
         if noCache { return nil }
         guard let folder = cacheDir ?? FeatureCache.defaultFolder() else { return nil }
-        let absolute = { (p: String) in URL(fileURLWithPath: p).standardizedFileURL.path }
-        let root = absolute(dataset), target = absolute(folder)
-        if cacheDir != nil, target == root || target.hasPrefix(root + "/") {
+        if cacheDir != nil, OutputPath.isInside(folder, folder: dataset) {
             throw RunError("--cache-dir \(folder): inside the dataset folder \(dataset); choose a folder outside it")
         }
         return FeatureCache(folder: folder)

@@ -40,6 +40,9 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try requireModel(model)
+            if let csv, OutputPath.isInside(csv, folder: dataset) {
+                throw RunError("--csv \(csv): inside the dataset folder \(dataset); choose a folder outside it")
+            }
             let console = Console(quiet: common.quiet)
             let report = try Evaluation.run(datasetPath: dataset, modelPath: model, split: split,
                                             threads: common.threads, cache: try caching.cache(for: dataset),

@@ -18,6 +18,11 @@ struct MakeDataset: ParsableCommand {
         // A synthetic set is for trying the tool: 1000 clips × 4 genres × 600 s is already ~42 GB of WAV.
         guard (3...1000).contains(clips) else { throw ValidationError("--clips must be between 3 and 1000") }
         guard seconds > 0 && seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
+        // 16-bit mono at 22050 Hz, 4 genres: keep the whole set under 2 GB.
+        let bytes = 4 * Double(clips) * seconds * 22050 * 2
+        guard bytes <= 2e9 else {
+            throw ValidationError(String(format: "--clips %d × --seconds %g would write %.1f GB; keep it under 2 GB", clips, seconds, bytes / 1e9))
+        }
     }
 
     func run() throws {

@@ -261,4 +261,36 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("folds.tsv:2: 'beat/beat.00000.wav' is listed as genre 'drone'"), bad.stderr)
         XCTAssertEqual(bad.stderr.split(separator: "\n").filter { $0.hasPrefix("genre: error") }.count, 1, bad.stderr)
     }
+
+    func testOutputsNeverLandInTheDatasetOrOverAnotherFile() throws {
+        XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "3", "--seconds", "3"], in: folder).status, 0)
+        let fm = FileManager.default
+        // A one-letter missing folder is created (Foundation's own path code crashed on it).
+        let short = try genre(["train", "data", "--epochs", "1", "--model", "o/x.safetensors"], in: folder)
+        XCTAssertEqual(short.status, 0, short.stderr)
+        XCTAssertTrue(fm.fileExists(atPath: folder + "/o/x.safetensors"))
+        // A symbolic link into the dataset does not smuggle the model or the cache inside it.
+        try fm.createSymbolicLink(atPath: folder + "/link", withDestinationPath: folder + "/data")
+        for args in [["train", "data", "--model", "link/m.safetensors"], ["train", "link", "--model", "data/m.safetensors"],
+                     ["train", "data", "--cache-dir", "link/cache"],
+                     ["evaluate", "data", "--model", "o/x.safetensors", "--split", "all", "--csv", "link/out"]] {
+            let run = try genre(args + ["--epochs", "1"].filter { _ in args[0] == "train" }, in: folder)
+            XCTAssertEqual(run.status, 1, "\(args): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("inside the dataset folder"), "\(args): \(run.stderr)")
+        }
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: folder + "/data").sorted(), ["arpeggio", "beat", "drone", "noise"])
+        // The split list beside a model replaces only an earlier split list.
+        try "precious".write(toFile: folder + "/q.split.tsv", atomically: true, encoding: .utf8)
+        let split = try genre(["train", "data", "--epochs", "1", "--model", "q.safetensors"], in: folder)
+        XCTAssertEqual(split.status, 1)
+        XCTAssertTrue(split.stderr.contains("q.split.tsv: exists and is not a split list"), split.stderr)
+        XCTAssertEqual(try String(contentsOfFile: folder + "/q.split.tsv", encoding: .utf8), "precious")
+        XCTAssertFalse(fm.fileExists(atPath: folder + "/q.safetensors"))
+        let trailing = try genre(["train", "data", "--epochs", "1", "--model", "nope/deeper/x.safetensors/"], in: folder)
+        XCTAssertEqual(trailing.status, 1)
+        XCTAssertTrue(trailing.stderr.contains("is a folder name"), trailing.stderr)
+        let huge = try genre(["make-dataset", "big", "--clips", "1000", "--seconds", "600"], in: folder)
+        XCTAssertEqual(huge.status, 64)
+        XCTAssertTrue(huge.stderr.contains("keep it under 2 GB"), huge.stderr)
+    }
 }

@@ -139,6 +139,18 @@ final class ModelFileTests: XCTestCase {
         // A size that would need gigabytes per frame is refused at load, not attempted.
         let hugeFFT = try rewritten { m, _ in m["feature.n_fft"] = "1000000000" }
         XCTAssertThrowsError(try ModelFile.read(hugeFFT)) { XCTAssertTrue("\($0)".contains("nFFT must be at most 65536"), "\($0)") }
+        // Finite but huge weights (flipped exponent bits) are refused, not loaded to predict nonsense.
+        let huge = try rewritten { _, t in
+            let i = t.firstIndex { $0.0 == "conv2.weight" }!
+            t[i].2[7] = 8.46e37
+        }
+        XCTAssertThrowsError(try ModelFile.read(huge)) { XCTAssertTrue("\($0)".contains("conv2.weight holds values beyond ±1000000.0"), "\($0)") }
+        for names in [#"["jazz",""]"#, #"["jazz","po\np"]"#, #"["jazz","a/b"]"#] {
+            let bad = try rewritten { m, _ in m["classes"] = names }
+            XCTAssertThrowsError(try ModelFile.read(bad), names) { XCTAssertTrue("\($0)".contains("impossible genre name"), "\($0)") }
+        }
+        let hugeMean = try rewritten { m, _ in m["normalization.mean"] = "1e38" }
+        XCTAssertThrowsError(try ModelFile.read(hugeMean)) { XCTAssertTrue("\($0)".contains("outside ±1000 dB"), "\($0)") }
         let zeroStd = try rewritten { m, _ in m["normalization.std"] = "0" }
         XCTAssertThrowsError(try ModelFile.read(zeroStd)) { XCTAssertTrue("\($0)".contains("normalization.std"), "\($0)") }
     }
