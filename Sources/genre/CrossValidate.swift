@@ -18,19 +18,13 @@ struct CrossValidate: ParsableCommand {
 
     @Option(help: "Fold file with the header file<TAB>genre<TAB>fold.") var foldFile: String?
     @Option(parsing: .unconditional, help: "Folds to draw when there is no --fold-file.") var folds = 5
-    @Option(parsing: .unconditional, help: "Training epochs per fold.") var epochs = 30
-    @Option(parsing: .unconditional, help: "Segments per mini-batch.") var batchSize = 32
-    @Option(parsing: .unconditional, help: "Initial learning rate (halved every 10 epochs).") var learningRate: Float = 0.01
-    @Option(parsing: .unconditional, help: "Seed for initialisation, validation split, folds and shuffling.") var seed: UInt64 = 0
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
+    @OptionGroup var recipe: RecipeOptions
     @OptionGroup var common: RunOptions
     @OptionGroup var caching: CacheOptions
 
     func validate() throws {
         guard (2...100).contains(folds) else { throw ValidationError("--folds must be between 2 and 100") }
-        guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be between 1 and 10000") }
-        guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number") }
     }
 
     func run() throws {
@@ -38,7 +32,7 @@ struct CrossValidate: ParsableCommand {
             let console = Console(quiet: common.quiet)
             let options = CrossValidationOptions(
                 datasetPath: dataset, foldFile: foldFile, folds: folds,
-                settings: TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed),
+                settings: recipe.settings,
                 threads: common.threads, cache: try caching.cache(for: dataset))
             let report = try CrossValidation.run(options, console: console) { f in
                 guard !json else { return }

@@ -8,7 +8,7 @@ struct Train: ParsableCommand {
         abstract: "Train a model on DIR/<genre>/<audio files>.",
         discussion: """
             Writes models/<DIR's folder name>.safetensors (or --model) and, beside it, the train/validation/test \
-            split as <model>.split.tsv. The epoch with the best validation accuracy is kept.
+            split as <name>.split.tsv for <name>.safetensors. The epoch with the best validation accuracy is kept.
             """)
 
     @Argument(help: "Dataset folder: one sub-folder per genre, audio files inside.")
@@ -17,22 +17,16 @@ struct Train: ParsableCommand {
     @Option(help: "Model file to write (default: models/<DIR's folder name>.safetensors).")
     var model: String?
 
-    @Option(parsing: .unconditional, help: "Training epochs.") var epochs = 30
-    @Option(parsing: .unconditional, help: "Segments per mini-batch.") var batchSize = 32
-    @Option(parsing: .unconditional, help: "Initial learning rate (halved every 10 epochs).") var learningRate: Float = 0.01
-    @Option(parsing: .unconditional, help: "Seed for initialisation, split and shuffling.") var seed: UInt64 = 0
     @Option(help: "Reuse a split list (file<TAB>split) instead of drawing a new one.") var splitFile: String?
     @Option(parsing: .unconditional, help: "Sample rate the audio is resampled to, Hz.") var sampleRate = 22050
     @Option(name: .customLong("n-fft"), parsing: .unconditional, help: "FFT size, samples.") var nFFT = 2048
     @Option(parsing: .unconditional, help: "Hop between frames, samples.") var hopLength = 512
     @Option(name: .customLong("n-mels"), parsing: .unconditional, help: "Mel bands.") var nMels = 128
+    @OptionGroup var recipe: RecipeOptions
     @OptionGroup var common: RunOptions
     @OptionGroup var caching: CacheOptions
 
     func validate() throws {
-        guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be between 1 and 10000") }
-        guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number") }
         guard (1000...768_000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 1000 and 768000 Hz") }
         guard (16...65536).contains(nFFT), nFFT % 2 == 0 else { throw ValidationError("--n-fft must be an even number between 16 and 65536") }
         guard (1...nFFT).contains(hopLength) else { throw ValidationError("--hop-length must be between 1 and --n-fft (\(nFFT))") }
@@ -44,7 +38,7 @@ struct Train: ParsableCommand {
             let console = Console(quiet: common.quiet)
             let options = TrainOptions(
                 datasetPath: dataset, modelPath: model, splitFile: splitFile,
-                settings: TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed),
+                settings: recipe.settings,
                 features: FeatureParameters(sampleRate: sampleRate, nFFT: nFFT, hopLength: hopLength, nMels: nMels),
                 threads: common.threads, cache: try caching.cache(for: dataset))
             let result = try TrainingRun.run(options, console: console)
