@@ -1,29 +1,33 @@
 /// Mini-batch stochastic gradient descent with (heavy-ball) momentum.
 ///
-/// v ← μ·v + g; θ ← θ − η·v, with v starting at 0 (so the first step is θ − η·g): PyTorch's
-/// `SGD(momentum=μ, dampening=0, nesterov=False)`; Prince, *Understanding Deep Learning*, eq. 6.11.
+/// g ← ∇θ + λθ; v ← μ·v + g; θ ← θ − η·v, with v starting at 0 (so the first step is θ − η·g): PyTorch's
+/// `SGD(momentum=μ, dampening=0, nesterov=False, weight_decay=λ)`; Prince, *Understanding Deep Learning*,
+/// eq. 6.11.
 public struct SGD: Sendable {
     /// η, the current learning rate (set it each epoch from a schedule).
     public var learningRate: Float
     /// μ, e.g. 0.9.
     public let momentum: Float
+    /// λ, L2 weight decay added to the gradient (0: none).
+    public let weightDecay: Float
     private var velocity: [[Float]] = []
 
-    public init(learningRate: Float, momentum: Float = 0.9) {
+    public init(learningRate: Float, momentum: Float = 0.9, weightDecay: Float = 0) {
         self.learningRate = learningRate
         self.momentum = momentum
+        self.weightDecay = weightDecay
     }
 
     /// Applies one update to every parameter of `network` from its accumulated gradients.
     public mutating func step(_ network: inout ConvNet) {
         if velocity.isEmpty { velocity = network.parameters.map { [Float](repeating: 0, count: $0.count) } }
-        let lr = learningRate, mu = momentum
+        let lr = learningRate, mu = momentum, wd = weightDecay
         network.updateParameters { index, p in
             velocity[index].withUnsafeMutableBufferPointer { v in
                 p.gradient.withUnsafeBufferPointer { g in
                     p.value.withUnsafeMutableBufferPointer { theta in
                         for i in 0..<theta.count {
-                            v[i] = mu * v[i] + g[i]
+                            v[i] = mu * v[i] + (g[i] + wd * theta[i])
                             theta[i] -= lr * v[i]
                         }
                     }

@@ -99,7 +99,11 @@ public enum ModelFile {
             "training.lr_step": String(t.learningRateStep),
             "training.lr_gamma": floatString(t.learningRateGamma),
             "training.seed": String(t.seed),
-            "training.optimizer": "sgd-momentum",
+            "training.optimizer": t.optimizer.metadataName,
+            "training.weight_decay": floatString(t.weightDecay),
+            "training.random_crops": String(t.augmentation.randomCrops),
+            "training.time_mask": String(t.augmentation.timeMask),
+            "training.frequency_mask": String(t.augmentation.frequencyMask),
             "training.init": "he-uniform",
         ]
         for (k, v) in model.notes { m["train.\(k)"] = v }
@@ -229,7 +233,12 @@ public enum ModelFile {
             epochs: (try? int("training.epochs")) ?? 0, batchSize: (try? int("training.batch_size")) ?? 0,
             learningRate: (try? float("training.learning_rate")) ?? 0, momentum: (try? float("training.momentum")) ?? 0,
             learningRateStep: (try? int("training.lr_step")) ?? 0, learningRateGamma: (try? float("training.lr_gamma")) ?? 0,
-            seed: UInt64(m["training.seed"] ?? "") ?? 0)
+            seed: UInt64(m["training.seed"] ?? "") ?? 0,
+            optimizer: OptimizerKind.allCases.first { $0.metadataName == m["training.optimizer"] } ?? .sgd,
+            weightDecay: (try? float("training.weight_decay")) ?? 0,
+            augmentation: Augmentation(randomCrops: m["training.random_crops"] == "true",
+                                       timeMask: (try? int("training.time_mask", min: 0)) ?? 0,
+                                       frequencyMask: (try? int("training.frequency_mask", min: 0)) ?? 0))
         var notes: [String: String] = [:]
         for (k, v) in m where k.hasPrefix("train.") { notes[String(k.dropFirst(6))] = v }
         return TrainedModel(network: network, classNames: classes, features: features,

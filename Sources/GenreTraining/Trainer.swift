@@ -71,7 +71,10 @@ public struct Trainer {
         let workspace = ConvNetWorkspace(network: network, batchCapacity: batchSize, threads: threads)
         let batchInput = FloatBuffer(count: batchSize * cells)
         var batchLabels = [Int32](repeating: 0, count: batchSize)
-        var sgd = SGD(learningRate: settings.learningRate, momentum: settings.momentum)
+        var sgd = SGD(learningRate: settings.learningRate, momentum: settings.momentum, weightDecay: settings.weightDecay)
+        var adam = Adam(learningRate: settings.learningRate, weightDecay: settings.weightDecay,
+                        decoupledWeightDecay: settings.optimizer == .adamw)
+        let augmentation = settings.augmentation
         let schedule = StepLR(initial: settings.learningRate, stepSize: settings.learningRateStep,
                               gamma: settings.learningRateGamma)
         let evaluator = Classifier(network: network, threads: threads)
@@ -83,15 +86,24 @@ public struct Trainer {
         for epoch in 0..<settings.epochs {
             let started = DispatchTime.now()
             sgd.learningRate = schedule.learningRate(epoch: epoch)
+            adam.learningRate = sgd.learningRate
             var generator = SeededGenerator(seed: settings.seed &* 0x9E37_79B9 &+ UInt64(epoch) &+ 1)
             Splitter.shuffle(&index, using: &generator)
+            // Crops and masks draw from their own stream, so turning them on leaves the shuffles alone.
+            var augmenter = SeededGenerator(seed: settings.seed ^ 0x5EC_A06_0000 &+ UInt64(epoch))
             var lossSum = 0.0, correct = 0
             for b in 0..<batches {
                 let lo = b * batchSize, n = min(batchSize, index.count - lo)
                 for j in 0..<n {
                     let (c, s) = index[lo + j]
                     train[c].segments.withUnsafeBufferPointer { src in
-                        (batchInput.pointer + j * cells).update(from: src.baseAddress! + s * cells, count: cells)
+                        if augmentation.isEnabled {
+                            augmentation.example(src.baseAddress!, count: train[c].segmentCount, segment: s,
+                                                 nMels: cfg.inputHeight, width: cfg.inputWidth,
+                                                 into: batchInput.pointer + j * cells, generator: &augmenter)
+                        } else {
+                            (batchInput.pointer + j * cells).update(from: src.baseAddress! + s * cells, count: cells)
+                        }
                     }
                     batchLabels[j] = Int32(train[c].label)
                 }
@@ -103,7 +115,7 @@ public struct Trainer {
                 lossSum += Double(loss) * Double(n)
                 let probs = workspace.probabilitiesPointer
                 for j in 0..<n where argmax(probs + j * k, k) == Int(batchLabels[j]) { correct += 1 }
-                sgd.step(&network)
+                if settings.optimizer == .sgd { sgd.step(&network) } else { adam.step(&network) }
                 onBatch?(b + 1, batches)
             }
             var report = EpochReport(epoch: epoch + 1, learningRate: sgd.learningRate,

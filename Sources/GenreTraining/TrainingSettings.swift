@@ -1,3 +1,16 @@
+/// The update rule of a training run.
+public enum OptimizerKind: String, Sendable, Equatable, Codable, CaseIterable {
+    /// SGD with heavy-ball momentum (`momentum`), the seed recipe; `weightDecay` adds λθ to the gradient.
+    case sgd
+    /// Adam with L2 weight decay added to the gradient (PyTorch's `Adam(weight_decay=λ)`).
+    case adam
+    /// AdamW: decoupled weight decay (PyTorch's `AdamW`).
+    case adamw
+
+    /// The name stored in model files (`training.optimizer`).
+    public var metadataName: String { self == .sgd ? "sgd-momentum" : rawValue }
+}
+
 /// The hyper-parameters of one training run, recorded in the model file.
 public struct TrainingSettings: Sendable, Equatable, Codable {
     public var epochs: Int = 30
@@ -10,9 +23,15 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
     public var learningRateGamma: Float = 0.5
     /// Seeds He initialisation, the split and the batch shuffles.
     public var seed: UInt64 = 0
+    public var optimizer: OptimizerKind = .sgd
+    /// λ, weight decay (0: none).
+    public var weightDecay: Float = 0
+    /// Training-time augmentation (none in the seed recipe).
+    public var augmentation: Augmentation = .none
 
     public init(epochs: Int = 30, batchSize: Int = 32, learningRate: Float = 0.01, momentum: Float = 0.9,
-                learningRateStep: Int = 10, learningRateGamma: Float = 0.5, seed: UInt64 = 0) {
+                learningRateStep: Int = 10, learningRateGamma: Float = 0.5, seed: UInt64 = 0,
+                optimizer: OptimizerKind = .sgd, weightDecay: Float = 0, augmentation: Augmentation = .none) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -20,6 +39,9 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
         self.learningRateStep = learningRateStep
         self.learningRateGamma = learningRateGamma
         self.seed = seed
+        self.optimizer = optimizer
+        self.weightDecay = weightDecay
+        self.augmentation = augmentation
     }
 
     /// A one-line reason these settings cannot train, or nil.
@@ -28,6 +50,10 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
         if batchSize < 1 { return "--batch-size must be at least 1" }
         if !(learningRate > 0) || !learningRate.isFinite { return "--learning-rate must be a positive number" }
         if !(momentum >= 0 && momentum < 1) { return "momentum must be in [0, 1)" }
+        if !(weightDecay >= 0) || !weightDecay.isFinite { return "--weight-decay must be ≥ 0" }
+        if learningRateStep < 1 { return "--lr-step must be at least 1" }
+        if !(learningRateGamma > 0 && learningRateGamma <= 1) { return "--lr-gamma must be in (0, 1]" }
+        if augmentation.timeMask < 0 || augmentation.frequencyMask < 0 { return "mask widths must be ≥ 0" }
         return nil
     }
 }

@@ -1,20 +1,36 @@
 import ArgumentParser
 import GenreTraining
 
-/// The training recipe options shared by `train` and `crossval`.
+extension OptimizerKind: ExpressibleByArgument {}
+
+/// The training recipe options shared by `train` and `crossval`. The defaults are the seed recipe.
 struct RecipeOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Training epochs.") var epochs = 30
     @Option(parsing: .unconditional, help: "Segments per mini-batch.") var batchSize = 32
-    @Option(parsing: .unconditional, help: "Initial learning rate (halved every 10 epochs).") var learningRate: Float = 0.01
-    @Option(parsing: .unconditional, help: "Seed for initialisation, splits and shuffling.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Initial learning rate.") var learningRate: Float = 0.01
+    @Option(parsing: .unconditional, help: "Multiply the learning rate by --lr-gamma every this many epochs.")
+    var lrStep = 10
+    @Option(parsing: .unconditional, help: "Learning-rate factor every --lr-step epochs (1: constant).")
+    var lrGamma: Float = 0.5
+    @Option(help: "sgd (with momentum 0.9), adam or adamw.") var optimizer: OptimizerKind = .sgd
+    @Option(parsing: .unconditional, help: "Weight decay λ (L2 for sgd and adam, decoupled for adamw).")
+    var weightDecay: Float = 0
+    @Flag(help: "Augment training examples: random 128-frame crops, one SpecAugment time mask (≤ 20 frames) and one frequency mask (≤ 16 bands).")
+    var augment = false
+    @Option(parsing: .unconditional, help: "Seed for initialisation, splits, shuffling and augmentation.") var seed: UInt64 = 0
 
     func validate() throws {
         guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be between 1 and 10000") }
         guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096") }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number") }
+        guard (1...10_000).contains(lrStep) else { throw ValidationError("--lr-step must be between 1 and 10000") }
+        guard lrGamma > 0, lrGamma <= 1 else { throw ValidationError("--lr-gamma must be in (0, 1]") }
+        guard weightDecay >= 0, weightDecay < 1 else { throw ValidationError("--weight-decay must be in [0, 1)") }
     }
 
     var settings: TrainingSettings {
-        TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
+        TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, learningRateStep: lrStep,
+                         learningRateGamma: lrGamma, seed: seed, optimizer: optimizer, weightDecay: weightDecay,
+                         augmentation: augment ? .standard : .none)
     }
 }

@@ -16,6 +16,15 @@ final class ModelFileTests: XCTestCase {
         let input: [Float] = (0..<(2 * 16 * 12)).map { (i: Int) -> Float in Float((i * 37) % 101) / 50 - 1 }
         let a = logits(model.network, input, batch: 2), b = logits(loaded.network, input, batch: 2)
         XCTAssertEqual(a.map { $0.bitPattern }, b.map { $0.bitPattern })
+
+        // The improved recipe's settings round-trip too; files without them read as the seed recipe.
+        var improved = model
+        improved.training = TrainingSettings(epochs: 40, learningRate: 0.001, learningRateGamma: 1, seed: 3,
+                                             optimizer: .adamw, weightDecay: 1e-4, augmentation: .standard)
+        try ModelFile.write(improved, to: path)
+        XCTAssertEqual(try ModelFile.read(path).training, improved.training)
+        XCTAssertEqual(loaded.training.optimizer, .sgd)
+        XCTAssertEqual(loaded.training.augmentation, .none)
     }
 
     func testSameModelGivesSameBytesAndNoAbsolutePathsOrTimes() throws {

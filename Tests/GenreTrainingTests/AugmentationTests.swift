@@ -1,0 +1,59 @@
+import XCTest
+import GenreNetwork
+@testable import GenreTraining
+
+final class AugmentationTests: XCTestCase {
+    /// A clip of 3 segments, 4 bands × 5 frames each, whose cell (m, f) holds 100·m + f for clip frame f.
+    let (nMels, width, count) = (4, 5, 3)
+    var clip: [Float] {
+        var values = [Float](repeating: 0, count: count * nMels * width)
+        for s in 0..<count { for m in 0..<nMels { for t in 0..<width {
+            values[(s * nMels + m) * width + t] = Float(100 * m + s * width + t)
+        } } }
+        return values
+    }
+
+    func draw(_ a: Augmentation, segment: Int = 1, seed: UInt64) -> [Float] {
+        var out = [Float](repeating: .nan, count: nMels * width)
+        var g = SeededGenerator(seed: seed)
+        clip.withUnsafeBufferPointer { a.example($0.baseAddress!, count: count, segment: segment, nMels: nMels, width: width, into: &out, generator: &g) }
+        return out
+    }
+
+    func testWithoutAugmentationTheFixedSegmentIsCopied() {
+        let out = draw(.none, segment: 2, seed: 1)
+        for m in 0..<nMels { for t in 0..<width { XCTAssertEqual(out[m * width + t], Float(100 * m + 10 + t)) } }
+    }
+
+    func testCropsAreContiguousWindowsOfTheWholeClipAcrossSegmentBorders() {
+        var starts = Set<Int>()
+        for seed in 0..<200 {
+            let out = draw(Augmentation(randomCrops: true), seed: UInt64(seed))
+            let start = Int(out[0])
+            XCTAssertTrue((0...(count * width - width)).contains(start), "start \(start)")
+            for m in 0..<nMels { for t in 0..<width { XCTAssertEqual(out[m * width + t], Float(100 * m + start + t), "seed \(seed)") } }
+            starts.insert(start)
+        }
+        XCTAssertEqual(starts, Set(0...10), "every start from 0 to frames − width is drawn")
+    }
+
+    func testMasksZeroOneBandRangeAndOneFrameRangeWithinBounds() {
+        var sawTime = false, sawBand = false
+        for seed in 0..<200 {
+            let a = Augmentation(timeMask: 3, frequencyMask: 2)
+            let out = draw(a, segment: 0, seed: UInt64(seed))
+            // Cells are either untouched or 0 (cell (0, 0) is 0 by construction, so skip it).
+            let zeroColumns = (0..<width).filter { t in (1..<nMels).allSatisfy { out[$0 * width + t] == 0 } }
+            let zeroRows = (0..<nMels).filter { m in (1..<width).allSatisfy { out[m * width + $0] == 0 } }
+            XCTAssertLessThanOrEqual(zeroColumns.count, 3)
+            XCTAssertLessThanOrEqual(zeroRows.count, 2)
+            if let first = zeroColumns.first { XCTAssertEqual(zeroColumns, Array(first..<(first + zeroColumns.count))); sawTime = true }
+            if let first = zeroRows.first { XCTAssertEqual(zeroRows, Array(first..<(first + zeroRows.count))); sawBand = true }
+            for m in 0..<nMels { for t in 0..<width where !zeroColumns.contains(t) && !zeroRows.contains(m) {
+                XCTAssertEqual(out[m * width + t], Float(100 * m + t))
+            } }
+        }
+        XCTAssertTrue(sawTime && sawBand)
+        XCTAssertEqual(draw(.standard, seed: 7), draw(.standard, seed: 7), "seeded")
+    }
+}
