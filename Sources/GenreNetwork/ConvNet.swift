@@ -1,7 +1,8 @@
 import CBLIS
 
 /// The genre classifier network: `configuration.channels.count` blocks of
-/// Conv2D(3×3, pad 1) → ReLU → MaxPool2D(2), flattened in (C, H, W) order, then Linear to K logits.
+/// Conv2D(3×3, pad 1) → [BatchNorm2D] → ReLU → MaxPool2D(2), flattened in (C, H, W) order, then Linear
+/// to K logits.
 ///
 /// Input `[N, Cin, H, W]` (H mel bands, W frames), output logits `[N, K]`. The same network as the
 /// PyTorch reference in `shared/reference/torch` (tensor names `conv1.weight` … `fc.bias`).
@@ -9,6 +10,8 @@ import CBLIS
 public struct ConvNet: Sendable, Equatable {
     public let configuration: ConvNetConfiguration
     public var convolutions: [Conv2D]
+    /// One per block when `configuration.batchNorm`, else empty.
+    public var batchNorms: [BatchNorm2D]
     public var fc: Linear
 
     /// He-uniform initialisation from `seed` (weights), zero biases.
@@ -24,13 +27,32 @@ public struct ConvNet: Sendable, Equatable {
             inChannels = c
         }
         convolutions = convs
+        batchNorms = configuration.batchNorm
+            ? configuration.channels.enumerated().map { BatchNorm2D(name: "bn\($0.offset + 1)", channels: $0.element) } : []
         fc = Linear(name: "fc", inFeatures: configuration.flattenedFeatures,
                     outFeatures: configuration.classCount, generator: &generator)
     }
 
-    /// Every parameter in a fixed order: conv1.weight, conv1.bias, …, fc.weight, fc.bias.
+    /// Every trained parameter in a fixed order: conv1.weight, conv1.bias, [bn1.weight, bn1.bias,] …,
+    /// fc.weight, fc.bias. BatchNorm's running averages are not parameters (see `buffers`).
     public var parameters: [Parameter] {
-        convolutions.flatMap { [$0.weight, $0.bias] } + [fc.weight, fc.bias]
+        convolutions.indices.flatMap { i in
+            [convolutions[i].weight, convolutions[i].bias] + (batchNorms.isEmpty ? [] : [batchNorms[i].weight, batchNorms[i].bias])
+        } + [fc.weight, fc.bias]
+    }
+
+    /// The non-trained tensors stored with the model: `bnK.running_mean` and `bnK.running_var`, `[C]`.
+    public var buffers: [(name: String, values: [Float])] {
+        batchNorms.flatMap { [("\($0.name).running_mean", $0.runningMean), ("\($0.name).running_var", $0.runningVar)] }
+    }
+
+    /// Replaces one of `buffers` by name. - Returns: false for an unknown name or a wrong length.
+    public mutating func setBuffer(_ name: String, _ values: [Float]) -> Bool {
+        for i in batchNorms.indices where values.count == batchNorms[i].channels {
+            if name == "\(batchNorms[i].name).running_mean" { batchNorms[i].runningMean = values; return true }
+            if name == "\(batchNorms[i].name).running_var" { batchNorms[i].runningVar = values; return true }
+        }
+        return false
     }
 
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
@@ -41,6 +63,10 @@ public struct ConvNet: Sendable, Equatable {
         for i in convolutions.indices {
             body(index, &convolutions[i].weight); index += 1
             body(index, &convolutions[i].bias); index += 1
+            if !batchNorms.isEmpty {
+                body(index, &batchNorms[i].weight); index += 1
+                body(index, &batchNorms[i].bias); index += 1
+            }
         }
         body(index, &fc.weight); index += 1
         body(index, &fc.bias)
@@ -48,12 +74,20 @@ public struct ConvNet: Sendable, Equatable {
 
     public mutating func zeroGradients() { updateParameters { _, p in p.zeroGradient() } }
 
-    /// Forward pass; the logits are left in `workspace.logitsPointer` `[N, K]`.
+    /// Forward pass (BatchNorm with its running averages); the logits are left in
+    /// `workspace.logitsPointer` `[N, K]`.
     /// - Parameters:
     ///   - input: `[N, Cin, H, W]` as in `configuration`.
     ///   - n: batch size, 1 ≤ n ≤ `workspace.batchCapacity`.
     public func forward(_ input: UnsafePointer<Float>, batch n: Int, workspace ws: ConvNetWorkspace) {
+        var network = self  // nothing is written in inference mode, so no array is copied
+        network.pass(input, batch: n, workspace: ws, training: false)
+    }
+
+    /// The forward pass; in training mode BatchNorm uses batch statistics and moves its running averages.
+    private mutating func pass(_ input: UnsafePointer<Float>, batch n: Int, workspace ws: ConvNetWorkspace, training: Bool) {
         precondition(n >= 1 && n <= ws.batchCapacity, "batch \(n) outside 1...\(ws.batchCapacity)")
+        precondition(batchNorms.isEmpty || ws.batchNormOutput.count > 0, "workspace made for a network without BatchNorm")
         // Our own threads split the batch; the BLAS (BLIS, serial build) runs single-threaded inside them.
         var x = input
         for (i, conv) in convolutions.enumerated() {
@@ -61,14 +95,24 @@ public struct ConvNet: Sendable, Equatable {
             let c = conv.outChannels
             let z = ws.activations[i].pointer
             conv.forward(x, z, batch: n, height: h, width: w, scratch: ws.scratch.pointer, threads: ws.threads)
-            // ReLU after pooling: max and ReLU commute exactly (ReLU is monotonic, and the gradient of a
-            // window whose maximum is ≤ 0 is masked to 0 either way), and the pooled map is 4× smaller.
+            var poolInput = UnsafePointer(z)
+            if !batchNorms.isEmpty {
+                let y = ws.batchNormOutput.pointer
+                if training {
+                    batchNorms[i].forwardTraining(z, y, batch: n, plane: h * w, statistics: ws.batchNormStatistics[i].pointer)
+                } else {
+                    batchNorms[i].forwardInference(z, y, batch: n, plane: h * w)
+                }
+                poolInput = UnsafePointer(y)
+            }
             let pooled = ws.pooled[i].pointer, argmax = ws.argmax[i]
             let plane = h * w, pooledPlane = (h / 2) * (w / 2)
+            // ReLU after pooling: max and ReLU commute exactly (ReLU is monotonic, and the gradient of a
+            // window whose maximum is ≤ 0 is masked to 0 either way), and the pooled map is 4× smaller.
             // Element-wise per sample, so splitting the batch across threads changes no result.
             parallelChunks(n, threads: ws.threads) { samples, _ in
                 let first = samples.lowerBound * c
-                MaxPool2D.forward(z + first * plane, pooled + first * pooledPlane, argmax: argmax + first * pooledPlane,
+                MaxPool2D.forward(poolInput + first * plane, pooled + first * pooledPlane, argmax: argmax + first * pooledPlane,
                                   planes: samples.count * c, height: h, width: w)
                 ReLU.forward(pooled + first * pooledPlane, count: samples.count * c * pooledPlane)
             }
@@ -89,7 +133,7 @@ public struct ConvNet: Sendable, Equatable {
                                           batch n: Int, workspace ws: ConvNetWorkspace,
                                           inputGradient: UnsafeMutablePointer<Float>? = nil) -> Float {
         precondition(ws.training, "lossAndGradients needs a workspace made with training: true")
-        forward(input, batch: n, workspace: ws)
+        pass(input, batch: n, workspace: ws, training: true)
         let k = configuration.classCount
         let loss = SoftmaxCrossEntropy.loss(logits: ws.logits.pointer, labels: labels, batch: n, classes: k,
                                             probabilities: ws.probabilities.pointer,
@@ -109,6 +153,10 @@ public struct ConvNet: Sendable, Equatable {
                 MaxPool2D.backward(outputGradient: dPooled + first * pooledPlane, argmax: argmax + first * pooledPlane,
                                    inputGradient: dz + first * plane, planes: samples.count * c, height: h, width: w,
                                    reluOutput: pooled + first * pooledPlane)
+            }
+            if !batchNorms.isEmpty {
+                batchNorms[i].backward(outputGradient: dz, input: ws.activations[i].pointer, inputGradient: dz,
+                                       batch: n, plane: h * w, statistics: ws.batchNormStatistics[i].pointer)
             }
             let x = i == 0 ? input : UnsafePointer(ws.pooled[i - 1].pointer)
             let dx = i == 0 ? inputGradient : ws.pooledGradient.pointer

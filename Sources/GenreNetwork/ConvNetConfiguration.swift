@@ -1,4 +1,4 @@
-/// The architecture of a `ConvNet`: blocks of Conv2D(3×3) → ReLU → MaxPool2D(2), then Linear.
+/// The architecture of a `ConvNet`: blocks of Conv2D(3×3) → [BatchNorm2D] → ReLU → MaxPool2D(2), then Linear.
 ///
 /// Default: input `[N, 1, 128 mels, 128 frames]`, channels 16, 32, 64, 64, so the Linear layer sees
 /// 64 · 8 · 8 = 4096 features — the network of `shared/reference/torch`.
@@ -12,14 +12,17 @@ public struct ConvNetConfiguration: Sendable, Equatable, Codable {
     public var channels: [Int]
     /// K, the number of classes.
     public var classCount: Int
+    /// A BatchNorm2D after each convolution (the improved recipe; off in the seed recipe).
+    public var batchNorm: Bool
 
     public init(inputChannels: Int = 1, inputHeight: Int = 128, inputWidth: Int = 128,
-                channels: [Int] = [16, 32, 64, 64], classCount: Int) {
+                channels: [Int] = [16, 32, 64, 64], classCount: Int, batchNorm: Bool = false) {
         self.inputChannels = inputChannels
         self.inputHeight = inputHeight
         self.inputWidth = inputWidth
         self.channels = channels
         self.classCount = classCount
+        self.batchNorm = batchNorm
     }
 
     /// (H, W) entering block `i`; `i == channels.count` gives the size after the last pooling.
@@ -37,7 +40,7 @@ public struct ConvNetConfiguration: Sendable, Equatable, Codable {
 
     /// Human-readable summary, e.g. `conv16-conv32-conv64-conv64-fc10 on 1×128×128`.
     public var description: String {
-        channels.map { "conv\($0)" }.joined(separator: "-") + "-fc\(classCount)"
+        channels.map { "conv\($0)" + (batchNorm ? "-bn" : "") }.joined(separator: "-") + "-fc\(classCount)"
             + " on \(inputChannels)×\(inputHeight)×\(inputWidth)"
     }
 

@@ -18,6 +18,10 @@ public final class ConvNetWorkspace: @unchecked Sendable {
     /// block. One of each is enough: backward reads block i's pooled gradient into its conv-output
     /// gradient, then its convolution writes block i−1's pooled gradient from that.
     let activationGradient: FloatBuffer, pooledGradient: FloatBuffer
+    /// With BatchNorm: its output for the block being computed (largest block), and per block the batch
+    /// statistics a training forward leaves for backward. Empty without BatchNorm.
+    let batchNormOutput: FloatBuffer
+    let batchNormStatistics: [FloatBuffer]
     /// `[N, K]` each.
     let logits: FloatBuffer, probabilities: FloatBuffer, logitsGradient: FloatBuffer
     /// Per-thread im2col columns and their gradient; per-sample convolution weight and bias gradients.
@@ -53,6 +57,8 @@ public final class ConvNetWorkspace: @unchecked Sendable {
         }
         activations = acts; pooled = pools; argmax = arg
         activationGradient = FloatBuffer(count: training ? largestActivation : 0)
+        batchNormOutput = FloatBuffer(count: cfg.batchNorm ? largestActivation : 0)
+        batchNormStatistics = cfg.batchNorm ? network.batchNorms.map { FloatBuffer(count: $0.statisticsCount) } : []
         pooledGradient = FloatBuffer(count: training ? largestPooled : 0)
         logits = FloatBuffer(count: n * cfg.classCount)
         probabilities = FloatBuffer(count: n * cfg.classCount)

@@ -106,7 +106,8 @@ public enum CrossValidation {
         for w in assignment.warnings { console.warn("warning: \(w)") }
         let config = ConvNetConfiguration(inputChannels: 1, inputHeight: options.features.nMels,
                                           inputWidth: options.features.segmentFrames,
-                                          channels: [16, 32, 64, 64], classCount: dataset.classNames.count)
+                                          channels: [16, 32, 64, 64], classCount: dataset.classNames.count,
+                                          batchNorm: options.settings.batchNorm)
         if let problem = config.problem { throw RunError("--n-mels \(options.features.nMels): \(problem)") }
 
         var results: [FoldResult] = []

@@ -92,6 +92,7 @@ public enum ModelFile {
             "architecture.input": "\(cfg.inputChannels),\(cfg.inputHeight),\(cfg.inputWidth)",
             "architecture.channels": cfg.channels.map(String.init).joined(separator: ","),
             "architecture.classes": String(cfg.classCount),
+            "architecture.batch_norm": String(cfg.batchNorm),
             "training.epochs": String(t.epochs),
             "training.batch_size": String(t.batchSize),
             "training.learning_rate": floatString(t.learningRate),
@@ -116,6 +117,7 @@ public enum ModelFile {
     private static func writer(for model: TrainedModel) -> SafeTensorsWriter {
         var writer = SafeTensorsWriter(metadata: metadata(for: model))
         for p in model.network.parameters { writer.add(p.name, shape: p.shape, values: p.value) }
+        for b in model.network.buffers { writer.add(b.name, shape: [b.values.count], values: b.values) }
         return writer
     }
 
@@ -201,7 +203,8 @@ public enum ModelFile {
             throw invalid("architecture metadata missing or malformed")
         }
         let config = ConvNetConfiguration(inputChannels: inputDims[0], inputHeight: inputDims[1],
-                                          inputWidth: inputDims[2], channels: channels, classCount: classes.count)
+                                          inputWidth: inputDims[2], channels: channels, classCount: classes.count,
+                                          batchNorm: m["architecture.batch_norm"] == "true")
         if let problem = config.problem { throw invalid(problem) }
         guard try int("architecture.classes") == classes.count else { throw invalid("class count disagrees with the class list") }
         guard config.inputHeight == features.nMels, config.inputWidth == features.segmentFrames, config.inputChannels == 1 else {
@@ -224,7 +227,18 @@ public enum ModelFile {
             p.value = values
         }
         if let failure { throw failure }
-        let expected = Set(network.parameters.map(\.name))
+        for b in network.buffers {
+            guard let info = file.tensors[b.name], info.shape == [b.values.count], let values = try? file.floats(b.name) else {
+                throw invalid("tensor \(b.name) missing or not F32 [\(b.values.count)]")
+            }
+            // Running variances are positive; means, like weights, are bounded.
+            guard values.allSatisfy({ $0.isFinite && abs($0) <= ModelFile.maxWeight }),
+                  !b.name.hasSuffix("running_var") || values.allSatisfy({ $0 >= 0 }) else {
+                throw invalid("tensor \(b.name) holds impossible values")
+            }
+            _ = network.setBuffer(b.name, values)
+        }
+        let expected = Set(network.parameters.map(\.name) + network.buffers.map(\.name))
         if let extra = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
             throw invalid("unexpected tensor \(extra)")
         }
@@ -238,7 +252,8 @@ public enum ModelFile {
             weightDecay: (try? float("training.weight_decay")) ?? 0,
             augmentation: Augmentation(randomCrops: m["training.random_crops"] == "true",
                                        timeMask: (try? int("training.time_mask", min: 0)) ?? 0,
-                                       frequencyMask: (try? int("training.frequency_mask", min: 0)) ?? 0))
+                                       frequencyMask: (try? int("training.frequency_mask", min: 0)) ?? 0),
+            batchNorm: config.batchNorm)
         var notes: [String: String] = [:]
         for (k, v) in m where k.hasPrefix("train.") { notes[String(k.dropFirst(6))] = v }
         return TrainedModel(network: network, classNames: classes, features: features,

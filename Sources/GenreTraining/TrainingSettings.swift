@@ -28,10 +28,13 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
     public var weightDecay: Float = 0
     /// Training-time augmentation (none in the seed recipe).
     public var augmentation: Augmentation = .none
+    /// BatchNorm after each convolution (recorded in the model as `architecture.batch_norm`).
+    public var batchNorm: Bool = false
 
     public init(epochs: Int = 30, batchSize: Int = 32, learningRate: Float = 0.01, momentum: Float = 0.9,
                 learningRateStep: Int = 10, learningRateGamma: Float = 0.5, seed: UInt64 = 0,
-                optimizer: OptimizerKind = .sgd, weightDecay: Float = 0, augmentation: Augmentation = .none) {
+                optimizer: OptimizerKind = .sgd, weightDecay: Float = 0, augmentation: Augmentation = .none,
+                batchNorm: Bool = false) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -42,6 +45,7 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
         self.optimizer = optimizer
         self.weightDecay = weightDecay
         self.augmentation = augmentation
+        self.batchNorm = batchNorm
     }
 
     /// A one-line reason these settings cannot train, or nil.

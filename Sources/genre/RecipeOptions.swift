@@ -17,6 +17,7 @@ struct RecipeOptions: ParsableArguments {
     var weightDecay: Float = 0
     @Flag(help: "Augment training examples: random 128-frame crops, one SpecAugment time mask (≤ 20 frames) and one frequency mask (≤ 16 bands).")
     var augment = false
+    @Flag(help: "BatchNorm after each convolution.") var batchNorm = false
     @Option(parsing: .unconditional, help: "Seed for initialisation, splits, shuffling and augmentation.") var seed: UInt64 = 0
 
     func validate() throws {
@@ -31,6 +32,6 @@ struct RecipeOptions: ParsableArguments {
     var settings: TrainingSettings {
         TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, learningRateStep: lrStep,
                          learningRateGamma: lrGamma, seed: seed, optimizer: optimizer, weightDecay: weightDecay,
-                         augmentation: augment ? .standard : .none)
+                         augmentation: augment ? .standard : .none, batchNorm: batchNorm)
     }
 }

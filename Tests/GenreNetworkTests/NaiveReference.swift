@@ -69,17 +69,35 @@ enum Naive {
         return total / Double(n)
     }
 
-    /// The whole network: blocks conv → ReLU → pool, flatten (C, H, W), linear, mean cross-entropy.
-    /// `params` in ConvNet.parameters order.
+    /// Batch normalisation with batch statistics (biased variance, ε = 1e-5), written out directly:
+    /// y = γ_c (x − mean_c) / √(var_c + ε) + β_c over N·H·W per channel.
+    static func batchNorm(_ x: NaiveTensor, gamma: [Double], beta: [Double]) -> NaiveTensor {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        var y = x
+        for ch in 0..<c {
+            var cells: [Int] = []
+            for s in 0..<n { for i in 0..<(h * w) { cells.append((s * c + ch) * h * w + i) } }
+            let mean = cells.reduce(0) { $0 + x.values[$1] } / Double(cells.count)
+            let variance = cells.reduce(0) { $0 + (x.values[$1] - mean) * (x.values[$1] - mean) } / Double(cells.count)
+            for i in cells { y.values[i] = gamma[ch] * (x.values[i] - mean) / (variance + 1e-5).squareRoot() + beta[ch] }
+        }
+        return y
+    }
+
+    /// The whole network: blocks conv → [BatchNorm] → ReLU → pool, flatten (C, H, W), linear, mean
+    /// cross-entropy. `params` in ConvNet.parameters order.
     static func networkLoss(input: NaiveTensor, params: [[Double]], channels: [Int], classes: Int,
-                            labels: [Int]) -> (loss: Double, logits: [Double]) {
+                            labels: [Int], batchNorm: Bool = false) -> (loss: Double, logits: [Double]) {
         var x = input
+        let perBlock = batchNorm ? 4 : 2
         for (i, c) in channels.enumerated() {
-            x = maxPool(relu(conv(x, params[2 * i], params[2 * i + 1], cout: c)))
+            var z = conv(x, params[perBlock * i], params[perBlock * i + 1], cout: c)
+            if batchNorm { z = Naive.batchNorm(z, gamma: params[perBlock * i + 2], beta: params[perBlock * i + 3]) }
+            x = maxPool(relu(z))
         }
         let n = x.shape[0], d = x.values.count / n
-        let logits = linear(x.values, n: n, d: d, params[2 * channels.count], params[2 * channels.count + 1],
-                            k: classes)
+        let fcIndex = perBlock * channels.count
+        let logits = linear(x.values, n: n, d: d, params[fcIndex], params[fcIndex + 1], k: classes)
         return (crossEntropy(logits, labels: labels, k: classes), logits)
     }
 }

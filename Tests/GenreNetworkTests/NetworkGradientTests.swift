@@ -47,6 +47,81 @@ final class NetworkGradientTests: XCTestCase {
         }
     }
 
+    /// The same check with BatchNorm after each convolution (batch statistics in training), non-trivial γ
+    /// and β, and the running averages moved by one step as PyTorch moves them.
+    func testWholeNetworkWithBatchNormGradientsMatchFiniteDifferences() {
+        let config = ConvNetConfiguration(inputChannels: 3, inputHeight: 7, inputWidth: 9, channels: [4, 5],
+                                          classCount: 5, batchNorm: true)
+        var net = ConvNet(configuration: config, seed: 7)
+        net.updateParameters { i, p in
+            if p.name.hasSuffix("bias") { p.value = randomValues(p.count, seed: 100 + UInt64(i)).map { $0 * 0.1 } }
+            if p.name.hasPrefix("bn") && p.name.hasSuffix("weight") { p.value = randomValues(p.count, seed: 200 + UInt64(i)).map { 1 + $0 * 0.5 } }
+        }
+        XCTAssertEqual(net.parameters.map(\.name), ["conv1.weight", "conv1.bias", "bn1.weight", "bn1.bias",
+                                                     "conv2.weight", "conv2.bias", "bn2.weight", "bn2.bias", "fc.weight", "fc.bias"])
+        let n = 2
+        let input = randomValues(n * 3 * 7 * 9, seed: 8)
+        let labels: [Int32] = [3, 1]
+        for threads in [1, 2] {
+            var model = net
+            let ws = ConvNetWorkspace(network: model, batchCapacity: n, threads: threads)
+            var dInput = [Float](repeating: .nan, count: input.count)
+            model.zeroGradients()
+            let loss = model.lossAndGradients(input, labels: labels, batch: n, workspace: ws, inputGradient: &dInput)
+            let params = net.parameters.map { $0.value.map(Double.init) }
+            let x0 = NaiveTensor(shape: [n, 3, 7, 9], values: input.map(Double.init))
+            func f(_ ps: [[Double]], _ x: NaiveTensor) -> Double {
+                Naive.networkLoss(input: x, params: ps, channels: config.channels, classes: 5, labels: labels.map(Int.init),
+                                  batchNorm: true).loss
+            }
+            XCTAssertEqual(Double(loss), f(params, x0), accuracy: 1e-5)
+            for (i, p) in model.parameters.enumerated() {
+                let num = centralDifferences(params[i]) { v in var ps = params; ps[i] = v; return f(ps, x0) }
+                if p.name.hasPrefix("conv") && p.name.hasSuffix("bias") {
+                    // BatchNorm subtracts each channel's mean, so a convolution bias before it has an exactly
+                    // zero gradient: both sides are rounding noise, and only an absolute bound makes sense.
+                    XCTAssertLessThan(maxAbsoluteError(p.gradient, num), 1e-6, "\(p.name), \(threads) threads")
+                } else {
+                    XCTAssertLessThan(maxRelativeError(p.gradient, num), 1e-4, "\(p.name), \(threads) threads")
+                }
+            }
+            let numX = centralDifferences(x0.values) { v in f(params, NaiveTensor(shape: x0.shape, values: v)) }
+            XCTAssertLessThan(maxRelativeError(dInput, numX), 1e-4, "input gradient, \(threads) threads")
+
+            // Running averages after one training step: 0.9·(0, 1) + 0.1·(batch mean, unbiased variance).
+            let z = Naive.conv(x0, params[0], params[1], cout: 4)
+            for ch in 0..<4 {
+                var cells: [Double] = []
+                for s in 0..<n { for j in 0..<(7 * 9) { cells.append(z.values[(s * 4 + ch) * 63 + j]) } }
+                let mean = cells.reduce(0, +) / Double(cells.count)
+                let unbiased = cells.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(cells.count - 1)
+                XCTAssertEqual(Double(model.batchNorms[0].runningMean[ch]), 0.1 * mean, accuracy: 1e-6)
+                XCTAssertEqual(Double(model.batchNorms[0].runningVar[ch]), 0.9 + 0.1 * unbiased, accuracy: 1e-5)
+            }
+        }
+    }
+
+    /// Inference normalises with the running averages, not the batch: one sample alone gives the same
+    /// logits as inside a batch, and a batch of one gives no NaN.
+    func testBatchNormInferenceUsesRunningAveragesAndABatchOfOneIsFinite() {
+        let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [3], classCount: 2, batchNorm: true)
+        var net = ConvNet(configuration: config, seed: 3)
+        net.batchNorms[0].runningMean = [0.2, -0.1, 0.05]
+        net.batchNorms[0].runningVar = [1.5, 0.5, 2]
+        let input = randomValues(3 * 64, seed: 4)
+        let ws = ConvNetWorkspace(network: net, batchCapacity: 3, threads: 1, training: false)
+        net.forward(input, batch: 3, workspace: ws)
+        let batch = Array(UnsafeBufferPointer(start: ws.logitsPointer, count: 6))
+        net.forward(Array(input[64..<128]), batch: 1, workspace: ws)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: ws.logitsPointer, count: 2)), Array(batch[2..<4]))
+        // Training on a batch of one sample stays finite (variance over H·W cells, not over samples).
+        var training = net
+        let tws = ConvNetWorkspace(network: training, batchCapacity: 1, threads: 1)
+        let loss = training.lossAndGradients(Array(input[0..<64]), labels: [1], batch: 1, workspace: tws)
+        XCTAssertTrue(loss.isFinite)
+        XCTAssertTrue(training.parameters.allSatisfy { $0.gradient.allSatisfy(\.isFinite) })
+    }
+
     func testForwardIsIndependentOfThreadCountAndBatchComposition() {
         let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 16, inputWidth: 12, channels: [3, 4],
                                           classCount: 3)

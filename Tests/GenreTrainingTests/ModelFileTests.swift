@@ -1,4 +1,5 @@
 import Foundation
+import GenreNetwork
 import SafeTensors
 import XCTest
 @testable import GenreTraining
@@ -25,6 +26,43 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(try ModelFile.read(path).training, improved.training)
         XCTAssertEqual(loaded.training.optimizer, .sgd)
         XCTAssertEqual(loaded.training.augmentation, .none)
+    }
+
+    func testAModelWithBatchNormRoundTripsBitForBit() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let base = smallModel()
+        var cfg = base.network.configuration
+        cfg.batchNorm = true
+        var net = ConvNet(configuration: cfg, seed: 9)
+        var g = SeededGenerator(seed: 10)
+        net.updateParameters { _, p in p.value = p.value.map { $0 + g.nextUnitFloat() - 0.5 } }
+        for i in net.batchNorms.indices {
+            net.batchNorms[i].runningMean = (0..<net.batchNorms[i].channels).map { _ in g.nextUnitFloat() - 0.5 }
+            net.batchNorms[i].runningVar = (0..<net.batchNorms[i].channels).map { _ in 0.5 + g.nextUnitFloat() }
+        }
+        var training = base.training
+        training.batchNorm = true
+        let model = TrainedModel(network: net, classNames: base.classNames, features: base.features,
+                                 normalization: base.normalization, training: training, notes: base.notes)
+        let path = folder + "/bn.safetensors"
+        try ModelFile.write(model, to: path)
+        let loaded = try ModelFile.read(path)
+        XCTAssertEqual(loaded, model)
+        XCTAssertEqual(loaded.network.buffers.map(\.name), ["bn1.running_mean", "bn1.running_var", "bn2.running_mean", "bn2.running_var"])
+        let input: [Float] = (0..<(2 * 16 * 12)).map { Float(($0 * 53) % 97) / 40 - 1 }
+        XCTAssertEqual(logits(model.network, input, batch: 2).map(\.bitPattern), logits(loaded.network, input, batch: 2).map(\.bitPattern))
+        // A file whose running variance is negative is refused.
+        var file = try SafeTensorsFile(bytes: try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+        var writer = SafeTensorsWriter(metadata: file.metadata)
+        for name in file.tensors.keys.sorted() {
+            var values = try file.floats(name)
+            if name == "bn2.running_var" { values[0] = -1 }
+            writer.add(name, shape: file.tensors[name]!.shape, values: values)
+        }
+        try writer.write(to: path)
+        XCTAssertThrowsError(try ModelFile.read(path)) { XCTAssertTrue("\($0)".contains("bn2.running_var holds impossible values"), "\($0)") }
+        file = try SafeTensorsFile(bytes: ModelFile.serialize(base))
+        XCTAssertNil(file.tensors["bn1.weight"], "no BatchNorm tensors without BatchNorm")
     }
 
     func testSameModelGivesSameBytesAndNoAbsolutePathsOrTimes() throws {
