@@ -85,7 +85,8 @@ public struct ConvNet: Sendable, Equatable {
     }
 
     /// The forward pass; in training mode BatchNorm uses batch statistics and moves its running averages.
-    private mutating func pass(_ input: UnsafePointer<Float>, batch n: Int, workspace ws: ConvNetWorkspace, training: Bool) {
+    private mutating func pass(_ input: UnsafePointer<Float>, batch n: Int, workspace ws: ConvNetWorkspace, training: Bool,
+                               dropoutSeed: UInt64 = 0) {
         precondition(n >= 1 && n <= ws.batchCapacity, "batch \(n) outside 1...\(ws.batchCapacity)")
         precondition(batchNorms.isEmpty || ws.batchNormOutput.count > 0, "workspace made for a network without BatchNorm")
         // Our own threads split the batch; the BLAS (BLIS, serial build) runs single-threaded inside them.
@@ -118,6 +119,13 @@ public struct ConvNet: Sendable, Equatable {
             }
             x = UnsafePointer(pooled)
         }
+        if training && configuration.dropout > 0 {
+            // In place on the last pooled map: a dropped cell reads 0, so the ReLU mask taken from it in
+            // backward is 0 exactly where dropout's own mask already zeroes the gradient.
+            var generator = SeededGenerator(seed: dropoutSeed)
+            Dropout.forward(ws.pooled[convolutions.count - 1].pointer, mask: ws.dropoutMask.pointer,
+                            count: n * configuration.flattenedFeatures, p: configuration.dropout, generator: &generator)
+        }
         fc.forward(x, ws.logits.pointer, batch: n)
     }
 
@@ -127,13 +135,15 @@ public struct ConvNet: Sendable, Equatable {
     ///   - input: `[N, Cin, H, W]`.
     ///   - labels: `[N]`, class indices in `0..<K`.
     ///   - inputGradient: dL/dinput `[N, Cin, H, W]`, overwritten when given (for gradient checks).
+    ///   - dropoutSeed: seeds this step's dropout mask (when the configuration has dropout).
     /// - Returns: the batch-mean cross-entropy (nats). Probabilities are left in the workspace.
     @discardableResult
     public mutating func lossAndGradients(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                           batch n: Int, workspace ws: ConvNetWorkspace,
-                                          inputGradient: UnsafeMutablePointer<Float>? = nil) -> Float {
+                                          inputGradient: UnsafeMutablePointer<Float>? = nil,
+                                          dropoutSeed: UInt64 = 0) -> Float {
         precondition(ws.training, "lossAndGradients needs a workspace made with training: true")
-        pass(input, batch: n, workspace: ws, training: true)
+        pass(input, batch: n, workspace: ws, training: true, dropoutSeed: dropoutSeed)
         let k = configuration.classCount
         let loss = SoftmaxCrossEntropy.loss(logits: ws.logits.pointer, labels: labels, batch: n, classes: k,
                                             probabilities: ws.probabilities.pointer,
@@ -141,6 +151,9 @@ public struct ConvNet: Sendable, Equatable {
         let blocks = convolutions.count
         fc.backward(outputGradient: ws.logitsGradient.pointer, input: ws.pooled[blocks - 1].pointer,
                     inputGradient: ws.pooledGradient.pointer, batch: n)
+        if configuration.dropout > 0 {
+            Dropout.backward(ws.pooledGradient.pointer, mask: ws.dropoutMask.pointer, count: n * configuration.flattenedFeatures)
+        }
         for i in stride(from: blocks - 1, through: 0, by: -1) {
             let (h, w) = configuration.spatialSize(block: i)
             let c = convolutions[i].outChannels

@@ -14,15 +14,18 @@ public struct ConvNetConfiguration: Sendable, Equatable, Codable {
     public var classCount: Int
     /// A BatchNorm2D after each convolution (the improved recipe; off in the seed recipe).
     public var batchNorm: Bool
+    /// Inverted-dropout probability on the flattened features before the Linear layer (0: none).
+    public var dropout: Float
 
     public init(inputChannels: Int = 1, inputHeight: Int = 128, inputWidth: Int = 128,
-                channels: [Int] = [16, 32, 64, 64], classCount: Int, batchNorm: Bool = false) {
+                channels: [Int] = [16, 32, 64, 64], classCount: Int, batchNorm: Bool = false, dropout: Float = 0) {
         self.inputChannels = inputChannels
         self.inputHeight = inputHeight
         self.inputWidth = inputWidth
         self.channels = channels
         self.classCount = classCount
         self.batchNorm = batchNorm
+        self.dropout = dropout
     }
 
     /// (H, W) entering block `i`; `i == channels.count` gives the size after the last pooling.
@@ -51,6 +54,7 @@ public struct ConvNetConfiguration: Sendable, Equatable, Codable {
             || channels.contains(where: { $0 < 1 }) {
             return "architecture needs positive sizes, at least one block and two classes"
         }
+        if !(dropout >= 0 && dropout < 1) { return "dropout must be in [0, 1)" }
         let (h, w) = spatialSize(block: channels.count)
         if h < 1 || w < 1 {
             return "input \(inputHeight)×\(inputWidth) is too small for \(channels.count) pooling layers"

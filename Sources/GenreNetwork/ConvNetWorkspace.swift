@@ -22,6 +22,8 @@ public final class ConvNetWorkspace: @unchecked Sendable {
     /// statistics a training forward leaves for backward. Empty without BatchNorm.
     let batchNormOutput: FloatBuffer
     let batchNormStatistics: [FloatBuffer]
+    /// With dropout in training: the mask-and-scale of the flattened features `[N, D]`.
+    let dropoutMask: FloatBuffer
     /// `[N, K]` each.
     let logits: FloatBuffer, probabilities: FloatBuffer, logitsGradient: FloatBuffer
     /// Per-thread im2col columns and their gradient; per-sample convolution weight and bias gradients.
@@ -59,6 +61,7 @@ public final class ConvNetWorkspace: @unchecked Sendable {
         activationGradient = FloatBuffer(count: training ? largestActivation : 0)
         batchNormOutput = FloatBuffer(count: cfg.batchNorm ? largestActivation : 0)
         batchNormStatistics = cfg.batchNorm ? network.batchNorms.map { FloatBuffer(count: $0.statisticsCount) } : []
+        dropoutMask = FloatBuffer(count: training && cfg.dropout > 0 ? n * cfg.flattenedFeatures : 0)
         pooledGradient = FloatBuffer(count: training ? largestPooled : 0)
         logits = FloatBuffer(count: n * cfg.classCount)
         probabilities = FloatBuffer(count: n * cfg.classCount)

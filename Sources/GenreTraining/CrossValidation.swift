@@ -107,7 +107,7 @@ public enum CrossValidation {
         let config = ConvNetConfiguration(inputChannels: 1, inputHeight: options.features.nMels,
                                           inputWidth: options.features.segmentFrames,
                                           channels: [16, 32, 64, 64], classCount: dataset.classNames.count,
-                                          batchNorm: options.settings.batchNorm)
+                                          batchNorm: options.settings.batchNorm, dropout: options.settings.dropout)
         if let problem = config.problem { throw RunError("--n-mels \(options.features.nMels): \(problem)") }
 
         var results: [FoldResult] = []

@@ -93,6 +93,7 @@ public enum ModelFile {
             "architecture.channels": cfg.channels.map(String.init).joined(separator: ","),
             "architecture.classes": String(cfg.classCount),
             "architecture.batch_norm": String(cfg.batchNorm),
+            "architecture.dropout": floatString(cfg.dropout),
             "training.epochs": String(t.epochs),
             "training.batch_size": String(t.batchSize),
             "training.learning_rate": floatString(t.learningRate),
@@ -204,7 +205,8 @@ public enum ModelFile {
         }
         let config = ConvNetConfiguration(inputChannels: inputDims[0], inputHeight: inputDims[1],
                                           inputWidth: inputDims[2], channels: channels, classCount: classes.count,
-                                          batchNorm: m["architecture.batch_norm"] == "true")
+                                          batchNorm: m["architecture.batch_norm"] == "true",
+                                          dropout: (try? float("architecture.dropout")) ?? 0)
         if let problem = config.problem { throw invalid(problem) }
         guard try int("architecture.classes") == classes.count else { throw invalid("class count disagrees with the class list") }
         guard config.inputHeight == features.nMels, config.inputWidth == features.segmentFrames, config.inputChannels == 1 else {
@@ -253,7 +255,7 @@ public enum ModelFile {
             augmentation: Augmentation(randomCrops: m["training.random_crops"] == "true",
                                        timeMask: (try? int("training.time_mask", min: 0)) ?? 0,
                                        frequencyMask: (try? int("training.frequency_mask", min: 0)) ?? 0),
-            batchNorm: config.batchNorm)
+            batchNorm: config.batchNorm, dropout: config.dropout)
         var notes: [String: String] = [:]
         for (k, v) in m where k.hasPrefix("train.") { notes[String(k.dropFirst(6))] = v }
         return TrainedModel(network: network, classNames: classes, features: features,

@@ -109,7 +109,8 @@ public struct Trainer {
                 }
                 network.zeroGradients()
                 let loss = batchLabels.withUnsafeBufferPointer {
-                    network.lossAndGradients(batchInput.pointer, labels: $0.baseAddress!, batch: n, workspace: workspace)
+                    network.lossAndGradients(batchInput.pointer, labels: $0.baseAddress!, batch: n, workspace: workspace,
+                                             dropoutSeed: settings.seed ^ (UInt64(epoch) << 32 | UInt64(b)))
                 }
                 guard loss.isFinite else { throw TrainingError.diverged(epoch: epoch + 1, batch: b + 1, loss: loss) }
                 lossSum += Double(loss) * Double(n)

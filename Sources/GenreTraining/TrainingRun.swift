@@ -152,7 +152,7 @@ public enum TrainingRun {
         let config = ConvNetConfiguration(inputChannels: 1, inputHeight: options.features.nMels,
                                           inputWidth: options.features.segmentFrames,
                                           channels: [16, 32, 64, 64], classCount: dataset.classNames.count,
-                                          batchNorm: options.settings.batchNorm)
+                                          batchNorm: options.settings.batchNorm, dropout: options.settings.dropout)
         let initial = ConvNet(configuration: config, seed: options.settings.seed)
         let trainer = Trainer(settings: options.settings, threads: options.threads)
         let epochs = options.settings.epochs

@@ -30,11 +30,13 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
     public var augmentation: Augmentation = .none
     /// BatchNorm after each convolution (recorded in the model as `architecture.batch_norm`).
     public var batchNorm: Bool = false
+    /// Dropout probability before the Linear layer (recorded as `architecture.dropout`).
+    public var dropout: Float = 0
 
     public init(epochs: Int = 30, batchSize: Int = 32, learningRate: Float = 0.01, momentum: Float = 0.9,
                 learningRateStep: Int = 10, learningRateGamma: Float = 0.5, seed: UInt64 = 0,
                 optimizer: OptimizerKind = .sgd, weightDecay: Float = 0, augmentation: Augmentation = .none,
-                batchNorm: Bool = false) {
+                batchNorm: Bool = false, dropout: Float = 0) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -46,6 +48,7 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
         self.weightDecay = weightDecay
         self.augmentation = augmentation
         self.batchNorm = batchNorm
+        self.dropout = dropout
     }
 
     /// A one-line reason these settings cannot train, or nil.
@@ -57,6 +60,7 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
         if !(weightDecay >= 0) || !weightDecay.isFinite { return "--weight-decay must be ≥ 0" }
         if learningRateStep < 1 { return "--lr-step must be at least 1" }
         if !(learningRateGamma > 0 && learningRateGamma <= 1) { return "--lr-gamma must be in (0, 1]" }
+        if !(dropout >= 0 && dropout < 1) { return "--dropout must be in [0, 1)" }
         if augmentation.timeMask < 0 || augmentation.frequencyMask < 0 { return "mask widths must be ≥ 0" }
         return nil
     }

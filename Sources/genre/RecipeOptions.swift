@@ -18,6 +18,7 @@ struct RecipeOptions: ParsableArguments {
     @Flag(help: "Augment training examples: random 128-frame crops, one SpecAugment time mask (≤ 20 frames) and one frequency mask (≤ 16 bands).")
     var augment = false
     @Flag(help: "BatchNorm after each convolution.") var batchNorm = false
+    @Option(parsing: .unconditional, help: "Dropout probability before the Linear layer.") var dropout: Float = 0
     @Option(parsing: .unconditional, help: "Seed for initialisation, splits, shuffling and augmentation.") var seed: UInt64 = 0
 
     func validate() throws {
@@ -26,12 +27,14 @@ struct RecipeOptions: ParsableArguments {
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number") }
         guard (1...10_000).contains(lrStep) else { throw ValidationError("--lr-step must be between 1 and 10000") }
         guard lrGamma > 0, lrGamma <= 1 else { throw ValidationError("--lr-gamma must be in (0, 1]") }
+        guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1)") }
         guard weightDecay >= 0, weightDecay < 1 else { throw ValidationError("--weight-decay must be in [0, 1)") }
     }
 
     var settings: TrainingSettings {
         TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, learningRateStep: lrStep,
                          learningRateGamma: lrGamma, seed: seed, optimizer: optimizer, weightDecay: weightDecay,
-                         augmentation: augment ? .standard : .none, batchNorm: batchNorm)
+                         augmentation: augment ? .standard : .none, batchNorm: batchNorm,
+                         dropout: dropout)
     }
 }

@@ -87,7 +87,7 @@ enum Naive {
     /// The whole network: blocks conv → [BatchNorm] → ReLU → pool, flatten (C, H, W), linear, mean
     /// cross-entropy. `params` in ConvNet.parameters order.
     static func networkLoss(input: NaiveTensor, params: [[Double]], channels: [Int], classes: Int,
-                            labels: [Int], batchNorm: Bool = false) -> (loss: Double, logits: [Double]) {
+                            labels: [Int], batchNorm: Bool = false, featureMask: [Double]? = nil) -> (loss: Double, logits: [Double]) {
         var x = input
         let perBlock = batchNorm ? 4 : 2
         for (i, c) in channels.enumerated() {
@@ -95,6 +95,7 @@ enum Naive {
             if batchNorm { z = Naive.batchNorm(z, gamma: params[perBlock * i + 2], beta: params[perBlock * i + 3]) }
             x = maxPool(relu(z))
         }
+        if let featureMask { x.values = zip(x.values, featureMask).map { $0 * $1 } }  // dropout's mask-and-scale
         let n = x.shape[0], d = x.values.count / n
         let fcIndex = perBlock * channels.count
         let logits = linear(x.values, n: n, d: d, params[fcIndex], params[fcIndex + 1], k: classes)

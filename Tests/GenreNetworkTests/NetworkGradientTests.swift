@@ -122,6 +122,44 @@ final class NetworkGradientTests: XCTestCase {
         XCTAssertTrue(training.parameters.allSatisfy { $0.gradient.allSatisfy(\.isFinite) })
     }
 
+    /// Dropout before the Linear layer: the mask is 0 or 1/(1 − p), the loss and every gradient equal those
+    /// of the float64 network with that mask applied to its features, and inference ignores dropout.
+    func testDropoutMasksTheFeaturesAndItsGradientsMatchFiniteDifferences() {
+        let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [3, 4],
+                                          classCount: 3, dropout: 0.5)
+        let net = ConvNet(configuration: config, seed: 5)
+        let n = 3, input = randomValues(n * 64, seed: 6), labels: [Int32] = [0, 2, 1]
+        var model = net
+        let ws = ConvNetWorkspace(network: model, batchCapacity: n, threads: 2)
+        model.zeroGradients()
+        var dInput = [Float](repeating: .nan, count: input.count)
+        let loss = model.lossAndGradients(input, labels: labels, batch: n, workspace: ws, inputGradient: &dInput, dropoutSeed: 11)
+        let mask = Array(UnsafeBufferPointer(start: ws.dropoutMask.pointer, count: n * config.flattenedFeatures)).map(Double.init)
+        XCTAssertTrue(mask.allSatisfy { $0 == 0 || $0 == 2 })
+        XCTAssertTrue(mask.contains(0) && mask.contains(2))
+        let params = net.parameters.map { $0.value.map(Double.init) }
+        let x0 = NaiveTensor(shape: [n, 1, 8, 8], values: input.map(Double.init))
+        func f(_ ps: [[Double]], _ x: NaiveTensor) -> Double {
+            Naive.networkLoss(input: x, params: ps, channels: config.channels, classes: 3, labels: labels.map(Int.init),
+                              featureMask: mask).loss
+        }
+        XCTAssertEqual(Double(loss), f(params, x0), accuracy: 1e-5)
+        for (i, p) in model.parameters.enumerated() {
+            let num = centralDifferences(params[i]) { v in var ps = params; ps[i] = v; return f(ps, x0) }
+            XCTAssertLessThan(maxRelativeError(p.gradient, num), 1e-4, p.name)
+        }
+        let numX = centralDifferences(x0.values) { v in f(params, NaiveTensor(shape: x0.shape, values: v)) }
+        XCTAssertLessThan(maxRelativeError(dInput, numX), 1e-4, "input gradient")
+        // Same seed, same mask; inference is dropout-free (the float64 network without a mask).
+        var again = net
+        _ = again.lossAndGradients(input, labels: labels, batch: n, workspace: ws, dropoutSeed: 11)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: ws.dropoutMask.pointer, count: mask.count)).map(Double.init), mask)
+        let infer = ConvNetWorkspace(network: net, batchCapacity: n, threads: 1, training: false)
+        net.forward(input, batch: n, workspace: infer)
+        let reference = Naive.networkLoss(input: x0, params: params, channels: config.channels, classes: 3, labels: labels.map(Int.init))
+        XCTAssertLessThan(maxAbsoluteError(Array(UnsafeBufferPointer(start: infer.logitsPointer, count: n * 3)), reference.logits), 1e-5)
+    }
+
     func testForwardIsIndependentOfThreadCountAndBatchComposition() {
         let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 16, inputWidth: 12, channels: [3, 4],
                                           classCount: 3)
