@@ -180,9 +180,13 @@ public enum TrainingRun {
                            history: result.history, skipped: skipped, model: model)
     }
 
-    /// The dataset restricted to decodable files and to genres that still have one, labels renumbered;
+    /// The dataset restricted to decodable files (one copy of duplicated audio) and to genres that still
+    /// have one, labels renumbered;
     /// and the decoded clips with those labels.
-    static func usable(_ scanned: Dataset, _ decoded: [ClipFeatures], console: Console) throws -> (Dataset, [ClipFeatures]) {
+    static func usable(_ scanned: Dataset, _ all: [ClipFeatures], console: Console) throws -> (Dataset, [ClipFeatures]) {
+        // A song stored twice would otherwise end up on both sides of a split.
+        let (decoded, duplicateWarnings) = Duplicates.removing(from: all)
+        for w in duplicateWarnings { console.warn("warning: \(w)") }
         let present = Set(decoded.map(\.label))
         for (label, name) in scanned.classNames.enumerated() where !present.contains(label) {
             console.warn("warning: genre '\(name)' has no decodable audio file; ignored")

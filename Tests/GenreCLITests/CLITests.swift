@@ -293,4 +293,15 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(huge.status, 64)
         XCTAssertTrue(huge.stderr.contains("keep it under 2 GB"), huge.stderr)
     }
+
+    func testACopiedSongIsUsedOnceWithAWarning() throws {
+        XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "4", "--seconds", "3"], in: folder).status, 0)
+        try FileManager.default.copyItem(atPath: folder + "/data/beat/beat.00001.wav", toPath: folder + "/data/noise/copy.wav")
+        let run = try genre(["train", "data", "--epochs", "1", "--model", "m.safetensors"], in: folder)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("'noise/copy.wav' has the same audio as 'beat/beat.00001.wav'; skipped"), run.stderr)
+        let split = try String(contentsOfFile: folder + "/m.split.tsv", encoding: .utf8)
+        XCTAssertFalse(split.contains("copy.wav"))
+        XCTAssertTrue(split.contains("beat/beat.00001.wav"))
+    }
 }
