@@ -10,15 +10,18 @@ public struct TrainOptions: Sendable {
     public var modelPath: String?
     /// A split list to reuse instead of drawing a new one.
     public var splitFile: String?
+    /// Hold out no test split: 85 % train, 15 % validation (for a final model after cross-validation).
+    public var noTest = false
     public var settings: TrainingSettings
     public var features: FeatureParameters
     public var threads: Int
     /// Where decoded features are looked up and stored; nil decodes every file.
     public var cache: FeatureCache?
 
-    public init(datasetPath: String, modelPath: String? = nil, splitFile: String? = nil,
+    public init(datasetPath: String, modelPath: String? = nil, splitFile: String? = nil, noTest: Bool = false,
                 settings: TrainingSettings = .init(), features: FeatureParameters = .init(), threads: Int,
                 cache: FeatureCache? = nil) {
+        self.noTest = noTest
         self.datasetPath = datasetPath
         self.modelPath = modelPath
         self.splitFile = splitFile
@@ -126,7 +129,7 @@ public enum TrainingRun {
                 console.warn("warning: \(unlisted) decodable file(s) of \(options.datasetPath) are in no list of \(options.splitFile!); not used")
             }
         } else {
-            let drawn = Splitter.stratified(dataset, seed: options.settings.seed)
+            let drawn = Splitter.stratified(dataset, testFraction: options.noTest ? 0 : 0.15, seed: options.settings.seed)
             for w in drawn.warnings { console.warn("warning: \(w)") }
             split = drawn.split
         }

@@ -18,6 +18,8 @@ struct Train: ParsableCommand {
     var model: String?
 
     @Option(help: "Reuse a split list (file<TAB>split) instead of drawing a new one.") var splitFile: String?
+    @Flag(help: "Hold out no test files: 85 % train, 15 % validation (a final model, after cross-validation).")
+    var noTest = false
     @Option(parsing: .unconditional, help: "Sample rate the audio is resampled to, Hz.") var sampleRate = 22050
     @Option(name: .customLong("n-fft"), parsing: .unconditional, help: "FFT size, samples.") var nFFT = 2048
     @Option(parsing: .unconditional, help: "Hop between frames, samples.") var hopLength = 512
@@ -27,6 +29,7 @@ struct Train: ParsableCommand {
     @OptionGroup var caching: CacheOptions
 
     func validate() throws {
+        if noTest, splitFile != nil { throw ValidationError("--no-test and --split-file exclude each other") }
         guard (1000...768_000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 1000 and 768000 Hz") }
         guard (16...65536).contains(nFFT), nFFT % 2 == 0 else { throw ValidationError("--n-fft must be an even number between 16 and 65536") }
         guard (1...nFFT).contains(hopLength) else { throw ValidationError("--hop-length must be between 1 and --n-fft (\(nFFT))") }
@@ -37,7 +40,7 @@ struct Train: ParsableCommand {
         try reportingErrors {
             let console = Console(quiet: common.quiet)
             let options = TrainOptions(
-                datasetPath: dataset, modelPath: model, splitFile: splitFile,
+                datasetPath: dataset, modelPath: model, splitFile: splitFile, noTest: noTest,
                 settings: recipe.settings,
                 features: FeatureParameters(sampleRate: sampleRate, nFFT: nFFT, hopLength: hopLength, nMels: nMels),
                 threads: common.threads, cache: try caching.cache(for: dataset))

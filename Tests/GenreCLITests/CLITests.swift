@@ -304,4 +304,19 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(split.contains("copy.wav"))
         XCTAssertTrue(split.contains("beat/beat.00001.wav"))
     }
+
+    func testNoTestTrainsOnEveryFileBesidesValidation() throws {
+        XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "5", "--seconds", "3"], in: folder).status, 0)
+        let run = try genre(["train", "data", "--epochs", "1", "--no-test", "--model", "final.safetensors"], in: folder)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let split = try String(contentsOfFile: folder + "/final.split.tsv", encoding: .utf8)
+        let parts = split.split(separator: "\n").dropFirst().map { $0.split(separator: "\t")[1] }
+        XCTAssertEqual(parts.filter { $0 == "train" }.count, 16)
+        XCTAssertEqual(parts.filter { $0 == "validation" }.count, 4)
+        XCTAssertEqual(parts.filter { $0 == "test" }.count, 0)
+        let evaluate = try genre(["evaluate", "data", "--model", "final.safetensors", "--split", "test"], in: folder)
+        XCTAssertEqual(evaluate.status, 1)
+        XCTAssertTrue(evaluate.stderr.contains("the test split has no files"), evaluate.stderr)
+        XCTAssertEqual(try genre(["train", "data", "--no-test", "--split-file", "final.split.tsv"], in: folder).status, 64)
+    }
 }
