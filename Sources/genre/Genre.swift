@@ -38,10 +38,10 @@ func reportingErrors(_ body: () throws -> Void) throws {
 
 let defaultModelPath = "models/genre.safetensors"
 
-/// The default model is only a convention until one is shipped: say how to get one.
+/// The shipped model lives at a path relative to the repository root: say so when it is not found.
 func requireModel(_ path: String) throws {
     if path == defaultModelPath && !FileManager.default.fileExists(atPath: path) {
-        throw RunError("\(path): no model there yet; train one with 'genre train DIR' and pass "
-                       + "--model models/<DIR's folder name>.safetensors")
+        throw RunError("\(path): not found; run from the repository root (the model ships there) or pass "
+                       + "--model PATH, e.g. a model from 'genre train DIR'")
     }
 }

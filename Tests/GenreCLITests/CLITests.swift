@@ -121,7 +121,7 @@ final class CLITests: XCTestCase {
         try expectError(["predict", "empty.wav", "--model", model], mentions: ["empty.wav"])
         try expectError(["predict", "data/beat/beat.00001.wav", "--model", "broken.safetensors"], mentions: ["broken.safetensors"])
         try expectError(["predict", "data/beat/beat.00001.wav", "--model", "nope.safetensors"], mentions: ["nope.safetensors", "not found"])
-        try expectError(["predict", "data/beat/beat.00001.wav"], mentions: ["models/genre.safetensors"])
+        try expectError(["predict", "data/beat/beat.00001.wav"], mentions: ["models/genre.safetensors", "run from the repository root"])
         try expectError(["evaluate", "nowhere", "--model", model], mentions: ["nowhere"])
         try expectError(["train", "nowhere"], mentions: ["nowhere"])
 
@@ -318,5 +318,16 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(evaluate.status, 1)
         XCTAssertTrue(evaluate.stderr.contains("the test split has no files"), evaluate.stderr)
         XCTAssertEqual(try genre(["train", "data", "--no-test", "--split-file", "final.split.tsv"], in: folder).status, 64)
+    }
+
+    /// From the repository root, predict needs no --model: the shipped model answers.
+    func testPredictUsesTheShippedModelFromTheRepositoryRoot() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "3", "--seconds", "4"], in: folder).status, 0)
+        let run = try genre(["predict", folder + "/data/beat/beat.00000.wav", "--json"], in: root)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("\"model\" : \"models/genre.safetensors\""), run.stdout)
+        XCTAssertEqual(run.stdout.components(separatedBy: "\"genre\" : ").count - 1, 3, run.stdout)  // top 3 of 10 GTZAN genres
     }
 }
