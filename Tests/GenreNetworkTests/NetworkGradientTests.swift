@@ -4,6 +4,37 @@ import XCTest
 /// The whole network's backward pass (every dW, db and dX) against finite differences of an independent
 /// float64 forward, on a small odd shape: input [2, 3, 7, 9], two blocks of 4 and 5 channels, 5 classes.
 final class NetworkGradientTests: XCTestCase {
+    /// Runs `lossAndGradients` on `net` and compares the loss with `f` at the network's own parameters, and
+    /// every parameter's gradient and the input gradient with central differences of `f` (relative 1e-4;
+    /// absolute 1e-6 for the parameters `exactlyZero` names, whose true gradient is 0).
+    /// - Returns: the network after the step (for checks of its state).
+    @discardableResult
+    func checkGradients(_ net: ConvNet, input: [Float], shape: [Int], labels: [Int32], threads: Int, dropoutSeed: UInt64 = 0,
+                        exactlyZero: (String) -> Bool = { _ in false },
+                        _ f: ([[Double]], NaiveTensor) -> Double) -> ConvNet {
+        var model = net
+        let n = labels.count
+        let ws = ConvNetWorkspace(network: model, batchCapacity: n, threads: threads)
+        var dInput = [Float](repeating: .nan, count: input.count)
+        model.zeroGradients()
+        let loss = model.lossAndGradients(input, labels: labels, batch: n, workspace: ws, inputGradient: &dInput,
+                                          dropoutSeed: dropoutSeed)
+        let params = net.parameters.map { $0.value.map(Double.init) }
+        let x0 = NaiveTensor(shape: shape, values: input.map(Double.init))
+        XCTAssertEqual(Double(loss), f(params, x0), accuracy: 1e-5, "loss, \(threads) threads")
+        for (i, p) in model.parameters.enumerated() {
+            let num = centralDifferences(params[i]) { v in var ps = params; ps[i] = v; return f(ps, x0) }
+            if exactlyZero(p.name) {
+                XCTAssertLessThan(maxAbsoluteError(p.gradient, num), 1e-6, "\(p.name), \(threads) threads")
+            } else {
+                XCTAssertLessThan(maxRelativeError(p.gradient, num), 1e-4, "\(p.name), \(threads) threads")
+            }
+        }
+        let numX = centralDifferences(x0.values) { v in f(params, NaiveTensor(shape: x0.shape, values: v)) }
+        XCTAssertLessThan(maxRelativeError(dInput, numX), 1e-4, "input gradient, \(threads) threads")
+        return model
+    }
+
     func testWholeNetworkGradientsMatchFiniteDifferences() {
         let config = ConvNetConfiguration(inputChannels: 3, inputHeight: 7, inputWidth: 9, channels: [4, 5],
                                           classCount: 5)
@@ -13,37 +44,17 @@ final class NetworkGradientTests: XCTestCase {
         net.updateParameters { i, p in
             if p.name.hasSuffix("bias") { p.value = randomValues(p.count, seed: 100 + UInt64(i)).map { $0 * 0.1 } }
         }
-        let n = 2
-        let input = randomValues(n * 3 * 7 * 9, seed: 8)
-        let labels: [Int32] = [3, 1]
-
+        let n = 2, input = randomValues(n * 3 * 7 * 9, seed: 8), labels: [Int32] = [3, 1]
+        let x0 = NaiveTensor(shape: [n, 3, 7, 9], values: input.map(Double.init))
+        let reference = Naive.networkLoss(input: x0, params: net.parameters.map { $0.value.map(Double.init) },
+                                          channels: config.channels, classes: 5, labels: [3, 1])
+        let ws = ConvNetWorkspace(network: net, batchCapacity: n, threads: 1)
+        net.forward(input, batch: n, workspace: ws)
+        XCTAssertLessThan(maxAbsoluteError(Array(UnsafeBufferPointer(start: ws.logitsPointer, count: n * 5)), reference.logits), 1e-5)
         for threads in [1, 2] {
-            var model = net
-            let ws = ConvNetWorkspace(network: model, batchCapacity: n, threads: threads)
-            var dInput = [Float](repeating: .nan, count: input.count)
-            model.zeroGradients()
-            let loss = model.lossAndGradients(input, labels: labels, batch: n, workspace: ws, inputGradient: &dInput)
-
-            let params = net.parameters.map { $0.value.map(Double.init) }
-            let x0 = NaiveTensor(shape: [n, 3, 7, 9], values: input.map(Double.init))
-            let intLabels = labels.map(Int.init)
-            func f(_ ps: [[Double]], _ x: NaiveTensor) -> Double {
-                Naive.networkLoss(input: x, params: ps, channels: config.channels, classes: 5, labels: intLabels).loss
+            checkGradients(net, input: input, shape: [n, 3, 7, 9], labels: labels, threads: threads) { ps, x in
+                Naive.networkLoss(input: x, params: ps, channels: config.channels, classes: 5, labels: [3, 1]).loss
             }
-            let reference = Naive.networkLoss(input: x0, params: params, channels: config.channels, classes: 5,
-                                              labels: intLabels)
-            XCTAssertEqual(Double(loss), reference.loss, accuracy: 1e-5)
-            let logits = Array(UnsafeBufferPointer(start: ws.logitsPointer, count: n * 5))
-            XCTAssertLessThan(maxAbsoluteError(logits, reference.logits), 1e-5)
-
-            for (i, p) in model.parameters.enumerated() {
-                let num = centralDifferences(params[i]) { v in
-                    var ps = params; ps[i] = v; return f(ps, x0)
-                }
-                XCTAssertLessThan(maxRelativeError(p.gradient, num), 1e-4, "\(p.name), \(threads) threads")
-            }
-            let numX = centralDifferences(x0.values) { v in f(params, NaiveTensor(shape: x0.shape, values: v)) }
-            XCTAssertLessThan(maxRelativeError(dInput, numX), 1e-4, "input gradient, \(threads) threads")
         }
     }
 
@@ -59,37 +70,17 @@ final class NetworkGradientTests: XCTestCase {
         }
         XCTAssertEqual(net.parameters.map(\.name), ["conv1.weight", "conv1.bias", "bn1.weight", "bn1.bias",
                                                      "conv2.weight", "conv2.bias", "bn2.weight", "bn2.bias", "fc.weight", "fc.bias"])
-        let n = 2
-        let input = randomValues(n * 3 * 7 * 9, seed: 8)
-        let labels: [Int32] = [3, 1]
+        let n = 2, input = randomValues(n * 3 * 7 * 9, seed: 8), labels: [Int32] = [3, 1]
         for threads in [1, 2] {
-            var model = net
-            let ws = ConvNetWorkspace(network: model, batchCapacity: n, threads: threads)
-            var dInput = [Float](repeating: .nan, count: input.count)
-            model.zeroGradients()
-            let loss = model.lossAndGradients(input, labels: labels, batch: n, workspace: ws, inputGradient: &dInput)
-            let params = net.parameters.map { $0.value.map(Double.init) }
-            let x0 = NaiveTensor(shape: [n, 3, 7, 9], values: input.map(Double.init))
-            func f(_ ps: [[Double]], _ x: NaiveTensor) -> Double {
-                Naive.networkLoss(input: x, params: ps, channels: config.channels, classes: 5, labels: labels.map(Int.init),
-                                  batchNorm: true).loss
+            // BatchNorm subtracts each channel's mean, so a convolution bias before it has an exactly zero
+            // gradient: both sides are rounding noise, and only an absolute bound makes sense.
+            let model = checkGradients(net, input: input, shape: [n, 3, 7, 9], labels: labels, threads: threads,
+                                       exactlyZero: { $0.hasPrefix("conv") && $0.hasSuffix("bias") }) { ps, x in
+                Naive.networkLoss(input: x, params: ps, channels: config.channels, classes: 5, labels: [3, 1], batchNorm: true).loss
             }
-            XCTAssertEqual(Double(loss), f(params, x0), accuracy: 1e-5)
-            for (i, p) in model.parameters.enumerated() {
-                let num = centralDifferences(params[i]) { v in var ps = params; ps[i] = v; return f(ps, x0) }
-                if p.name.hasPrefix("conv") && p.name.hasSuffix("bias") {
-                    // BatchNorm subtracts each channel's mean, so a convolution bias before it has an exactly
-                    // zero gradient: both sides are rounding noise, and only an absolute bound makes sense.
-                    XCTAssertLessThan(maxAbsoluteError(p.gradient, num), 1e-6, "\(p.name), \(threads) threads")
-                } else {
-                    XCTAssertLessThan(maxRelativeError(p.gradient, num), 1e-4, "\(p.name), \(threads) threads")
-                }
-            }
-            let numX = centralDifferences(x0.values) { v in f(params, NaiveTensor(shape: x0.shape, values: v)) }
-            XCTAssertLessThan(maxRelativeError(dInput, numX), 1e-4, "input gradient, \(threads) threads")
-
             // Running averages after one training step: 0.9·(0, 1) + 0.1·(batch mean, unbiased variance).
-            let z = Naive.conv(x0, params[0], params[1], cout: 4)
+            let params = net.parameters.map { $0.value.map(Double.init) }
+            let z = Naive.conv(NaiveTensor(shape: [n, 3, 7, 9], values: input.map(Double.init)), params[0], params[1], cout: 4)
             for ch in 0..<4 {
                 var cells: [Double] = []
                 for s in 0..<n { for j in 0..<(7 * 9) { cells.append(z.values[(s * 4 + ch) * 63 + j]) } }
@@ -122,41 +113,33 @@ final class NetworkGradientTests: XCTestCase {
         XCTAssertTrue(training.parameters.allSatisfy { $0.gradient.allSatisfy(\.isFinite) })
     }
 
-    /// Dropout before the Linear layer: the mask is 0 or 1/(1 − p), the loss and every gradient equal those
-    /// of the float64 network with that mask applied to its features, and inference ignores dropout.
+    /// Dropout before the Linear layer: the mask is 0 or 1/(1 − p) and the same for the same seed (the
+    /// checked steps reuse a probe step's mask), the loss and every gradient equal those of the float64
+    /// network with that mask applied to its features, and inference ignores dropout.
     func testDropoutMasksTheFeaturesAndItsGradientsMatchFiniteDifferences() {
         let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [3, 4],
                                           classCount: 3, dropout: 0.5)
         let net = ConvNet(configuration: config, seed: 5)
         let n = 3, input = randomValues(n * 64, seed: 6), labels: [Int32] = [0, 2, 1]
-        var model = net
-        let ws = ConvNetWorkspace(network: model, batchCapacity: n, threads: 2)
-        model.zeroGradients()
-        var dInput = [Float](repeating: .nan, count: input.count)
-        let loss = model.lossAndGradients(input, labels: labels, batch: n, workspace: ws, inputGradient: &dInput, dropoutSeed: 11)
+        // The mask of dropout seed 11, read from a step on the same shapes.
+        var probe = net
+        let ws = ConvNetWorkspace(network: probe, batchCapacity: n, threads: 2)
+        _ = probe.lossAndGradients(input, labels: labels, batch: n, workspace: ws, dropoutSeed: 11)
         let mask = Array(UnsafeBufferPointer(start: ws.dropoutMask.pointer, count: n * config.flattenedFeatures)).map(Double.init)
         XCTAssertTrue(mask.allSatisfy { $0 == 0 || $0 == 2 })
         XCTAssertTrue(mask.contains(0) && mask.contains(2))
-        let params = net.parameters.map { $0.value.map(Double.init) }
-        let x0 = NaiveTensor(shape: [n, 1, 8, 8], values: input.map(Double.init))
-        func f(_ ps: [[Double]], _ x: NaiveTensor) -> Double {
-            Naive.networkLoss(input: x, params: ps, channels: config.channels, classes: 3, labels: labels.map(Int.init),
-                              featureMask: mask).loss
+        for threads in [1, 2] {
+            checkGradients(net, input: input, shape: [n, 1, 8, 8], labels: labels, threads: threads, dropoutSeed: 11) { ps, x in
+                Naive.networkLoss(input: x, params: ps, channels: config.channels, classes: 3, labels: [0, 2, 1],
+                                  featureMask: mask).loss
+            }
         }
-        XCTAssertEqual(Double(loss), f(params, x0), accuracy: 1e-5)
-        for (i, p) in model.parameters.enumerated() {
-            let num = centralDifferences(params[i]) { v in var ps = params; ps[i] = v; return f(ps, x0) }
-            XCTAssertLessThan(maxRelativeError(p.gradient, num), 1e-4, p.name)
-        }
-        let numX = centralDifferences(x0.values) { v in f(params, NaiveTensor(shape: x0.shape, values: v)) }
-        XCTAssertLessThan(maxRelativeError(dInput, numX), 1e-4, "input gradient")
-        // Same seed, same mask; inference is dropout-free (the float64 network without a mask).
-        var again = net
-        _ = again.lossAndGradients(input, labels: labels, batch: n, workspace: ws, dropoutSeed: 11)
-        XCTAssertEqual(Array(UnsafeBufferPointer(start: ws.dropoutMask.pointer, count: mask.count)).map(Double.init), mask)
+        // Inference is dropout-free: the float64 network without a mask.
         let infer = ConvNetWorkspace(network: net, batchCapacity: n, threads: 1, training: false)
         net.forward(input, batch: n, workspace: infer)
-        let reference = Naive.networkLoss(input: x0, params: params, channels: config.channels, classes: 3, labels: labels.map(Int.init))
+        let reference = Naive.networkLoss(input: NaiveTensor(shape: [n, 1, 8, 8], values: input.map(Double.init)),
+                                          params: net.parameters.map { $0.value.map(Double.init) },
+                                          channels: config.channels, classes: 3, labels: [0, 2, 1])
         XCTAssertLessThan(maxAbsoluteError(Array(UnsafeBufferPointer(start: infer.logitsPointer, count: n * 3)), reference.logits), 1e-5)
     }
 
