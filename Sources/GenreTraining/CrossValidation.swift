@@ -119,6 +119,12 @@ public enum CrossValidation {
             let inner = Splitter.stratified(Dataset(root: dataset.root, classNames: dataset.classNames, files: pool),
                                             validationFraction: 0.15, testFraction: 0, seed: options.settings.seed)
             try Folds.checkNoLeak(training: inner.split.train + inner.split.validation, test: test, fold: k)
+            // A genre absent from training can only be mispredicted: the folds are not stratified.
+            let trainedLabels = Set(inner.split.train.map { byPath[$0]!.label })
+            if let missing = Set(test.map { byPath[$0]!.label }).subtracting(trainedLabels).min() {
+                throw RunError("fold \(k): genre '\(dataset.classNames[missing])' has no training file outside this fold; "
+                               + "every genre needs files in at least two folds")
+            }
             var train = inner.split.train.map { byPath[$0]! }
             var validation = inner.split.validation.map { byPath[$0]! }
             var testClips = test.map { byPath[$0]! }

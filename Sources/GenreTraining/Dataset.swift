@@ -98,6 +98,10 @@ public enum DatasetScanner {
         var genres: [(name: String, files: [String])] = []
         for name in try visibleEntries(root) {
             let path = join(root, name)
+            if name.contains("\u{FFFD}") {
+                warnings.append("'\(name)' has a name that is not valid UTF-8; skipped")
+                continue
+            }
             if name.contains(where: \.isNewline) || name.contains("\t") {
                 warnings.append("'\(name.debugDescription.dropFirst().dropLast())' has a tab or line break in its name; skipped")
                 continue
@@ -107,7 +111,9 @@ public enum DatasetScanner {
                 var files: [String] = []
                 for fileName in try visibleEntries(path) {
                     let entryKind = kind(of: join(path, fileName))
-                    if fileName.contains(where: \.isNewline) || fileName.contains("\t") {
+                    if fileName.contains("\u{FFFD}") {
+                        warnings.append("'\(name)/\(fileName)' has a name that is not valid UTF-8; skipped")
+                    } else if fileName.contains(where: \.isNewline) || fileName.contains("\t") {
                         // The split list is one `path<TAB>split` line per file.
                         warnings.append("'\(name)/\(fileName.debugDescription.dropFirst().dropLast())' has a tab or line break in its name; skipped")
                     } else if entryKind == .regular {

@@ -83,7 +83,10 @@ public enum Evaluation {
             }
             selected = split == .test ? lists.test : lists.validation
         }
-        guard !selected.isEmpty else { throw RunError("\(datasetPath): the \(split.rawValue) split has no files") }
+        guard !selected.isEmpty else {
+            throw RunError("\(datasetPath): the \(split.rawValue) split of \(modelPath) has no files"
+                           + (split == .test ? " (a model trained with --no-test); use --split validation or all" : ""))
+        }
 
         // Dataset labels are re-indexed into the model's class order.
         let modelIndex = Dictionary(uniqueKeysWithValues: model.classNames.enumerated().map { ($1, $0) })

@@ -206,7 +206,7 @@ public enum ModelFile {
         let config = ConvNetConfiguration(inputChannels: inputDims[0], inputHeight: inputDims[1],
                                           inputWidth: inputDims[2], channels: channels, classCount: classes.count,
                                           batchNorm: m["architecture.batch_norm"] == "true",
-                                          dropout: (try? float("architecture.dropout")) ?? 0)
+                                          dropout: m["architecture.dropout"] == nil ? 0 : try float("architecture.dropout"))
         if let problem = config.problem { throw invalid(problem) }
         guard try int("architecture.classes") == classes.count else { throw invalid("class count disagrees with the class list") }
         guard config.inputHeight == features.nMels, config.inputWidth == features.segmentFrames, config.inputChannels == 1 else {

@@ -12,6 +12,8 @@ public enum OutputPath {
     ///   reason.
     public static func checkWritable(_ path: String) throws {
         guard !path.isEmpty else { throw RunError("output path is empty; give a file name") }
+        // Swift repairs invalid UTF-8 in arguments with U+FFFD, which would name another file.
+        guard !path.contains("\u{FFFD}") else { throw RunError("\(path): not valid UTF-8; use another name") }
         var isFolder: ObjCBool = false
         let fm = FileManager.default
         if fm.fileExists(atPath: path, isDirectory: &isFolder) {

@@ -17,21 +17,22 @@ struct CrossValidate: ParsableCommand {
     var dataset: String
 
     @Option(help: "Fold file with the header file<TAB>genre<TAB>fold.") var foldFile: String?
-    @Option(parsing: .unconditional, help: "Folds to draw when there is no --fold-file.") var folds = 5
+    @Option(parsing: .unconditional, help: "Folds to draw when there is no --fold-file (default: 5).") var folds: Int?
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
     @OptionGroup var recipe: RecipeOptions
     @OptionGroup var common: RunOptions
     @OptionGroup var caching: CacheOptions
 
     func validate() throws {
-        guard (2...100).contains(folds) else { throw ValidationError("--folds must be between 2 and 100") }
+        if foldFile != nil, folds != nil { throw ValidationError("--fold-file and --folds exclude each other") }
+        guard (2...100).contains(folds ?? 5) else { throw ValidationError("--folds must be between 2 and 100") }
     }
 
     func run() throws {
         try reportingErrors {
             let console = Console(quiet: common.quiet)
             let options = CrossValidationOptions(
-                datasetPath: dataset, foldFile: foldFile, folds: folds,
+                datasetPath: dataset, foldFile: foldFile, folds: folds ?? 5,
                 settings: recipe.settings,
                 threads: common.threads, cache: try caching.cache(for: dataset))
             let report = try CrossValidation.run(options, console: console) { f in

@@ -260,6 +260,17 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("folds.tsv:2: 'beat/beat.00000.wav' is listed as genre 'drone'"), bad.stderr)
         XCTAssertEqual(bad.stderr.split(separator: "\n").filter { $0.hasPrefix("genre: error") }.count, 1, bad.stderr)
+
+        // A fold file that puts a whole genre in one fold leaves that fold nothing to learn it from.
+        var lines = ["file\tgenre\tfold"]
+        for genre in ["arpeggio", "beat", "drone", "noise"] {
+            for i in 0..<3 { lines.append("\(genre)/\(genre).0000\(i).wav\t\(genre)\t\(genre == "drone" ? 1 : i % 2)") }
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/lopsided.tsv", atomically: true, encoding: .utf8)
+        let lopsided = try genre(["crossval", "data", "--fold-file", "lopsided.tsv", "--epochs", "1"], in: folder)
+        XCTAssertEqual(lopsided.status, 1)
+        XCTAssertTrue(lopsided.stderr.contains("fold 1: genre 'drone' has no training file outside this fold"), lopsided.stderr)
+        XCTAssertEqual(try genre(["crossval", "data", "--fold-file", "lopsided.tsv", "--folds", "3"], in: folder).status, 64)
     }
 
     func testOutputsNeverLandInTheDatasetOrOverAnotherFile() throws {
@@ -316,7 +327,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(parts.filter { $0 == "test" }.count, 0)
         let evaluate = try genre(["evaluate", "data", "--model", "final.safetensors", "--split", "test"], in: folder)
         XCTAssertEqual(evaluate.status, 1)
-        XCTAssertTrue(evaluate.stderr.contains("the test split has no files"), evaluate.stderr)
+        XCTAssertTrue(evaluate.stderr.contains("the test split of final.safetensors has no files (a model trained with --no-test); use --split validation or all"), evaluate.stderr)
         XCTAssertEqual(try genre(["train", "data", "--no-test", "--split-file", "final.split.tsv"], in: folder).status, 64)
     }
 
