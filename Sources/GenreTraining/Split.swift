@@ -111,7 +111,7 @@ public enum Splitter {
             while nVal + nTest > n - 1 {
                 if nTest >= nVal && nTest > 0 { nTest -= 1 } else { nVal -= 1 }
             }
-            var generator = SeededGenerator(seed: seed ^ fnv1a(className))
+            var generator = SeededGenerator(seed: seed ^ FNV1a.hash(className.utf8))  // stable forever, unlike Hasher
             shuffle(&files, using: &generator)
             split.validation += files[0..<nVal]
             split.test += files[nVal..<(nVal + nTest)]
@@ -147,13 +147,6 @@ public enum Splitter {
             let r = generator.next()
             if r >= threshold { return r % bound }
         }
-    }
-
-    /// FNV-1a 64-bit hash of the UTF-8 bytes: stable forever, unlike `Hasher`.
-    static func fnv1a(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return hash
     }
 
     /// Writes `split` as UTF-8 TSV: header "file\tsplit", then one "<relative path>\t<split>" line
