@@ -103,6 +103,8 @@ public enum ModelFile {
             "training.seed": String(t.seed),
             "training.optimizer": t.optimizer.metadataName,
             "training.weight_decay": floatString(t.weightDecay),
+            "training.schedule": t.schedule.rawValue,
+            "training.early_stopping": String(t.earlyStopping),
             "training.random_crops": String(t.augmentation.randomCrops),
             "training.time_mask": String(t.augmentation.timeMask),
             "training.frequency_mask": String(t.augmentation.frequencyMask),
@@ -255,7 +257,9 @@ public enum ModelFile {
             augmentation: Augmentation(randomCrops: m["training.random_crops"] == "true",
                                        timeMask: (try? int("training.time_mask", min: 0)) ?? 0,
                                        frequencyMask: (try? int("training.frequency_mask", min: 0)) ?? 0),
-            batchNorm: config.batchNorm, dropout: config.dropout)
+            batchNorm: config.batchNorm, dropout: config.dropout,
+            schedule: ScheduleKind(rawValue: m["training.schedule"] ?? "") ?? .step,
+            earlyStopping: (try? int("training.early_stopping", min: 0)) ?? 0)
         var notes: [String: String] = [:]
         for (k, v) in m where k.hasPrefix("train.") { notes[String(k.dropFirst(6))] = v }
         return TrainedModel(network: network, classNames: classes, features: features,

@@ -75,8 +75,9 @@ public struct Trainer {
         var adam = Adam(learningRate: settings.learningRate, weightDecay: settings.weightDecay,
                         decoupledWeightDecay: settings.optimizer == .adamw)
         let augmentation = settings.augmentation
-        let schedule = StepLR(initial: settings.learningRate, stepSize: settings.learningRateStep,
-                              gamma: settings.learningRateGamma)
+        let step = StepLR(initial: settings.learningRate, stepSize: settings.learningRateStep,
+                          gamma: settings.learningRateGamma)
+        let cosine = CosineLR(initial: settings.learningRate, epochs: settings.epochs)
         let evaluator = Classifier(network: network, threads: threads)
         var best: (network: ConvNet, epoch: Int, accuracy: Double, loss: Float)?
         var history: [EpochReport] = []
@@ -85,7 +86,7 @@ public struct Trainer {
 
         for epoch in 0..<settings.epochs {
             let started = DispatchTime.now()
-            sgd.learningRate = schedule.learningRate(epoch: epoch)
+            sgd.learningRate = settings.schedule == .cosine ? cosine.learningRate(epoch: epoch) : step.learningRate(epoch: epoch)
             adam.learningRate = sgd.learningRate
             var generator = SeededGenerator(seed: settings.seed &* 0x9E37_79B9 &+ UInt64(epoch) &+ 1)
             Splitter.shuffle(&index, using: &generator)
@@ -143,6 +144,8 @@ public struct Trainer {
                 || (accuracy == best!.accuracy && vLoss < best!.loss) {
                 best = (network, epoch + 1, accuracy, vLoss)
             }
+            // Early stopping: the best epoch is kept anyway, so later epochs only cost time once it is old.
+            if settings.earlyStopping > 0, !validation.isEmpty, epoch + 1 - best!.epoch >= settings.earlyStopping { break }
         }
         return (best!.network, best!.epoch, history)
     }

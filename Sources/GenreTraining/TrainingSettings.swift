@@ -11,6 +11,14 @@ public enum OptimizerKind: String, Sendable, Equatable, Codable, CaseIterable {
     public var metadataName: String { self == .sgd ? "sgd-momentum" : rawValue }
 }
 
+/// How the learning rate changes over epochs.
+public enum ScheduleKind: String, Sendable, Equatable, Codable, CaseIterable {
+    /// ×`learningRateGamma` every `learningRateStep` epochs (PyTorch's StepLR).
+    case step
+    /// Cosine annealing from the initial rate to 0 over the run (PyTorch's CosineAnnealingLR).
+    case cosine
+}
+
 /// The hyper-parameters of one training run, recorded in the model file.
 public struct TrainingSettings: Sendable, Equatable, Codable {
     public var epochs: Int = 30
@@ -32,11 +40,14 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
     public var batchNorm: Bool = false
     /// Dropout probability before the Linear layer (recorded as `architecture.dropout`).
     public var dropout: Float = 0
+    public var schedule: ScheduleKind = .step
+    /// Stop after this many epochs without a better validation accuracy (0: never; needs validation data).
+    public var earlyStopping: Int = 0
 
     public init(epochs: Int = 30, batchSize: Int = 32, learningRate: Float = 0.01, momentum: Float = 0.9,
                 learningRateStep: Int = 10, learningRateGamma: Float = 0.5, seed: UInt64 = 0,
                 optimizer: OptimizerKind = .sgd, weightDecay: Float = 0, augmentation: Augmentation = .none,
-                batchNorm: Bool = false, dropout: Float = 0) {
+                batchNorm: Bool = false, dropout: Float = 0, schedule: ScheduleKind = .step, earlyStopping: Int = 0) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -49,6 +60,8 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
         self.augmentation = augmentation
         self.batchNorm = batchNorm
         self.dropout = dropout
+        self.schedule = schedule
+        self.earlyStopping = earlyStopping
     }
 
     /// A one-line reason these settings cannot train, or nil.
@@ -61,6 +74,7 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
         if learningRateStep < 1 { return "--lr-step must be at least 1" }
         if !(learningRateGamma > 0 && learningRateGamma <= 1) { return "--lr-gamma must be in (0, 1]" }
         if !(dropout >= 0 && dropout < 1) { return "--dropout must be in [0, 1)" }
+        if earlyStopping < 0 { return "--early-stopping must be ≥ 0" }
         if augmentation.timeMask < 0 || augmentation.frequencyMask < 0 { return "mask widths must be ≥ 0" }
         return nil
     }

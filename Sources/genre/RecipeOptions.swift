@@ -2,12 +2,17 @@ import ArgumentParser
 import GenreTraining
 
 extension OptimizerKind: ExpressibleByArgument {}
+extension ScheduleKind: ExpressibleByArgument {}
 
 /// The training recipe options shared by `train` and `crossval`. The defaults are the seed recipe.
 struct RecipeOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Training epochs.") var epochs = 30
     @Option(parsing: .unconditional, help: "Segments per mini-batch.") var batchSize = 32
     @Option(parsing: .unconditional, help: "Initial learning rate.") var learningRate: Float = 0.01
+    @Option(help: "Learning-rate schedule: step (×--lr-gamma every --lr-step epochs) or cosine (to 0 over the run).")
+    var schedule: ScheduleKind = .step
+    @Option(parsing: .unconditional, help: "Stop after this many epochs without a better validation accuracy (0: never).")
+    var earlyStopping = 0
     @Option(parsing: .unconditional, help: "Multiply the learning rate by --lr-gamma every this many epochs.")
     var lrStep = 10
     @Option(parsing: .unconditional, help: "Learning-rate factor every --lr-step epochs (1: constant).")
@@ -27,6 +32,7 @@ struct RecipeOptions: ParsableArguments {
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number") }
         guard (1...10_000).contains(lrStep) else { throw ValidationError("--lr-step must be between 1 and 10000") }
         guard lrGamma > 0, lrGamma <= 1 else { throw ValidationError("--lr-gamma must be in (0, 1]") }
+        guard (0...10_000).contains(earlyStopping) else { throw ValidationError("--early-stopping must be between 0 and 10000") }
         guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1)") }
         guard weightDecay >= 0, weightDecay < 1 else { throw ValidationError("--weight-decay must be in [0, 1)") }
     }
@@ -35,6 +41,6 @@ struct RecipeOptions: ParsableArguments {
         TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, learningRateStep: lrStep,
                          learningRateGamma: lrGamma, seed: seed, optimizer: optimizer, weightDecay: weightDecay,
                          augmentation: augment ? .standard : .none, batchNorm: batchNorm,
-                         dropout: dropout)
+                         dropout: dropout, schedule: schedule, earlyStopping: earlyStopping)
     }
 }

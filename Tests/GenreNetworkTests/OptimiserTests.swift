@@ -57,6 +57,18 @@ final class OptimiserTests: XCTestCase {
         }
     }
 
+    /// η(e) = η₀(1 + cos(πe/T))/2: by hand for T = 10, η₀ = 0.1: 0.1 at e = 0, 0.0904508 at e = 2
+    /// ((1 + cos 36°)/2 = 0.9045085), 0.05 halfway, 0.0095492 at e = 8.
+    func testCosineScheduleAnnealsToZero() {
+        let cosine = CosineLR(initial: 0.1, epochs: 10)
+        XCTAssertEqual(cosine.learningRate(epoch: 0), 0.1, accuracy: 1e-9)
+        XCTAssertEqual(cosine.learningRate(epoch: 2), 0.0904508, accuracy: 1e-7)
+        XCTAssertEqual(cosine.learningRate(epoch: 5), 0.05, accuracy: 1e-8)
+        XCTAssertEqual(cosine.learningRate(epoch: 8), 0.0095492, accuracy: 1e-7)
+        let rates = (0..<10).map(cosine.learningRate)
+        XCTAssertEqual(rates, rates.sorted(by: >), "monotonically decreasing")
+    }
+
     func testStepLRHalvesEveryTenEpochs() {
         let schedule = StepLR(initial: 0.01)
         XCTAssertEqual(schedule.learningRate(epoch: 0), 0.01)

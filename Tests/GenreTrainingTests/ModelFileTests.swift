@@ -21,7 +21,8 @@ final class ModelFileTests: XCTestCase {
         // The improved recipe's settings round-trip too; files without them read as the seed recipe.
         var improved = model
         improved.training = TrainingSettings(epochs: 40, learningRate: 0.001, learningRateGamma: 1, seed: 3,
-                                             optimizer: .adamw, weightDecay: 1e-4, augmentation: .standard)
+                                             optimizer: .adamw, weightDecay: 1e-4, augmentation: .standard,
+                                             schedule: .cosine, earlyStopping: 7)
         try ModelFile.write(improved, to: path)
         XCTAssertEqual(try ModelFile.read(path).training, improved.training)
         XCTAssertEqual(loaded.training.optimizer, .sgd)

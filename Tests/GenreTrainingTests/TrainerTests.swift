@@ -50,6 +50,20 @@ final class TrainerTests: XCTestCase {
         XCTAssertNotEqual(one, ConvNet(configuration: config, seed: 11), "training should have moved the weights")
     }
 
+    func testEarlyStoppingEndsThePatienceAfterTheBestEpoch() throws {
+        let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [2], classCount: 2)
+        // A step too small to change any Float weight: every epoch scores exactly like the first.
+        let settings = TrainingSettings(epochs: 20, batchSize: 4, learningRate: 1e-30, seed: 1, earlyStopping: 2)
+        let result = try Trainer(settings: settings, threads: 1)
+            .train(network: ConvNet(configuration: config, seed: 1), train: clips(count: 8, seed: 2), validation: clips(count: 4, seed: 3))
+        XCTAssertEqual(result.bestEpoch, 1)
+        XCTAssertEqual(result.history.count, 3, "epochs 2 and 3 did not improve on epoch 1")
+        // Without validation data there is nothing to stop on.
+        let all = try Trainer(settings: settings, threads: 1)
+            .train(network: ConvNet(configuration: config, seed: 1), train: clips(count: 8, seed: 2), validation: [])
+        XCTAssertEqual(all.history.count, 20)
+    }
+
     func testDivergenceStopsAtTheFirstNonFiniteLoss() {
         let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [4], classCount: 2)
         var data = clips(count: 8, seed: 1)
