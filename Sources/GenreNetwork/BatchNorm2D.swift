@@ -33,47 +33,62 @@ public struct BatchNorm2D: Sendable, Equatable {
     /// Floats of per-channel statistics a training forward leaves for backward: μ and 1/√(σ² + ε).
     public var statisticsCount: Int { 2 * channels }
 
-    /// Training forward with batch statistics; updates the running averages.
+    /// Training forward with batch statistics; updates the running averages. Channels are shared out to
+    /// `threads` workers; each channel is computed the same way whoever computes it.
     /// - Parameters:
     ///   - input: x `[N, C, plane]`; `output`: y, same shape (may not alias `input`).
     ///   - statistics: `statisticsCount` Floats, overwritten with μ then 1/√(σ² + ε) per channel.
     public mutating func forwardTraining(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                                         batch n: Int, plane: Int, statistics: UnsafeMutablePointer<Float>) {
+                                         batch n: Int, plane: Int, statistics: UnsafeMutablePointer<Float>,
+                                         threads: Int = 1) {
         let c = channels, count = Double(n * plane)
-        for ch in 0..<c {
-            // Sums in Double: up to half a million cells per channel.
-            var sum = 0.0, squares = 0.0
-            for s in 0..<n {
-                let x = input + (s * c + ch) * plane
-                var partial: Float = 0, partialSquares: Float = 0
-                for i in 0..<plane { partial += x[i]; partialSquares += x[i] * x[i] }
-                sum += Double(partial); squares += Double(partialSquares)
+        let gamma = weight.value, beta = bias.value
+        runningMean.withUnsafeMutableBufferPointer { runningMean in
+        runningVar.withUnsafeMutableBufferPointer { runningVar in
+            let (runningMean, runningVar) = (runningMean, runningVar)
+            parallelChunks(c, threads: threads) { chunk, _ in
+                for ch in chunk {
+                    // Sums in Double: up to half a million cells per channel.
+                    var sum = 0.0, squares = 0.0
+                    for s in 0..<n {
+                        let x = input + (s * c + ch) * plane
+                        var partial: Float = 0, partialSquares: Float = 0
+                        for i in 0..<plane { partial += x[i]; partialSquares += x[i] * x[i] }
+                        sum += Double(partial); squares += Double(partialSquares)
+                    }
+                    let mean = sum / count
+                    let variance = max(0, squares / count - mean * mean)
+                    let invStd = 1 / (variance + Double(Self.epsilon)).squareRoot()
+                    statistics[ch] = Float(mean)
+                    statistics[c + ch] = Float(invStd)
+                    let unbiased = count > 1 ? variance * count / (count - 1) : variance
+                    runningMean[ch] = (1 - Self.momentum) * runningMean[ch] + Self.momentum * Float(mean)
+                    runningVar[ch] = (1 - Self.momentum) * runningVar[ch] + Self.momentum * Float(unbiased)
+                    let scale = gamma[ch] * Float(invStd)
+                    Self.normalise(input, output, batch: n, channels: c, plane: plane, channel: ch,
+                                   scale: scale, shift: beta[ch] - Float(mean) * scale)
+                }
             }
-            let mean = sum / count
-            let variance = max(0, squares / count - mean * mean)
-            let invStd = 1 / (variance + Double(Self.epsilon)).squareRoot()
-            statistics[ch] = Float(mean)
-            statistics[c + ch] = Float(invStd)
-            let unbiased = count > 1 ? variance * count / (count - 1) : variance
-            runningMean[ch] = (1 - Self.momentum) * runningMean[ch] + Self.momentum * Float(mean)
-            runningVar[ch] = (1 - Self.momentum) * runningVar[ch] + Self.momentum * Float(unbiased)
-            normalise(input, output, batch: n, plane: plane, channel: ch, mean: Float(mean), invStd: Float(invStd))
+        }
         }
     }
 
     /// Inference forward with the running averages.
     public func forwardInference(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                                 batch n: Int, plane: Int) {
-        for ch in 0..<channels {
-            let invStd = 1 / (runningVar[ch] + Self.epsilon).squareRoot()
-            normalise(input, output, batch: n, plane: plane, channel: ch, mean: runningMean[ch], invStd: invStd)
+                                 batch n: Int, plane: Int, threads: Int = 1) {
+        parallelChunks(channels, threads: threads) { chunk, _ in
+            for ch in chunk {
+                let invStd = 1 / (runningVar[ch] + Self.epsilon).squareRoot()
+                let scale = weight.value[ch] * invStd
+                Self.normalise(input, output, batch: n, channels: channels, plane: plane, channel: ch,
+                               scale: scale, shift: bias.value[ch] - runningMean[ch] * scale)
+            }
         }
     }
 
-    /// y = γ (x − μ) · invStd + β for one channel of every sample.
-    private func normalise(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                           batch n: Int, plane: Int, channel ch: Int, mean: Float, invStd: Float) {
-        let scale = weight.value[ch] * invStd, shift = bias.value[ch] - mean * scale
+    /// y = x · scale + shift for one channel of every sample.
+    private static func normalise(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                                  batch n: Int, channels: Int, plane: Int, channel ch: Int, scale: Float, shift: Float) {
         for s in 0..<n {
             let offset = (s * channels + ch) * plane
             let x = input + offset, y = output + offset
@@ -81,33 +96,41 @@ public struct BatchNorm2D: Sendable, Equatable {
         }
     }
 
-    /// Backward of `forwardTraining`: accumulates dγ and dβ and writes dx.
+    /// Backward of `forwardTraining`: accumulates dγ and dβ and writes dx; channels shared across threads.
     /// - Parameters:
     ///   - outputGradient: dL/dy `[N, C, plane]`; `inputGradient` may be the same buffer (each cell is
     ///     read before it is written).
     ///   - input: the x given to `forwardTraining`; `statistics`: as it left them.
     public mutating func backward(outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>,
                                   inputGradient: UnsafeMutablePointer<Float>, batch n: Int, plane: Int,
-                                  statistics: UnsafePointer<Float>) {
+                                  statistics: UnsafePointer<Float>, threads: Int = 1) {
         let c = channels, count = Float(n * plane)
-        for ch in 0..<c {
-            let mean = statistics[ch], invStd = statistics[c + ch]
-            var sumDy = 0.0, sumDyXhat = 0.0
-            for s in 0..<n {
-                let offset = (s * c + ch) * plane
-                let dy = outputGradient + offset, x = input + offset
-                var a: Float = 0, b: Float = 0
-                for i in 0..<plane { a += dy[i]; b += dy[i] * (x[i] - mean) * invStd }
-                sumDy += Double(a); sumDyXhat += Double(b)
+        let gamma = weight.value
+        weight.gradient.withUnsafeMutableBufferPointer { dGamma in
+        bias.gradient.withUnsafeMutableBufferPointer { dBeta in
+            let (dGamma, dBeta) = (dGamma, dBeta)
+            parallelChunks(c, threads: threads) { chunk, _ in
+                for ch in chunk {
+                    let mean = statistics[ch], invStd = statistics[c + ch]
+                    var sumDy = 0.0, sumDyXhat = 0.0
+                    for s in 0..<n {
+                        let offset = (s * c + ch) * plane
+                        let dy = outputGradient + offset, x = input + offset
+                        var a: Float = 0, b: Float = 0
+                        for i in 0..<plane { a += dy[i]; b += dy[i] * (x[i] - mean) * invStd }
+                        sumDy += Double(a); sumDyXhat += Double(b)
+                    }
+                    dBeta[ch] += Float(sumDy)
+                    dGamma[ch] += Float(sumDyXhat)
+                    let k = gamma[ch] * invStd, meanDy = Float(sumDy) / count, meanDyXhat = Float(sumDyXhat) / count
+                    for s in 0..<n {
+                        let offset = (s * c + ch) * plane
+                        let dy = outputGradient + offset, x = input + offset, dx = inputGradient + offset
+                        for i in 0..<plane { dx[i] = k * (dy[i] - meanDy - (x[i] - mean) * invStd * meanDyXhat) }
+                    }
+                }
             }
-            bias.gradient[ch] += Float(sumDy)
-            weight.gradient[ch] += Float(sumDyXhat)
-            let k = weight.value[ch] * invStd, meanDy = Float(sumDy) / count, meanDyXhat = Float(sumDyXhat) / count
-            for s in 0..<n {
-                let offset = (s * c + ch) * plane
-                let dy = outputGradient + offset, x = input + offset, dx = inputGradient + offset
-                for i in 0..<plane { dx[i] = k * (dy[i] - meanDy - (x[i] - mean) * invStd * meanDyXhat) }
-            }
+        }
         }
     }
 }

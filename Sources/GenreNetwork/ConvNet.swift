@@ -100,9 +100,10 @@ public struct ConvNet: Sendable, Equatable {
             if !batchNorms.isEmpty {
                 let y = ws.batchNormOutput.pointer
                 if training {
-                    batchNorms[i].forwardTraining(z, y, batch: n, plane: h * w, statistics: ws.batchNormStatistics[i].pointer)
+                    batchNorms[i].forwardTraining(z, y, batch: n, plane: h * w, statistics: ws.batchNormStatistics[i].pointer,
+                                                  threads: ws.threads)
                 } else {
-                    batchNorms[i].forwardInference(z, y, batch: n, plane: h * w)
+                    batchNorms[i].forwardInference(z, y, batch: n, plane: h * w, threads: ws.threads)
                 }
                 poolInput = UnsafePointer(y)
             }
@@ -169,7 +170,8 @@ public struct ConvNet: Sendable, Equatable {
             }
             if !batchNorms.isEmpty {
                 batchNorms[i].backward(outputGradient: dz, input: ws.activations[i].pointer, inputGradient: dz,
-                                       batch: n, plane: h * w, statistics: ws.batchNormStatistics[i].pointer)
+                                       batch: n, plane: h * w, statistics: ws.batchNormStatistics[i].pointer,
+                                       threads: ws.threads)
             }
             let x = i == 0 ? input : UnsafePointer(ws.pooled[i - 1].pointer)
             let dx = i == 0 ? inputGradient : ws.pooledGradient.pointer

@@ -37,17 +37,21 @@ final class TrainerTests: XCTestCase {
     }
 
     func testSameSeedGivesTheSameNetworkWhateverTheThreadCount() throws {
-        let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [2, 3], classCount: 2)
-        func run(threads: Int) throws -> ConvNet {
-            try Trainer(settings: TrainingSettings(epochs: 3, batchSize: 5, learningRate: 0.05, seed: 11), threads: threads)
-                .train(network: ConvNet(configuration: config, seed: 11), train: clips(count: 12, seed: 1), validation: []).network
+        for batchNorm in [false, true] {
+            let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [2, 3], classCount: 2,
+                                              batchNorm: batchNorm)
+            func run(threads: Int) throws -> ConvNet {
+                try Trainer(settings: TrainingSettings(epochs: 3, batchSize: 5, learningRate: 0.05, seed: 11), threads: threads)
+                    .train(network: ConvNet(configuration: config, seed: 11), train: clips(count: 12, seed: 1), validation: []).network
+            }
+            let one = try run(threads: 1)
+            XCTAssertEqual(try run(threads: 1), one)
+            // Per-sample gradients summed in sample order, BatchNorm per channel whoever computes it:
+            // bit-identical weights (and running averages) for any thread count.
+            XCTAssertEqual(try run(threads: 2), one, "batchNorm \(batchNorm)")
+            XCTAssertEqual(try run(threads: 3), one, "batchNorm \(batchNorm)")
+            XCTAssertNotEqual(one, ConvNet(configuration: config, seed: 11), "training should have moved the weights")
         }
-        let one = try run(threads: 1)
-        XCTAssertEqual(try run(threads: 1), one)
-        // Per-sample gradients summed in sample order: bit-identical weights for any thread count.
-        XCTAssertEqual(try run(threads: 2), one)
-        XCTAssertEqual(try run(threads: 3), one)
-        XCTAssertNotEqual(one, ConvNet(configuration: config, seed: 11), "training should have moved the weights")
     }
 
     func testEarlyStoppingEndsThePatienceAfterTheBestEpoch() throws {
