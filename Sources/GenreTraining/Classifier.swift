@@ -47,6 +47,23 @@ public final class Classifier {
         return mean.map { $0 / Float(count) }
     }
 
+    /// Clip-level (mean of segment softmaxes) and segment-level confusion matrices of labelled clips
+    /// (rows true, columns predicted; ties go to the lower class index).
+    public func confusionMatrices(_ clips: [ClipFeatures], network: ConvNet,
+                                  classNames: [String]) -> (clips: ConfusionMatrix, segments: ConfusionMatrix) {
+        let k = network.configuration.classCount
+        var clipMatrix = ConfusionMatrix(classNames: classNames), segmentMatrix = ConfusionMatrix(classNames: classNames)
+        for clip in clips {
+            let probs = segmentProbabilities(clip.segments, count: clip.segmentCount, network: network)
+            for s in 0..<clip.segmentCount {
+                segmentMatrix.add(trueLabel: clip.label, predicted: probs.withUnsafeBufferPointer { argmax($0.baseAddress! + s * k, k) })
+            }
+            let mean = Self.clipProbabilities(probs, classes: k)
+            clipMatrix.add(trueLabel: clip.label, predicted: mean.withUnsafeBufferPointer { argmax($0.baseAddress!, k) })
+        }
+        return (clipMatrix, segmentMatrix)
+    }
+
     /// Mean segment cross-entropy and clip accuracy over labelled clips (used for validation).
     public func score(_ clips: [ClipFeatures], network: ConvNet) -> (loss: Float, clipAccuracy: Double, segmentAccuracy: Double) {
         let k = network.configuration.classCount

@@ -137,20 +137,8 @@ public enum CrossValidation {
             let trained = try Trainer(settings: options.settings, threads: options.threads)
                 .train(network: ConvNet(configuration: config, seed: options.settings.seed), train: train,
                        validation: validation, onBatch: { console.progress("fold \(k) epoch", $0, $1) })
-            let classifier = Classifier(network: trained.network, threads: options.threads)
-            var clipMatrix = ConfusionMatrix(classNames: dataset.classNames)
-            var segmentMatrix = ConfusionMatrix(classNames: dataset.classNames)
-            let classes = dataset.classNames.count
-            for clip in testClips {
-                let probabilities = classifier.segmentProbabilities(clip.segments, count: clip.segmentCount,
-                                                                    network: trained.network)
-                for s in 0..<clip.segmentCount {
-                    let row = Array(probabilities[(s * classes)..<((s + 1) * classes)])
-                    segmentMatrix.add(trueLabel: clip.label, predicted: row.indices.max { row[$0] < row[$1] }!)
-                }
-                let mean = Classifier.clipProbabilities(probabilities, classes: classes)
-                clipMatrix.add(trueLabel: clip.label, predicted: mean.indices.max { mean[$0] < mean[$1] }!)
-            }
+            let (clipMatrix, segmentMatrix) = Classifier(network: trained.network, threads: options.threads)
+                .confusionMatrices(testClips, network: trained.network, classNames: dataset.classNames)
             confusion.add(clipMatrix)
             let result = FoldResult(fold: k, trainFiles: train.count, validationFiles: validation.count,
                                     testFiles: testClips.count, bestEpoch: trained.bestEpoch,
