@@ -1,8 +1,8 @@
 import CBLIS
 
 /// The genre classifier network: `configuration.channels.count` blocks of
-/// Conv2D(3×3, pad 1) → [BatchNorm2D] → ReLU → MaxPool2D(2), flattened in (C, H, W) order, then Linear
-/// to K logits.
+/// Conv2D(3×3, pad 1) → [BatchNorm2D] → ReLU → MaxPool2D(2), flattened in (C, H, W) order (or, with
+/// `timePooling`, averaged over frames to (C, H)), then [Dropout →] Linear to K logits.
 ///
 /// Input `[N, Cin, H, W]` (H mel bands, W frames), output logits `[N, K]`. The same network as the
 /// PyTorch reference in `shared/reference/torch` (tensor names `conv1.weight` … `fc.bias`).
@@ -120,14 +120,20 @@ public struct ConvNet: Sendable, Equatable {
             }
             x = UnsafePointer(pooled)
         }
+        let features = linearInput(ws)
+        if configuration.timePooling {
+            let (h, w) = configuration.spatialSize(block: convolutions.count)
+            TimeMeanPool.forward(x, features, rows: n * (configuration.channels.last ?? 1) * h, width: w)
+        }
         if training && configuration.dropout > 0 {
-            // In place on the last pooled map: a dropped cell reads 0, so the ReLU mask taken from it in
-            // backward is 0 exactly where dropout's own mask already zeroes the gradient.
+            // In place on the Linear layer's input. Without time pooling that is the last pooled map: a
+            // dropped cell reads 0, so the ReLU mask taken from it in backward is 0 exactly where
+            // dropout's own mask already zeroes the gradient.
             var generator = SeededGenerator(seed: dropoutSeed)
-            Dropout.forward(ws.pooled[convolutions.count - 1].pointer, mask: ws.dropoutMask.pointer,
+            Dropout.forward(features, mask: ws.dropoutMask.pointer,
                             count: n * configuration.flattenedFeatures, p: configuration.dropout, generator: &generator)
         }
-        fc.forward(x, ws.logits.pointer, batch: n)
+        fc.forward(features, ws.logits.pointer, batch: n)
     }
 
     /// Forward, mean softmax cross-entropy, and backward: **accumulates** dL/dθ into every parameter's
@@ -145,15 +151,55 @@ public struct ConvNet: Sendable, Equatable {
                                           dropoutSeed: UInt64 = 0) -> Float {
         precondition(ws.training, "lossAndGradients needs a workspace made with training: true")
         pass(input, batch: n, workspace: ws, training: true, dropoutSeed: dropoutSeed)
-        let k = configuration.classCount
-        let loss = SoftmaxCrossEntropy.loss(logits: ws.logits.pointer, labels: labels, batch: n, classes: k,
+        let loss = SoftmaxCrossEntropy.loss(logits: ws.logits.pointer, labels: labels, batch: n,
+                                            classes: configuration.classCount,
                                             probabilities: ws.probabilities.pointer,
                                             logitsGradient: ws.logitsGradient.pointer)
+        backward(input, batch: n, workspace: ws, inputGradient: inputGradient)
+        return loss
+    }
+
+    /// `lossAndGradients` against soft targets (mixup, label smoothing): the same forward and backward,
+    /// with dL/df = (softmax(f) − t) / N.
+    /// - Parameters:
+    ///   - input: `[N, Cin, H, W]`.
+    ///   - targets: `[N, K]`, each row a probability distribution over the classes.
+    ///   - inputGradient: dL/dinput `[N, Cin, H, W]`, overwritten when given (for gradient checks).
+    ///   - dropoutSeed: seeds this step's dropout mask (when the configuration has dropout).
+    /// - Returns: the batch-mean cross-entropy (nats). Probabilities are left in the workspace.
+    @discardableResult
+    public mutating func lossAndGradients(_ input: UnsafePointer<Float>, targets: UnsafePointer<Float>,
+                                          batch n: Int, workspace ws: ConvNetWorkspace,
+                                          inputGradient: UnsafeMutablePointer<Float>? = nil,
+                                          dropoutSeed: UInt64 = 0) -> Float {
+        precondition(ws.training, "lossAndGradients needs a workspace made with training: true")
+        pass(input, batch: n, workspace: ws, training: true, dropoutSeed: dropoutSeed)
+        let loss = SoftmaxCrossEntropy.loss(logits: ws.logits.pointer, targets: targets, batch: n,
+                                            classes: configuration.classCount,
+                                            probabilities: ws.probabilities.pointer,
+                                            logitsGradient: ws.logitsGradient.pointer)
+        backward(input, batch: n, workspace: ws, inputGradient: inputGradient)
+        return loss
+    }
+
+    /// The Linear layer's input `[N, D]`: the time means, or the last pooled map itself.
+    private func linearInput(_ ws: ConvNetWorkspace) -> UnsafeMutablePointer<Float> {
+        configuration.timePooling ? ws.timeMean.pointer : ws.pooled[convolutions.count - 1].pointer
+    }
+
+    /// Backward from dL/df in `ws.logitsGradient` through the pass just made: accumulates dL/dθ.
+    private mutating func backward(_ input: UnsafePointer<Float>, batch n: Int, workspace ws: ConvNetWorkspace,
+                                   inputGradient: UnsafeMutablePointer<Float>?) {
         let blocks = convolutions.count
-        fc.backward(outputGradient: ws.logitsGradient.pointer, input: ws.pooled[blocks - 1].pointer,
-                    inputGradient: ws.pooledGradient.pointer, batch: n)
+        let dFeatures = configuration.timePooling ? ws.timeMeanGradient.pointer : ws.pooledGradient.pointer
+        fc.backward(outputGradient: ws.logitsGradient.pointer, input: linearInput(ws), inputGradient: dFeatures, batch: n)
         if configuration.dropout > 0 {
-            Dropout.backward(ws.pooledGradient.pointer, mask: ws.dropoutMask.pointer, count: n * configuration.flattenedFeatures)
+            Dropout.backward(dFeatures, mask: ws.dropoutMask.pointer, count: n * configuration.flattenedFeatures)
+        }
+        if configuration.timePooling {
+            let (h, w) = configuration.spatialSize(block: blocks)
+            TimeMeanPool.backward(outputGradient: dFeatures, inputGradient: ws.pooledGradient.pointer,
+                                  rows: n * (configuration.channels.last ?? 1) * h, width: w)
         }
         for i in stride(from: blocks - 1, through: 0, by: -1) {
             let (h, w) = configuration.spatialSize(block: i)
@@ -179,6 +225,5 @@ public struct ConvNet: Sendable, Equatable {
                                      batch: n, height: h, width: w, scratch: ws.scratch.pointer,
                                      gradientScratch: ws.gradientScratch.pointer, threads: ws.threads)
         }
-        return loss
     }
 }

@@ -14,11 +14,15 @@ public struct ConvNetConfiguration: Sendable, Equatable, Codable {
     public var classCount: Int
     /// A BatchNorm2D after each convolution (the improved recipe; off in the seed recipe).
     public var batchNorm: Bool
-    /// Inverted-dropout probability on the flattened features before the Linear layer (0: none).
+    /// Inverted-dropout probability on the features before the Linear layer (0: none).
     public var dropout: Float
+    /// Average the last pooled map over time (frames) before the Linear layer, which then sees C·H
+    /// features instead of C·H·W; false: flatten the whole map (the reference network).
+    public var timePooling: Bool
 
     public init(inputChannels: Int = 1, inputHeight: Int = 128, inputWidth: Int = 128,
-                channels: [Int] = [16, 32, 64, 64], classCount: Int, batchNorm: Bool = false, dropout: Float = 0) {
+                channels: [Int] = [16, 32, 64, 64], classCount: Int, batchNorm: Bool = false, dropout: Float = 0,
+                timePooling: Bool = false) {
         self.inputChannels = inputChannels
         self.inputHeight = inputHeight
         self.inputWidth = inputWidth
@@ -26,6 +30,7 @@ public struct ConvNetConfiguration: Sendable, Equatable, Codable {
         self.classCount = classCount
         self.batchNorm = batchNorm
         self.dropout = dropout
+        self.timePooling = timePooling
     }
 
     /// (H, W) entering block `i`; `i == channels.count` gives the size after the last pooling.
@@ -35,15 +40,17 @@ public struct ConvNetConfiguration: Sendable, Equatable, Codable {
         return (h, w)
     }
 
-    /// D, the flattened (C, H, W order) feature count entering the Linear layer.
+    /// D, the feature count entering the Linear layer: C·H·W flattened in (C, H, W) order, or C·H in
+    /// (C, H) order with `timePooling`.
     public var flattenedFeatures: Int {
         let (h, w) = spatialSize(block: channels.count)
-        return (channels.last ?? inputChannels) * h * w
+        return (channels.last ?? inputChannels) * h * (timePooling ? 1 : w)
     }
 
     /// Human-readable summary, e.g. `conv16-conv32-conv64-conv64-fc10 on 1×128×128`.
     public var description: String {
-        channels.map { "conv\($0)" + (batchNorm ? "-bn" : "") }.joined(separator: "-") + "-fc\(classCount)"
+        channels.map { "conv\($0)" + (batchNorm ? "-bn" : "") }.joined(separator: "-") + (timePooling ? "-timemean" : "")
+            + "-fc\(classCount)"
             + " on \(inputChannels)×\(inputHeight)×\(inputWidth)"
     }
 

@@ -22,8 +22,10 @@ public final class ConvNetWorkspace: @unchecked Sendable {
     /// statistics a training forward leaves for backward. Empty without BatchNorm.
     let batchNormOutput: FloatBuffer
     let batchNormStatistics: [FloatBuffer]
-    /// With dropout in training: the mask-and-scale of the flattened features `[N, D]`.
+    /// With dropout in training: the mask-and-scale of the Linear layer's input `[N, D]`.
     let dropoutMask: FloatBuffer
+    /// With time pooling: the Linear layer's input `[N, C·H]` and (training) its gradient. Empty without.
+    let timeMean: FloatBuffer, timeMeanGradient: FloatBuffer
     /// `[N, K]` each.
     let logits: FloatBuffer, probabilities: FloatBuffer, logitsGradient: FloatBuffer
     /// Per-thread im2col columns and their gradient; per-sample convolution weight and bias gradients.
@@ -63,6 +65,8 @@ public final class ConvNetWorkspace: @unchecked Sendable {
         batchNormStatistics = cfg.batchNorm ? network.batchNorms.map { FloatBuffer(count: $0.statisticsCount) } : []
         dropoutMask = FloatBuffer(count: training && cfg.dropout > 0 ? n * cfg.flattenedFeatures : 0)
         pooledGradient = FloatBuffer(count: training ? largestPooled : 0)
+        timeMean = FloatBuffer(count: cfg.timePooling ? n * cfg.flattenedFeatures : 0)
+        timeMeanGradient = FloatBuffer(count: cfg.timePooling && training ? n * cfg.flattenedFeatures : 0)
         logits = FloatBuffer(count: n * cfg.classCount)
         probabilities = FloatBuffer(count: n * cfg.classCount)
         logitsGradient = FloatBuffer(count: training ? n * cfg.classCount : 0)

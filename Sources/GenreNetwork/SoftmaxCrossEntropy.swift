@@ -40,6 +40,42 @@ public enum SoftmaxCrossEntropy {
         return Float(total / Double(n))
     }
 
+    /// Cross-entropy against soft targets (mixup, label smoothing), averaged over the batch.
+    ///
+    /// L = (1/N) Σ_n Σ_k t_nk [log Σ_j exp(f_nj) − f_nk]; with each row of t summing to 1 the gradient is
+    /// dL/df = (softmax(f) − t) / N, the one-hot formula above with t in place of onehot(y)
+    /// (PyTorch's `CrossEntropyLoss` with probability targets).
+    /// - Parameters:
+    ///   - logits: f `[N, K]`.
+    ///   - targets: t `[N, K]`, each row non-negative and summing to 1.
+    ///   - probabilities: softmax(f) `[N, K]`, overwritten; `nil` skips it.
+    ///   - logitsGradient: dL/df `[N, K]`, overwritten; `nil` skips it.
+    /// - Returns: the mean cross-entropy, in nats.
+    @discardableResult
+    public static func loss(logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, batch n: Int,
+                            classes k: Int, probabilities: UnsafeMutablePointer<Float>? = nil,
+                            logitsGradient: UnsafeMutablePointer<Float>? = nil) -> Float {
+        var total: Double = 0
+        for s in 0..<n {
+            let f = logits + s * k, t = targets + s * k
+            var m = f[0]
+            for j in 1..<k { m = max(m, f[j]) }
+            var sum: Float = 0
+            for j in 0..<k { sum += exp(f[j] - m) }
+            let logSum = log(sum)
+            for j in 0..<k where t[j] != 0 { total += Double(t[j] * (logSum - (f[j] - m))) }
+            if probabilities != nil || logitsGradient != nil {
+                let inverse = 1 / sum
+                for j in 0..<k {
+                    let p = exp(f[j] - m) * inverse
+                    probabilities?[s * k + j] = p
+                    logitsGradient?[s * k + j] = (p - t[j]) / Float(n)
+                }
+            }
+        }
+        return Float(total / Double(n))
+    }
+
     /// Row-wise softmax, stable for any finite logits.
     /// - Parameters: logits `[N, K]`; probabilities `[N, K]`, overwritten (each row sums to 1).
     public static func softmax(logits: UnsafePointer<Float>, probabilities: UnsafeMutablePointer<Float>,

@@ -104,10 +104,7 @@ public enum CrossValidation {
             assignment = Folds.stratified(dataset, folds: options.folds, seed: options.settings.seed)
         }
         for w in assignment.warnings { console.warn("warning: \(w)") }
-        let config = ConvNetConfiguration(inputChannels: 1, inputHeight: options.features.nMels,
-                                          inputWidth: options.features.segmentFrames,
-                                          channels: [16, 32, 64, 64], classCount: dataset.classNames.count,
-                                          batchNorm: options.settings.batchNorm, dropout: options.settings.dropout)
+        let config = options.settings.configuration(features: options.features, classCount: dataset.classNames.count)
         if let problem = config.problem { throw RunError("--n-mels \(options.features.nMels): \(problem)") }
 
         var results: [FoldResult] = []

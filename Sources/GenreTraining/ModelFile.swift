@@ -94,6 +94,7 @@ public enum ModelFile {
             "architecture.classes": String(cfg.classCount),
             "architecture.batch_norm": String(cfg.batchNorm),
             "architecture.dropout": floatString(cfg.dropout),
+            "architecture.time_pooling": cfg.timePooling ? "mean" : "none",
             "training.epochs": String(t.epochs),
             "training.batch_size": String(t.batchSize),
             "training.learning_rate": floatString(t.learningRate),
@@ -108,6 +109,8 @@ public enum ModelFile {
             "training.random_crops": String(t.augmentation.randomCrops),
             "training.time_mask": String(t.augmentation.timeMask),
             "training.frequency_mask": String(t.augmentation.frequencyMask),
+            "training.mixup": floatString(t.targets.mixup),
+            "training.label_smoothing": floatString(t.targets.labelSmoothing),
             "training.init": "he-uniform",
         ]
         for (k, v) in model.notes { m["train.\(k)"] = v }
@@ -208,7 +211,11 @@ public enum ModelFile {
         let config = ConvNetConfiguration(inputChannels: inputDims[0], inputHeight: inputDims[1],
                                           inputWidth: inputDims[2], channels: channels, classCount: classes.count,
                                           batchNorm: m["architecture.batch_norm"] == "true",
-                                          dropout: m["architecture.dropout"] == nil ? 0 : try float("architecture.dropout"))
+                                          dropout: m["architecture.dropout"] == nil ? 0 : try float("architecture.dropout"),
+                                          timePooling: m["architecture.time_pooling"] == "mean")
+        if let pooling = m["architecture.time_pooling"], pooling != "mean", pooling != "none" {
+            throw invalid("unknown architecture.time_pooling \"\(pooling)\"")
+        }
         if let problem = config.problem { throw invalid(problem) }
         guard try int("architecture.classes") == classes.count else { throw invalid("class count disagrees with the class list") }
         guard config.inputHeight == features.nMels, config.inputWidth == features.segmentFrames, config.inputChannels == 1 else {
@@ -257,9 +264,11 @@ public enum ModelFile {
             augmentation: Augmentation(randomCrops: m["training.random_crops"] == "true",
                                        timeMask: (try? int("training.time_mask", min: 0)) ?? 0,
                                        frequencyMask: (try? int("training.frequency_mask", min: 0)) ?? 0),
-            batchNorm: config.batchNorm, dropout: config.dropout,
+            batchNorm: config.batchNorm, dropout: config.dropout, timePooling: config.timePooling,
             schedule: ScheduleKind(rawValue: m["training.schedule"] ?? "") ?? .step,
-            earlyStopping: (try? int("training.early_stopping", min: 0)) ?? 0)
+            earlyStopping: (try? int("training.early_stopping", min: 0)) ?? 0,
+            targets: SoftTargets(mixup: (try? float("training.mixup")) ?? 0,
+                                 labelSmoothing: (try? float("training.label_smoothing")) ?? 0))
         var notes: [String: String] = [:]
         for (k, v) in m where k.hasPrefix("train.") { notes[String(k.dropFirst(6))] = v }
         return TrainedModel(network: network, classNames: classes, features: features,

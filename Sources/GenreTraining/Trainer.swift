@@ -71,6 +71,9 @@ public struct Trainer {
         let workspace = ConvNetWorkspace(network: network, batchCapacity: batchSize, threads: threads)
         let batchInput = FloatBuffer(count: batchSize * cells)
         var batchLabels = [Int32](repeating: 0, count: batchSize)
+        let soft = settings.targets
+        let mixScratch = FloatBuffer(count: soft.mixup > 0 ? batchSize * cells : 0)
+        var batchTargets = [Float](repeating: 0, count: soft.isEnabled ? batchSize * cfg.classCount : 0)
         var sgd = SGD(learningRate: settings.learningRate, momentum: settings.momentum, weightDecay: settings.weightDecay)
         var adam = Adam(learningRate: settings.learningRate, weightDecay: settings.weightDecay,
                         decoupledWeightDecay: settings.optimizer == .adamw)
@@ -92,6 +95,7 @@ public struct Trainer {
             Splitter.shuffle(&index, using: &generator)
             // Crops and masks draw from their own stream, so turning them on leaves the shuffles alone.
             var augmenter = SeededGenerator(seed: settings.seed ^ 0x5EC_A06_0000 &+ UInt64(epoch))
+            var mixer = SeededGenerator(seed: settings.seed ^ 0x313_0000_0000 &+ UInt64(epoch))
             var lossSum = 0.0, correct = 0
             for b in 0..<batches {
                 let lo = b * batchSize, n = min(batchSize, index.count - lo)
@@ -109,9 +113,23 @@ public struct Trainer {
                     batchLabels[j] = Int32(train[c].label)
                 }
                 network.zeroGradients()
-                let loss = batchLabels.withUnsafeBufferPointer {
-                    network.lossAndGradients(batchInput.pointer, labels: $0.baseAddress!, batch: n, workspace: workspace,
-                                             dropoutSeed: settings.seed ^ (UInt64(epoch) << 32 | UInt64(b)))
+                let dropoutSeed = settings.seed ^ (UInt64(epoch) << 32 | UInt64(b))
+                let loss: Float
+                if soft.isEnabled {
+                    loss = batchLabels.withUnsafeBufferPointer { labels in
+                        batchTargets.withUnsafeMutableBufferPointer { t in
+                            soft.apply(input: batchInput.pointer, scratch: mixScratch.pointer, cells: cells,
+                                       labels: labels.baseAddress!, targets: t.baseAddress!, batch: n, classes: k,
+                                       generator: &mixer)
+                            return network.lossAndGradients(batchInput.pointer, targets: t.baseAddress!, batch: n,
+                                                            workspace: workspace, dropoutSeed: dropoutSeed)
+                        }
+                    }
+                } else {
+                    loss = batchLabels.withUnsafeBufferPointer {
+                        network.lossAndGradients(batchInput.pointer, labels: $0.baseAddress!, batch: n, workspace: workspace,
+                                                 dropoutSeed: dropoutSeed)
+                    }
                 }
                 guard loss.isFinite else { throw TrainingError.diverged(epoch: epoch + 1, batch: b + 1, loss: loss) }
                 lossSum += Double(loss) * Double(n)

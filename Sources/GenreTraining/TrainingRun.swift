@@ -152,10 +152,7 @@ public enum TrainingRun {
         for i in train.indices { normalization.apply(&train[i].segments) }
         for i in validation.indices { normalization.apply(&validation[i].segments) }
 
-        let config = ConvNetConfiguration(inputChannels: 1, inputHeight: options.features.nMels,
-                                          inputWidth: options.features.segmentFrames,
-                                          channels: [16, 32, 64, 64], classCount: dataset.classNames.count,
-                                          batchNorm: options.settings.batchNorm, dropout: options.settings.dropout)
+        let config = options.settings.configuration(features: options.features, classCount: dataset.classNames.count)
         let initial = ConvNet(configuration: config, seed: options.settings.seed)
         let trainer = Trainer(settings: options.settings, threads: options.threads)
         let epochs = options.settings.epochs

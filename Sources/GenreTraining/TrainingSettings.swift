@@ -1,3 +1,6 @@
+import GenreFeatures
+import GenreNetwork
+
 /// The update rule of a training run.
 public enum OptimizerKind: String, Sendable, Equatable, Codable, CaseIterable {
     /// SGD with heavy-ball momentum (`momentum`), the seed recipe; `weightDecay` adds λθ to the gradient.
@@ -36,10 +39,14 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
     public var weightDecay: Float = 0
     /// Training-time augmentation (none in the seed recipe).
     public var augmentation: Augmentation = .none
+    /// Mixup and label smoothing (none in the seed recipe).
+    public var targets: SoftTargets = SoftTargets()
     /// BatchNorm after each convolution (recorded in the model as `architecture.batch_norm`).
     public var batchNorm: Bool = false
     /// Dropout probability before the Linear layer (recorded as `architecture.dropout`).
     public var dropout: Float = 0
+    /// Average over time before the Linear layer (recorded as `architecture.time_pooling`).
+    public var timePooling: Bool = false
     public var schedule: ScheduleKind = .step
     /// Stop after this many epochs without a better validation accuracy (0: never; needs validation data).
     public var earlyStopping: Int = 0
@@ -47,7 +54,9 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
     public init(epochs: Int = 30, batchSize: Int = 32, learningRate: Float = 0.01, momentum: Float = 0.9,
                 learningRateStep: Int = 10, learningRateGamma: Float = 0.5, seed: UInt64 = 0,
                 optimizer: OptimizerKind = .sgd, weightDecay: Float = 0, augmentation: Augmentation = .none,
-                batchNorm: Bool = false, dropout: Float = 0, schedule: ScheduleKind = .step, earlyStopping: Int = 0) {
+                batchNorm: Bool = false, dropout: Float = 0, timePooling: Bool = false,
+                schedule: ScheduleKind = .step, earlyStopping: Int = 0,
+                targets: SoftTargets = SoftTargets()) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -60,8 +69,18 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
         self.augmentation = augmentation
         self.batchNorm = batchNorm
         self.dropout = dropout
+        self.timePooling = timePooling
         self.schedule = schedule
         self.earlyStopping = earlyStopping
+        self.targets = targets
+    }
+
+    /// The network these settings train on `features`: blocks of 16, 32, 64 and 64 channels on one
+    /// `[nMels, segmentFrames]` segment, with the settings' BatchNorm, dropout and time pooling.
+    public func configuration(features: FeatureParameters, classCount: Int) -> ConvNetConfiguration {
+        ConvNetConfiguration(inputChannels: 1, inputHeight: features.nMels, inputWidth: features.segmentFrames,
+                             channels: [16, 32, 64, 64], classCount: classCount, batchNorm: batchNorm,
+                             dropout: dropout, timePooling: timePooling)
     }
 
     /// A one-line reason these settings cannot train, or nil.
@@ -75,6 +94,8 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
         if !(learningRateGamma > 0 && learningRateGamma <= 1) { return "--lr-gamma must be in (0, 1]" }
         if !(dropout >= 0 && dropout < 1) { return "--dropout must be in [0, 1)" }
         if earlyStopping < 0 { return "--early-stopping must be ≥ 0" }
+        if !(targets.mixup >= 0 && targets.mixup <= 1) { return "--mixup must be in [0, 1]" }
+        if !(targets.labelSmoothing >= 0 && targets.labelSmoothing < 1) { return "--label-smoothing must be in [0, 1)" }
         if augmentation.timeMask < 0 || augmentation.frequencyMask < 0 { return "mask widths must be ≥ 0" }
         return nil
     }

@@ -24,6 +24,10 @@ struct RecipeOptions: ParsableArguments {
     var augment = false
     @Flag(help: "BatchNorm after each convolution.") var batchNorm = false
     @Option(parsing: .unconditional, help: "Dropout probability before the Linear layer.") var dropout: Float = 0
+    @Flag(help: "Average the last feature map over time before the Linear layer.") var timePooling = false
+    @Option(parsing: .unconditional, help: "Mixup: α of the Beta(α, α) mixing weight, in (0, 1] (0: off).")
+    var mixup: Float = 0
+    @Option(parsing: .unconditional, help: "Label smoothing ε, in [0, 1).") var labelSmoothing: Float = 0
     @Option(parsing: .unconditional, help: "Seed for initialisation, splits, shuffling and augmentation.") var seed: UInt64 = 0
 
     func validate() throws {
@@ -34,6 +38,8 @@ struct RecipeOptions: ParsableArguments {
         guard lrGamma > 0, lrGamma <= 1 else { throw ValidationError("--lr-gamma must be in (0, 1]") }
         guard (0...10_000).contains(earlyStopping) else { throw ValidationError("--early-stopping must be between 0 and 10000") }
         guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1)") }
+        guard mixup >= 0, mixup <= 1 else { throw ValidationError("--mixup must be in [0, 1]") }
+        guard labelSmoothing >= 0, labelSmoothing < 1 else { throw ValidationError("--label-smoothing must be in [0, 1)") }
         guard weightDecay >= 0, weightDecay < 1 else { throw ValidationError("--weight-decay must be in [0, 1)") }
     }
 
@@ -41,6 +47,7 @@ struct RecipeOptions: ParsableArguments {
         TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, learningRateStep: lrStep,
                          learningRateGamma: lrGamma, seed: seed, optimizer: optimizer, weightDecay: weightDecay,
                          augmentation: augment ? .standard : .none, batchNorm: batchNorm,
-                         dropout: dropout, schedule: schedule, earlyStopping: earlyStopping)
+                         dropout: dropout, timePooling: timePooling, schedule: schedule, earlyStopping: earlyStopping,
+                         targets: SoftTargets(mixup: mixup, labelSmoothing: labelSmoothing))
     }
 }

@@ -177,6 +177,36 @@ final class LayerGradientTests: XCTestCase {
         } }
     }
 
+    func testSoftTargetCrossEntropyGradientMatchesFiniteDifferences() {
+        let (n, k) = (3, 4)
+        let logits = randomValues(n * k, seed: 52).map { $0 * 3 }
+        // Rows: a mixup of classes 1 and 3, a smoothed one-hot, a spread distribution.
+        let targets: [Float] = [0, 0.3, 0, 0.7, 0.025, 0.025, 0.925, 0.025, 0.1, 0.2, 0.3, 0.4]
+        func reference(_ f: [Double]) -> Double {
+            var total = 0.0
+            for s in 0..<n {
+                let row = f[(s * k)..<(s * k + k)], m = row.max()!
+                let logSum = m + Foundation.log(row.map { Foundation.exp($0 - m) }.reduce(0, +))
+                for j in 0..<k { total += Double(targets[s * k + j]) * (logSum - f[s * k + j]) }
+            }
+            return total / Double(n)
+        }
+        var probs = [Float](repeating: 0, count: n * k), grad = [Float](repeating: 0, count: n * k)
+        let loss = SoftmaxCrossEntropy.loss(logits: logits, targets: targets, batch: n, classes: k,
+                                            probabilities: &probs, logitsGradient: &grad)
+        XCTAssertEqual(Double(loss), reference(logits.map(Double.init)), accuracy: 1e-6)
+        XCTAssertLessThan(maxRelativeError(grad, centralDifferences(logits.map(Double.init), reference)), tolerance)
+        // A one-hot target gives exactly the integer-label loss and gradient.
+        let labels: [Int32] = [2, 0, 3]
+        var oneHot = [Float](repeating: 0, count: n * k)
+        for s in 0..<n { oneHot[s * k + Int(labels[s])] = 1 }
+        var g1 = [Float](repeating: 0, count: n * k), g2 = [Float](repeating: 0, count: n * k)
+        let l1 = SoftmaxCrossEntropy.loss(logits: logits, targets: oneHot, batch: n, classes: k, logitsGradient: &g1)
+        let l2 = SoftmaxCrossEntropy.loss(logits: logits, labels: labels, batch: n, classes: k, logitsGradient: &g2)
+        XCTAssertEqual(l1, l2)
+        XCTAssertEqual(g1, g2)
+    }
+
     func testCrossEntropyIsFiniteForExtremeLogits() {
         let logits: [Float] = [1000, 0, 0, 0, -1000, -1001, -999, -1000]
         let labels: [Int32] = [1, 2]

@@ -84,16 +84,22 @@ enum Naive {
         return y
     }
 
-    /// The whole network: blocks conv → [BatchNorm] → ReLU → pool, flatten (C, H, W), linear, mean
-    /// cross-entropy. `params` in ConvNet.parameters order.
+    /// The whole network: blocks conv → [BatchNorm] → ReLU → pool, flatten (C, H, W) or average over W,
+    /// linear, mean cross-entropy. `params` in ConvNet.parameters order.
     static func networkLoss(input: NaiveTensor, params: [[Double]], channels: [Int], classes: Int,
-                            labels: [Int], batchNorm: Bool = false, featureMask: [Double]? = nil) -> (loss: Double, logits: [Double]) {
+                            labels: [Int], batchNorm: Bool = false, timePooling: Bool = false,
+                            featureMask: [Double]? = nil) -> (loss: Double, logits: [Double]) {
         var x = input
         let perBlock = batchNorm ? 4 : 2
         for (i, c) in channels.enumerated() {
             var z = conv(x, params[perBlock * i], params[perBlock * i + 1], cout: c)
             if batchNorm { z = Naive.batchNorm(z, gamma: params[perBlock * i + 2], beta: params[perBlock * i + 3]) }
             x = maxPool(relu(z))
+        }
+        if timePooling {
+            let w = x.shape[3], rows = x.values.count / w
+            x = NaiveTensor(shape: [x.shape[0], x.shape[1], x.shape[2], 1],
+                            values: (0..<rows).map { r in x.values[(r * w)..<(r * w + w)].reduce(0, +) / Double(w) })
         }
         if let featureMask { x.values = zip(x.values, featureMask).map { $0 * $1 } }  // dropout's mask-and-scale
         let n = x.shape[0], d = x.values.count / n

@@ -143,6 +143,33 @@ final class NetworkGradientTests: XCTestCase {
         XCTAssertLessThan(maxAbsoluteError(Array(UnsafeBufferPointer(start: infer.logitsPointer, count: n * 3)), reference.logits), 1e-5)
     }
 
+    /// Time pooling: the last pooled map averaged over frames before the Linear layer (here 5 channels × 1
+    /// band × 4 frames → 5 features), with BatchNorm and a dropout mask on the averaged features; the loss
+    /// and every gradient against the float64 network.
+    func testTimePoolingGradientsMatchFiniteDifferences() {
+        let config = ConvNetConfiguration(inputChannels: 2, inputHeight: 6, inputWidth: 17, channels: [3, 5],
+                                          classCount: 4, batchNorm: true, dropout: 0.4, timePooling: true)
+        XCTAssertEqual(config.flattenedFeatures, 5 * 1)
+        var net = ConvNet(configuration: config, seed: 12)
+        XCTAssertEqual(net.fc.weight.count, 4 * 5)
+        net.updateParameters { i, p in
+            if p.name.hasSuffix("bias") { p.value = randomValues(p.count, seed: 300 + UInt64(i)).map { $0 * 0.1 } }
+        }
+        let n = 3, input = randomValues(n * 2 * 6 * 17, seed: 13), labels: [Int32] = [3, 0, 2]
+        var probe = net
+        let ws = ConvNetWorkspace(network: probe, batchCapacity: n, threads: 1)
+        _ = probe.lossAndGradients(input, labels: labels, batch: n, workspace: ws, dropoutSeed: 5)
+        let mask = Array(UnsafeBufferPointer(start: ws.dropoutMask.pointer, count: n * 5)).map(Double.init)
+        XCTAssertTrue(mask.contains(0) && mask.contains { abs($0 - 1 / 0.6) < 1e-6 })
+        for threads in [1, 2] {
+            checkGradients(net, input: input, shape: [n, 2, 6, 17], labels: labels, threads: threads, dropoutSeed: 5,
+                           exactlyZero: { $0.hasPrefix("conv") && $0.hasSuffix("bias") }) { ps, x in
+                Naive.networkLoss(input: x, params: ps, channels: config.channels, classes: 4, labels: [3, 0, 2],
+                                  batchNorm: true, timePooling: true, featureMask: mask).loss
+            }
+        }
+    }
+
     func testForwardIsIndependentOfThreadCountAndBatchComposition() {
         let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 16, inputWidth: 12, channels: [3, 4],
                                           classCount: 3)
