@@ -1,6 +1,17 @@
 import Foundation
 import GenreNetwork
 
+/// One labelled clip's prediction, for reports.
+public struct ClipPrediction: Sendable, Codable, Equatable {
+    /// Path relative to the dataset folder.
+    public var file: String
+    /// The true genre.
+    public var genre: String
+    public var predicted: String
+    /// The clip's distribution over the classes, in class-name order (sums to 1).
+    public var probabilities: [Float]
+}
+
 /// Per-clip probabilities from a network: each segment's softmax, averaged over the clip's segments.
 public final class Classifier {
     public let threads: Int
@@ -48,20 +59,24 @@ public final class Classifier {
     }
 
     /// Clip-level (mean of segment softmaxes) and segment-level confusion matrices of labelled clips
-    /// (rows true, columns predicted; ties go to the lower class index).
-    public func confusionMatrices(_ clips: [ClipFeatures], network: ConvNet,
-                                  classNames: [String]) -> (clips: ConfusionMatrix, segments: ConfusionMatrix) {
+    /// (rows true, columns predicted; ties go to the lower class index), and each clip's probabilities.
+    public func confusionMatrices(_ clips: [ClipFeatures], network: ConvNet, classNames: [String])
+        -> (clips: ConfusionMatrix, segments: ConfusionMatrix, predictions: [ClipPrediction]) {
         let k = network.configuration.classCount
         var clipMatrix = ConfusionMatrix(classNames: classNames), segmentMatrix = ConfusionMatrix(classNames: classNames)
+        var predictions: [ClipPrediction] = []
         for clip in clips {
             let probs = segmentProbabilities(clip.segments, count: clip.segmentCount, network: network)
             for s in 0..<clip.segmentCount {
                 segmentMatrix.add(trueLabel: clip.label, predicted: probs.withUnsafeBufferPointer { argmax($0.baseAddress! + s * k, k) })
             }
             let mean = Self.clipProbabilities(probs, classes: k)
-            clipMatrix.add(trueLabel: clip.label, predicted: mean.withUnsafeBufferPointer { argmax($0.baseAddress!, k) })
+            let predicted = mean.withUnsafeBufferPointer { argmax($0.baseAddress!, k) }
+            clipMatrix.add(trueLabel: clip.label, predicted: predicted)
+            predictions.append(ClipPrediction(file: clip.relativePath, genre: classNames[clip.label],
+                                              predicted: classNames[predicted], probabilities: mean))
         }
-        return (clipMatrix, segmentMatrix)
+        return (clipMatrix, segmentMatrix, predictions)
     }
 
     /// Mean segment cross-entropy and clip accuracy over labelled clips (used for validation).

@@ -37,6 +37,8 @@ public struct FoldResult: Sendable, Codable, Equatable {
     public var macroF1: Double
     public var balancedAccuracy: Double
     public var seconds: Double
+    /// Every test clip's probabilities.
+    public var predictions: [ClipPrediction]
 }
 
 /// Mean and sample standard deviation (n − 1) over folds.
@@ -134,14 +136,15 @@ public enum CrossValidation {
             let trained = try Trainer(settings: options.settings, threads: options.threads)
                 .train(network: ConvNet(configuration: config, seed: options.settings.seed), train: train,
                        validation: validation, onBatch: { console.progress("fold \(k) epoch", $0, $1) })
-            let (clipMatrix, segmentMatrix) = Classifier(network: trained.network, threads: options.threads)
+            let (clipMatrix, segmentMatrix, predictions) = Classifier(network: trained.network, threads: options.threads)
                 .confusionMatrices(testClips, network: trained.network, classNames: dataset.classNames)
             confusion.add(clipMatrix)
             let result = FoldResult(fold: k, trainFiles: train.count, validationFiles: validation.count,
                                     testFiles: testClips.count, bestEpoch: trained.bestEpoch,
                                     clipAccuracy: clipMatrix.accuracy, segmentAccuracy: segmentMatrix.accuracy,
                                     macroF1: clipMatrix.macroF1, balancedAccuracy: clipMatrix.balancedAccuracy,
-                                    seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+                                    seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
+                                    predictions: predictions)
             results.append(result)
             onFold?(result)
         }

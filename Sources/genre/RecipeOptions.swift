@@ -4,50 +4,77 @@ import GenreTraining
 extension OptimizerKind: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
 
-/// The training recipe options shared by `train` and `crossval`. The defaults are the seed recipe.
+/// A named starting point for the training options.
+enum RecipeName: String, ExpressibleByArgument, CaseIterable {
+    case `default`, seed
+
+    var settings: TrainingSettings { self == .seed ? .seedRecipe : .defaultRecipe }
+}
+
+/// The training recipe options shared by `train` and `crossval`: `--recipe` picks every setting, and each
+/// option given on the command line overrides that one setting.
 struct RecipeOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Training epochs.") var epochs = 30
-    @Option(parsing: .unconditional, help: "Segments per mini-batch.") var batchSize = 32
-    @Option(parsing: .unconditional, help: "Initial learning rate.") var learningRate: Float = 0.01
-    @Option(help: "Learning-rate schedule: step (×--lr-gamma every --lr-step epochs) or cosine (to 0 over the run).")
-    var schedule: ScheduleKind = .step
+    @Option(help: ArgumentHelp("default: BatchNorm, time pooling, dropout 0.3, Adam 0.001 with weight decay 0.0001, crops and SpecAugment, cosine schedule, 60 epochs. seed: the reference network's recipe (SGD momentum 0.9, 0.01 ×0.5 every 10 epochs, 30 epochs, nothing else).",
+                               valueName: "default|seed"))
+    var recipe: RecipeName = .default
+    @Option(parsing: .unconditional, help: "Training epochs (default 60; seed 30).") var epochs: Int?
+    @Option(parsing: .unconditional, help: "Segments per mini-batch (32).") var batchSize: Int?
+    @Option(parsing: .unconditional, help: "Initial learning rate (default 0.001; seed 0.01).") var learningRate: Float?
+    @Option(help: "Learning-rate schedule: step (×--lr-gamma every --lr-step epochs) or cosine (to 0 over the run) (default cosine; seed step).")
+    var schedule: ScheduleKind?
     @Option(parsing: .unconditional, help: "Stop after this many epochs without a better validation accuracy (0: never).")
-    var earlyStopping = 0
-    @Option(parsing: .unconditional, help: "Multiply the learning rate by --lr-gamma every this many epochs.")
-    var lrStep = 10
-    @Option(parsing: .unconditional, help: "Learning-rate factor every --lr-step epochs (1: constant).")
-    var lrGamma: Float = 0.5
-    @Option(help: "sgd (with momentum 0.9), adam or adamw.") var optimizer: OptimizerKind = .sgd
-    @Option(parsing: .unconditional, help: "Weight decay λ (L2 for sgd and adam, decoupled for adamw).")
-    var weightDecay: Float = 0
-    @Flag(help: "Augment training examples: random 128-frame crops, one SpecAugment time mask (≤ 20 frames) and one frequency mask (≤ 16 bands).")
-    var augment = false
-    @Flag(help: "BatchNorm after each convolution.") var batchNorm = false
-    @Option(parsing: .unconditional, help: "Dropout probability before the Linear layer.") var dropout: Float = 0
-    @Flag(help: "Average the last feature map over time before the Linear layer.") var timePooling = false
-    @Option(parsing: .unconditional, help: "Mixup: α of the Beta(α, α) mixing weight, in (0, 1] (0: off).")
-    var mixup: Float = 0
-    @Option(parsing: .unconditional, help: "Label smoothing ε, in [0, 1).") var labelSmoothing: Float = 0
-    @Option(parsing: .unconditional, help: "Seed for initialisation, splits, shuffling and augmentation.") var seed: UInt64 = 0
+    var earlyStopping: Int?
+    @Option(parsing: .unconditional, help: "Multiply the learning rate by --lr-gamma every this many epochs (10).")
+    var lrStep: Int?
+    @Option(parsing: .unconditional, help: "Learning-rate factor every --lr-step epochs (0.5; 1: constant).")
+    var lrGamma: Float?
+    @Option(help: "sgd (with momentum 0.9), adam or adamw (default adam; seed sgd).") var optimizer: OptimizerKind?
+    @Option(parsing: .unconditional, help: "Weight decay λ, L2 for sgd and adam, decoupled for adamw (default 0.0001; seed 0).")
+    var weightDecay: Float?
+    @Flag(inversion: .prefixedNo, help: "Augment training examples: random 128-frame crops, one SpecAugment time mask (≤ 20 frames) and one frequency mask (≤ 16 bands) (default on; seed off).")
+    var augment: Bool?
+    @Flag(inversion: .prefixedNo, help: "BatchNorm after each convolution (default on; seed off).") var batchNorm: Bool?
+    @Flag(inversion: .prefixedNo, help: "Average the last feature map over time before the Linear layer (default on; seed off).")
+    var timePooling: Bool?
+    @Option(parsing: .unconditional, help: "Dropout probability before the Linear layer (default 0.3; seed 0).") var dropout: Float?
+    @Option(parsing: .unconditional, help: "Mixup: α of the Beta(α, α) mixing weight, in (0, 1] (0: off, the default).")
+    var mixup: Float?
+    @Option(parsing: .unconditional, help: "Label smoothing ε, in [0, 1) (0).") var labelSmoothing: Float?
+    @Option(parsing: .unconditional, help: "Seed for initialisation, splits, shuffling and augmentation (0).") var seed: UInt64?
 
     func validate() throws {
-        guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be between 1 and 10000") }
-        guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number") }
-        guard (1...10_000).contains(lrStep) else { throw ValidationError("--lr-step must be between 1 and 10000") }
-        guard lrGamma > 0, lrGamma <= 1 else { throw ValidationError("--lr-gamma must be in (0, 1]") }
-        guard (0...10_000).contains(earlyStopping) else { throw ValidationError("--early-stopping must be between 0 and 10000") }
-        guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1)") }
-        guard mixup >= 0, mixup <= 1 else { throw ValidationError("--mixup must be in [0, 1]") }
-        guard labelSmoothing >= 0, labelSmoothing < 1 else { throw ValidationError("--label-smoothing must be in [0, 1)") }
-        guard weightDecay >= 0, weightDecay < 1 else { throw ValidationError("--weight-decay must be in [0, 1)") }
+        let s = settings
+        guard (1...10_000).contains(s.epochs) else { throw ValidationError("--epochs must be between 1 and 10000") }
+        guard (1...4096).contains(s.batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096") }
+        guard s.learningRate > 0, s.learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number") }
+        guard (1...10_000).contains(s.learningRateStep) else { throw ValidationError("--lr-step must be between 1 and 10000") }
+        guard s.learningRateGamma > 0, s.learningRateGamma <= 1 else { throw ValidationError("--lr-gamma must be in (0, 1]") }
+        guard (0...10_000).contains(s.earlyStopping) else { throw ValidationError("--early-stopping must be between 0 and 10000") }
+        guard s.dropout >= 0, s.dropout < 1 else { throw ValidationError("--dropout must be in [0, 1)") }
+        guard s.targets.mixup >= 0, s.targets.mixup <= 1 else { throw ValidationError("--mixup must be in [0, 1]") }
+        guard s.targets.labelSmoothing >= 0, s.targets.labelSmoothing < 1 else { throw ValidationError("--label-smoothing must be in [0, 1)") }
+        guard s.weightDecay >= 0, s.weightDecay < 1 else { throw ValidationError("--weight-decay must be in [0, 1)") }
     }
 
+    /// The recipe's settings with every given option applied.
     var settings: TrainingSettings {
-        TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, learningRateStep: lrStep,
-                         learningRateGamma: lrGamma, seed: seed, optimizer: optimizer, weightDecay: weightDecay,
-                         augmentation: augment ? .standard : .none, batchNorm: batchNorm,
-                         dropout: dropout, timePooling: timePooling, schedule: schedule, earlyStopping: earlyStopping,
-                         targets: SoftTargets(mixup: mixup, labelSmoothing: labelSmoothing))
+        var s = recipe.settings
+        if let epochs { s.epochs = epochs }
+        if let batchSize { s.batchSize = batchSize }
+        if let learningRate { s.learningRate = learningRate }
+        if let schedule { s.schedule = schedule }
+        if let earlyStopping { s.earlyStopping = earlyStopping }
+        if let lrStep { s.learningRateStep = lrStep }
+        if let lrGamma { s.learningRateGamma = lrGamma }
+        if let optimizer { s.optimizer = optimizer }
+        if let weightDecay { s.weightDecay = weightDecay }
+        if let augment { s.augmentation = augment ? .standard : .none }
+        if let batchNorm { s.batchNorm = batchNorm }
+        if let timePooling { s.timePooling = timePooling }
+        if let dropout { s.dropout = dropout }
+        if let mixup { s.targets.mixup = mixup }
+        if let labelSmoothing { s.targets.labelSmoothing = labelSmoothing }
+        if let seed { s.seed = seed }
+        return s
     }
 }

@@ -138,11 +138,53 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(mixed.stderr.contains("missing.wav"), mixed.stderr)
     }
 
+    /// `--recipe` picks every setting and each given option overrides one; the model file records the result.
+    func testRecipesAndTheirOverridesAreRecordedInTheModel() throws {
+        let model = try trainSmallModel()
+        let defaults = try ModelFile.read(folder + "/" + model)
+        XCTAssertEqual(defaults.training, TrainingSettings.defaultRecipe.with { $0.epochs = 3; $0.batchSize = 8 })
+        XCTAssertEqual(defaults.network.configuration.batchNorm, true)
+        XCTAssertEqual(defaults.network.configuration.timePooling, true)
+        XCTAssertEqual(defaults.network.fc.weight.shape, [4, 64 * 8])
+        let meta = ModelFile.metadata(for: defaults)
+        XCTAssertEqual(meta["training.optimizer"], "adam")
+        XCTAssertEqual(meta["training.schedule"], "cosine")
+        XCTAssertEqual(meta["architecture.time_pooling"], "mean")
+
+        let seed = try genre(["train", "data", "--recipe", "seed", "--epochs", "1", "--model", "seed.safetensors"], in: folder)
+        XCTAssertEqual(seed.status, 0, seed.stderr)
+        let seedModel = try ModelFile.read(folder + "/seed.safetensors")
+        XCTAssertEqual(seedModel.training, TrainingSettings.seedRecipe.with { $0.epochs = 1 })
+        XCTAssertEqual(seedModel.network.fc.weight.shape, [4, 64 * 8 * 8], "the reference network flattens the whole map")
+
+        let mixed = try genre(["train", "data", "--recipe", "seed", "--epochs", "1", "--batch-norm", "--no-augment",
+                               "--mixup", "0.2", "--label-smoothing", "0.1", "--model", "mixed.safetensors"], in: folder)
+        XCTAssertEqual(mixed.status, 0, mixed.stderr)
+        let mixedModel = try ModelFile.read(folder + "/mixed.safetensors")
+        XCTAssertEqual(mixedModel.training, TrainingSettings.seedRecipe.with {
+            $0.epochs = 1; $0.batchNorm = true; $0.targets = SoftTargets(mixup: 0.2, labelSmoothing: 0.1)
+        })
+        let off = try genre(["train", "data", "--epochs", "1", "--no-batch-norm", "--no-time-pooling", "--no-augment",
+                             "--model", "off.safetensors"], in: folder)
+        XCTAssertEqual(off.status, 0, off.stderr)
+        let offModel = try ModelFile.read(folder + "/off.safetensors")
+        XCTAssertEqual(offModel.training, TrainingSettings.defaultRecipe.with {
+            $0.epochs = 1; $0.batchNorm = false; $0.timePooling = false; $0.augmentation = .none
+        })
+        for (args, message) in [(["--mixup", "1.5"], "--mixup must be in [0, 1]"),
+                                (["--label-smoothing", "1"], "--label-smoothing must be in [0, 1)"),
+                                (["--recipe", "best"], "best")] {
+            let run = try genre(["train", "data"] + args, in: folder)
+            XCTAssertEqual(run.status, 64, args.joined(separator: " "))
+            XCTAssertTrue(run.stderr.contains(message), run.stderr)
+        }
+    }
+
     func testDivergenceStopsTheRunAndKeepsThePreviousModel() throws {
         let model = try trainSmallModel()
         let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model))
         let splitBefore = try Data(contentsOf: URL(fileURLWithPath: folder + "/models/data.split.tsv"))
-        let run = try genre(["train", "data", "--epochs", "6", "--learning-rate", "50", "--seed", "3"], in: folder)
+        let run = try genre(["train", "data", "--recipe", "seed", "--epochs", "6", "--learning-rate", "50", "--seed", "3"], in: folder)
         XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
         XCTAssertTrue(run.stderr.contains("training diverged"), run.stderr)
         XCTAssertTrue(run.stderr.contains("no model written"), run.stderr)
@@ -340,5 +382,14 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("\"model\" : \"models/genre.safetensors\""), run.stdout)
         XCTAssertEqual(run.stdout.components(separatedBy: "\"genre\" : ").count - 1, 3, run.stdout)  // top 3 of 10 GTZAN genres
+    }
+}
+
+extension TrainingSettings {
+    /// A copy with `change` applied, for expected values.
+    func with(_ change: (inout TrainingSettings) -> Void) -> TrainingSettings {
+        var copy = self
+        change(&copy)
+        return copy
     }
 }

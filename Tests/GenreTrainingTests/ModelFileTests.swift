@@ -66,6 +66,46 @@ final class ModelFileTests: XCTestCase {
         XCTAssertNil(file.tensors["bn1.weight"], "no BatchNorm tensors without BatchNorm")
     }
 
+    /// Time pooling changes the Linear layer's shape ([K, C·H]); such a model round-trips bit for bit, a
+    /// file without the key reads as the flattening network, and an unknown pooling is refused.
+    func testAModelWithTimePoolingRoundTripsBitForBit() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let base = smallModel()
+        var cfg = base.network.configuration
+        cfg.timePooling = true
+        cfg.dropout = 0.3
+        let net = ConvNet(configuration: cfg, seed: 4)
+        XCTAssertEqual(net.fc.weight.shape, [3, 4 * 4])
+        var training = base.training
+        training.timePooling = true
+        training.dropout = 0.3
+        training.targets = SoftTargets(mixup: 0.4, labelSmoothing: 0.05)
+        let model = TrainedModel(network: net, classNames: base.classNames, features: base.features,
+                                 normalization: base.normalization, training: training, notes: base.notes)
+        let path = folder + "/tp.safetensors"
+        try ModelFile.write(model, to: path)
+        let loaded = try ModelFile.read(path)
+        XCTAssertEqual(loaded, model)
+        let input: [Float] = (0..<(2 * 16 * 12)).map { Float(($0 * 29) % 89) / 40 - 1 }
+        XCTAssertEqual(logits(model.network, input, batch: 2).map(\.bitPattern), logits(loaded.network, input, batch: 2).map(\.bitPattern))
+
+        let file = try SafeTensorsFile(bytes: try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+        func rewrite(_ change: (inout [String: String]) -> Void) throws {
+            var metadata = file.metadata
+            change(&metadata)
+            var writer = SafeTensorsWriter(metadata: metadata)
+            for name in file.tensors.keys.sorted() { writer.add(name, shape: file.tensors[name]!.shape, values: try file.floats(name)) }
+            try writer.write(to: path)
+        }
+        try rewrite { $0["architecture.time_pooling"] = "max" }
+        XCTAssertThrowsError(try ModelFile.read(path)) { XCTAssertTrue("\($0)".contains("unknown architecture.time_pooling \"max\""), "\($0)") }
+        // Without the key the network flattens, so this file's [3, 16] fc.weight no longer fits.
+        try rewrite { $0["architecture.time_pooling"] = nil }
+        XCTAssertThrowsError(try ModelFile.read(path)) { XCTAssertTrue("\($0)".contains("fc.weight"), "\($0)") }
+        try ModelFile.write(base, to: path)
+        XCTAssertEqual(try ModelFile.read(path).network.configuration.timePooling, false)
+    }
+
     func testSameModelGivesSameBytesAndNoAbsolutePathsOrTimes() throws {
         let a = ModelFile.serialize(smallModel()), b = ModelFile.serialize(smallModel())
         XCTAssertEqual(a, b)
