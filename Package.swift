@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        // SHA-256 for the model file's integrity checksum.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
@@ -25,7 +27,8 @@ let package = Package(
         .target(name: "GenreFeatures", dependencies: ["CFFTW", "CMvec"]),
         .target(name: "GenreNetwork", dependencies: ["CBLIS"]),
         .target(name: "GenreTraining",
-                dependencies: ["GenreAudio", "GenreFeatures", "GenreNetwork", "SafeTensors"]),
+                dependencies: ["GenreAudio", "GenreFeatures", "GenreNetwork", "SafeTensors",
+                               .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(name: "genre", dependencies: [
             "GenreTraining",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -36,7 +39,7 @@ let package = Package(
         .testTarget(name: "GenreFeaturesTests", dependencies: ["GenreFeatures", "GenreAudio", "SafeTensors"]),
         .testTarget(name: "GenreNetworkTests", dependencies: ["GenreNetwork", "SafeTensors"]),
         .testTarget(name: "GenreTrainingTests", dependencies: ["GenreTraining"]),
-        .testTarget(name: "GenreCLITests", dependencies: ["genre", "GenreTraining"]),
+        .testTarget(name: "GenreCLITests", dependencies: ["genre", "GenreAudio", "GenreTraining"]),
     ],
     swiftLanguageModes: [.v5]
 )

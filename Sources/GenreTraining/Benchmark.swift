@@ -28,24 +28,32 @@ public enum Benchmark {
         return times[times.count / 2]
     }
 
-    /// Training step (forward + backward + SGD momentum) and inference of the default network on
-    /// `[batch, 1, 128, 128]` random input, 10 classes.
-    public static func network(batch: Int, threads: Int, warmup: Int = 3, runs: Int = 10) -> [Figure] {
-        var net = ConvNet(configuration: ConvNetConfiguration(classCount: 10), seed: 0)
+    /// Training step (forward + backward + optimiser step) and inference on `[batch, 1, 128, 128]` random
+    /// input, 10 classes, of the network and optimiser of `recipe`: the seed recipe's is the reference
+    /// network with SGD momentum (what PyTorch's benchmark runs), the default recipe's adds BatchNorm and
+    /// time pooling and steps with Adam.
+    public static func network(batch: Int, threads: Int, recipe: TrainingSettings = .seedRecipe,
+                               warmup: Int = 3, runs: Int = 10) -> [Figure] {
+        var net = ConvNet(configuration: recipe.configuration(features: FeatureParameters(), classCount: 10), seed: 0)
         var g = SeededGenerator(seed: 1)
         let input = (0..<(batch * 128 * 128)).map { _ in g.nextUnitFloat() * 2 - 1 }
         let labels = (0..<batch).map { Int32($0 % 10) }
         let ws = ConvNetWorkspace(network: net, batchCapacity: batch, threads: threads)
-        var sgd = SGD(learningRate: 0.001, momentum: 0.9)
+        var sgd = SGD(learningRate: recipe.learningRate, momentum: recipe.momentum, weightDecay: recipe.weightDecay)
+        var adam = Adam(learningRate: recipe.learningRate, weightDecay: recipe.weightDecay,
+                        decoupledWeightDecay: recipe.optimizer == .adamw)
+        var step = 0
         let train = median(warmup: warmup, runs: runs) {
             net.zeroGradients()
-            net.lossAndGradients(input, labels: labels, batch: batch, workspace: ws)
-            sgd.step(&net)
+            step += 1
+            net.lossAndGradients(input, labels: labels, batch: batch, workspace: ws, dropoutSeed: UInt64(step))
+            if recipe.optimizer == .sgd { sgd.step(&net) } else { adam.step(&net) }
         }
         let infer = median(warmup: warmup, runs: runs) { net.forward(input, batch: batch, workspace: ws) }
-        return [Figure(name: "training step, batch \(batch), \(threads) thread(s)", seconds: train,
+        let prefix = recipe == .seedRecipe ? "" : "default recipe: "
+        return [Figure(name: "\(prefix)training step, batch \(batch), \(threads) thread(s)", seconds: train,
                        units: Double(batch), unit: "segments"),
-                Figure(name: "inference, batch \(batch), \(threads) thread(s)", seconds: infer,
+                Figure(name: "\(prefix)inference, batch \(batch), \(threads) thread(s)", seconds: infer,
                        units: Double(batch), unit: "segments")]
     }
 

@@ -80,7 +80,8 @@ public enum ClipFeatureExtractor {
                                cache: FeatureCache?) throws -> (values: [Float], count: Int, duration: Double) {
         let p = extractor.parameters
         guard let cache, let key = cache.key(path: path, parameters: p) else {
-            return try segments(path: path, extractor: extractor)
+            let computed = try segments(path: path, extractor: extractor)
+            return (computed.values, computed.count, computed.duration)
         }
         if let entry = cache.load(key: key, nMels: p.nMels, segmentFrames: p.segmentFrames) {
             cache.recordHit()
@@ -90,16 +91,18 @@ public enum ClipFeatureExtractor {
         cache.recordMiss()
         cache.store(key: key, values: computed.values, count: computed.count, nMels: p.nMels,
                     segmentFrames: p.segmentFrames, duration: computed.duration)
-        return computed
+        return (computed.values, computed.count, computed.duration)
     }
 
     /// One file's log-mel segments: decoded with libsndfile, mixed to mono, resampled to the extractor's
     /// rate, cut into `[count, nMels, segmentFrames]` (dB, not yet standardised). `threads` workers share
     /// the STFT frames (use 1 when files are already processed in parallel).
-    /// - Returns: also the duration of the decoded audio in seconds.
+    /// - Returns: also the duration of the decoded audio in seconds and its RMS level in dBFS
+    ///   (20·log10 of the root mean square of the mono samples, floored at −200 for digital silence).
     /// - Throws: `AudioError` for a missing, unreadable or empty file; `RunError` when the audio holds
     ///   NaN or infinite samples, or samples so large that their power overflows Float.
-    public static func segments(path: String, extractor: LogMelExtractor, threads: Int = 1) throws -> (values: [Float], count: Int, duration: Double) {
+    public static func segments(path: String, extractor: LogMelExtractor,
+                                threads: Int = 1) throws -> (values: [Float], count: Int, duration: Double, rmsDBFS: Double) {
         let sampleRate = extractor.parameters.sampleRate
         let (audio, _) = try AudioDecoder.load(path: path, sampleRate: sampleRate)
         // Float files can hold anything. A NaN sample would read as silence (−100 dB) after
@@ -111,7 +114,10 @@ public enum ClipFeatureExtractor {
         guard values.allSatisfy(\.isFinite) else {
             throw RunError("\(path): samples so large that their power overflows; cannot compute features")
         }
-        return (values, count, Double(audio.samples.count) / Double(sampleRate))
+        var power = 0.0
+        for x in audio.samples { power += Double(x) * Double(x) }
+        let rms = (power / Double(max(audio.samples.count, 1))).squareRoot()
+        return (values, count, Double(audio.samples.count) / Double(sampleRate), 20 * log10(max(rms, 1e-10)))
     }
 
     /// The error's one-line text without the leading "path: " (the caller prints the path itself).

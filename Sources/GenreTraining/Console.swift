@@ -36,6 +36,11 @@ public final class Console: @unchecked Sendable {
         StandardError.write("genre: error: \(message)\n")
     }
 
+    /// `warning: <message>` on stderr, for commands without a `Console` instance.
+    public static func warning(_ message: String) {
+        StandardError.write("warning: \(message)\n")
+    }
+
     /// A progress bar on stderr (`label [#####.....] done/total`), redrawn in place; only when stderr is a
     /// terminal and not `quiet`.
     public func progress(_ label: String, _ done: Int, _ total: Int) {

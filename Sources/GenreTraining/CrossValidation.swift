@@ -12,6 +12,8 @@ public struct CrossValidationOptions: Sendable {
     public var features: FeatureParameters
     public var threads: Int
     public var cache: FeatureCache?
+    /// Too-short files and `--strict`.
+    public var screening = FileScreening()
 
     public init(datasetPath: String, foldFile: String? = nil, folds: Int = 5, settings: TrainingSettings = .init(),
                 features: FeatureParameters = .init(), threads: Int, cache: FeatureCache? = nil) {
@@ -81,11 +83,12 @@ public enum CrossValidation {
         for w in scanned.warnings { console.warn("warning: \(w)") }
         let extractor = try LogMelExtractor(parameters: options.features)
         let jobs = scanned.files.map { (path: scanned.path(of: $0), relativePath: $0.relativePath, label: $0.label) }
-        let (decoded, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: options.threads,
+        let (allDecoded, undecodable) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: options.threads,
                                                               cache: options.cache) {
             console.progress("decoding", $0, $1)
         }
-        for s in skipped { console.warn("skipped \(s.description)") }
+        let (decoded, skipped) = try options.screening.apply(allDecoded, skipped: undecodable, root: scanned.root,
+                                                             console: console)
         if let problem = options.cache?.problem { console.warn("warning: feature cache not written: \(problem)") }
         let (dataset, clips) = try TrainingRun.usable(scanned, decoded, console: console)
 

@@ -56,7 +56,8 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
 /// Source: the safetensors format (Hugging Face), tensor names as PyTorch's `state_dict`.
 public enum ModelFile {
     public static let format = "genre-model"
-    public static let formatVersion = "1"
+    /// 2: with `checksum.sha256`. Version 1 files (no checksum) still load.
+    public static let formatVersion = "2"
     /// The largest weight magnitude written or loaded. Trained weights of this network stay far below 100;
     /// flipped exponent bits give values like 1e37 that are finite yet wreck every prediction.
     public static let maxWeight: Float = 1e6
@@ -121,9 +122,12 @@ public enum ModelFile {
     public static func serialize(_ model: TrainedModel) -> [UInt8] { writer(for: model).serialize() }
 
     private static func writer(for model: TrainedModel) -> SafeTensorsWriter {
-        var writer = SafeTensorsWriter(metadata: metadata(for: model))
-        for p in model.network.parameters { writer.add(p.name, shape: p.shape, values: p.value) }
-        for b in model.network.buffers { writer.add(b.name, shape: [b.values.count], values: b.values) }
+        var m = metadata(for: model)
+        let tensors = model.network.parameters.map { (name: $0.name, shape: $0.shape, values: $0.value) }
+            + model.network.buffers.map { (name: $0.name, shape: [$0.values.count], values: $0.values) }
+        m[ModelChecksum.key] = ModelChecksum.digest(metadata: m, tensors: tensors)
+        var writer = SafeTensorsWriter(metadata: m)
+        for t in tensors { writer.add(t.name, shape: t.shape, values: t.values) }
         return writer
     }
 
@@ -166,10 +170,19 @@ public enum ModelFile {
         guard m["format"] == format else {
             throw ModelFileError.notAGenreModel(path: path, reason: "no '\(format)' marker in its metadata")
         }
-        guard m["format_version"] == formatVersion else {
+        guard let version = m["format_version"], version == formatVersion || version == "1" else {
             throw ModelFileError.unsupportedVersion(path: path, version: m["format_version"] ?? "none")
         }
         func invalid(_ reason: String) -> ModelFileError { .invalid(path: path, reason: reason) }
+        // Version 2 files carry a checksum and must; version 1 files, written before it existed, have none,
+        // but one that does is checked too (so a damaged version number cannot skip the check).
+        if let stored = m[ModelChecksum.key] {
+            guard let actual = try? ModelChecksum.digest(of: file), actual == stored else {
+                throw invalid("checksum mismatch: the file was damaged or altered after it was written")
+            }
+        } else if version != "1" {
+            throw invalid("no \(ModelChecksum.key) in its metadata (version \(version) files carry one)")
+        }
         func int(_ key: String, min: Int = 1) throws -> Int {
             guard let s = m[key], let v = Int(s), v >= min else { throw invalid("metadata '\(key)' missing or not an integer ≥ \(min)") }
             return v

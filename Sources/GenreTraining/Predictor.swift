@@ -15,6 +15,11 @@ public struct Prediction: Sendable, Codable, Equatable {
     public var segments: Int
     /// Seconds of audio at the model's sample rate.
     public var duration: Double
+    /// RMS level of the decoded mono audio, dBFS (−200 for digital silence).
+    public var rmsDBFS: Double
+    /// Below this RMS level a clip is near-silent and its prediction means little (`isNearSilent`).
+    public static let nearSilentDBFS = -60.0
+    public var isNearSilent: Bool { rmsDBFS < Self.nearSilentDBFS }
     /// [segments, K] softmax rows (segment order), for per-segment views.
     public var segmentProbabilities: [[Double]]
 }
@@ -36,25 +41,26 @@ public final class Predictor {
 
     /// Standardised segments `[count, nMels, segmentFrames]` of a file, decoded at the model's rate.
     /// - Throws: as `ClipFeatureExtractor.segments(path:extractor:)`.
-    public func features(path: String) throws -> (segments: [Float], count: Int, duration: Double) {
-        var (values, count, duration) = try ClipFeatureExtractor.segments(path: path, extractor: extractor,
-                                                                                 threads: threads)
+    public func features(path: String) throws -> (segments: [Float], count: Int, duration: Double, rmsDBFS: Double) {
+        var (values, count, duration, rms) = try ClipFeatureExtractor.segments(path: path, extractor: extractor,
+                                                                                      threads: threads)
         model.normalization.apply(&values)
-        return (values, count, duration)
+        return (values, count, duration, rms)
     }
 
     /// Classifies one file: the mean of its segments' softmax probabilities.
     /// - Throws: `AudioError` (file missing, not audio, no frames, resampling failed); `RunError` for
     ///   non-finite audio or non-finite model outputs.
     public func predict(path: String) throws -> Prediction {
-        let (segments, count, duration) = try features(path: path)
-        return try predict(segments: segments, count: count, file: path, duration: duration)
+        let (segments, count, duration, rms) = try features(path: path)
+        return try predict(segments: segments, count: count, file: path, duration: duration, rmsDBFS: rms)
     }
 
     /// Classifies already-standardised segments.
     /// - Throws: `RunError` when the network's outputs are not finite: weights that load (finite) but
     ///   are damaged, e.g. by flipped bits, can overflow to ±inf and NaN inside the network.
-    public func predict(segments: [Float], count: Int, file: String, duration: Double) throws -> Prediction {
+    public func predict(segments: [Float], count: Int, file: String, duration: Double,
+                        rmsDBFS: Double = 0) throws -> Prediction {
         let k = model.classNames.count
         let perSegment = classifier.segmentProbabilities(segments, count: count, network: model.network)
         guard perSegment.allSatisfy(\.isFinite) else {
@@ -65,6 +71,7 @@ public final class Predictor {
             .map { Prediction.Entry(genre: model.classNames[$0.offset], probability: Double($0.element)) }
             .sorted { $0.probability != $1.probability ? $0.probability > $1.probability : $0.genre < $1.genre }
         let rows = (0..<count).map { s in (0..<k).map { Double(perSegment[s * k + $0]) } }
-        return Prediction(file: file, ranking: ranking, segments: count, duration: duration, segmentProbabilities: rows)
+        return Prediction(file: file, ranking: ranking, segments: count, duration: duration, rmsDBFS: rmsDBFS,
+                          segmentProbabilities: rows)
     }
 }

@@ -17,6 +17,8 @@ public struct TrainOptions: Sendable {
     public var threads: Int
     /// Where decoded features are looked up and stored; nil decodes every file.
     public var cache: FeatureCache?
+    /// Too-short files and `--strict`.
+    public var screening = FileScreening()
 
     public init(datasetPath: String, modelPath: String? = nil, splitFile: String? = nil, noTest: Bool = false,
                 settings: TrainingSettings = .init(), features: FeatureParameters = .init(), threads: Int,
@@ -107,11 +109,12 @@ public enum TrainingRun {
         let extractor = try LogMelExtractor(parameters: options.features)
         let jobs = scanned.files.map { (path: scanned.path(of: $0), relativePath: $0.relativePath, label: $0.label) }
         let started = DispatchTime.now()
-        let (decoded, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: options.threads,
+        let (allDecoded, undecodable) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: options.threads,
                                                               cache: options.cache) {
             console.progress("decoding", $0, $1)
         }
-        for s in skipped { console.warn("skipped \(s.description)") }
+        let (decoded, skipped) = try options.screening.apply(allDecoded, skipped: undecodable, root: scanned.root,
+                                                             console: console)
         if let problem = options.cache?.problem { console.warn("warning: feature cache not written: \(problem)") }
         let featureSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
 

@@ -11,12 +11,12 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Also time a real 'genre train' of this dataset in a child process and report its wall time and peak memory.",
                                valueName: "dataset"))
     var train: String?
-    @Option(parsing: .unconditional, help: "Epochs for --train.") var epochs = 30
+    @Option(parsing: .unconditional, help: "Epochs for --train (default: the default recipe's 60).") var epochs: Int?
 
     func validate() throws {
         guard (1...1024).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1024") }
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be between 1 and 10000") }
-        guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be between 1 and 10000") }
+        guard (1...10_000).contains(epochs ?? 60) else { throw ValidationError("--epochs must be between 1 and 10000") }
         if let train {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: train, isDirectory: &isFolder), isFolder.boolValue else {
@@ -34,8 +34,12 @@ struct Bench: ParsableCommand {
             for threads in threadCounts {
                 figures += Benchmark.network(batch: batchSize, threads: threads, runs: runs)
             }
+            for threads in threadCounts {
+                figures += Benchmark.network(batch: batchSize, threads: threads, recipe: .defaultRecipe, runs: runs)
+            }
+            let width = max(46, (figures.map(\.name.count).max() ?? 0) + 2)
             for f in figures {
-                print(f.name.padding(toLength: 46, withPad: " ", startingAt: 0)
+                print(f.name.padding(toLength: width, withPad: " ", startingAt: 0)
                       + String(format: "%9.1f %@/s   (median %.2f ms)", f.rate, f.unit, 1000 * f.seconds))
             }
             for threads in threadCounts {
@@ -56,12 +60,12 @@ struct Bench: ParsableCommand {
             if let train {
                 let (seconds, peak) = try timeTraining(train)
                 print(String(format: "genre train %@ --epochs %d: %.1f s wall, peak resident memory %.0f MiB",
-                             train, epochs, seconds, Double(peak) / 1_048_576))
+                             train, epochs ?? TrainingSettings.defaultRecipe.epochs, seconds, Double(peak) / 1_048_576))
             }
         }
     }
 
-    /// Runs `genre train DIR --epochs N` (no feature cache, model in a temporary folder) as a child
+    /// Runs `genre train DIR [--epochs N]` with the default recipe (no feature cache, model in a temporary folder) as a child
     /// process: its wall time (s) and peak resident memory (bytes, `getrusage(RUSAGE_CHILDREN)`).
     func timeTraining(_ dataset: String) throws -> (seconds: Double, peakBytes: Int) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("genre-bench-train-\(getpid())").path
@@ -69,8 +73,8 @@ struct Bench: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["train", dataset, "--epochs", String(epochs), "--model", folder + "/model.safetensors",
-                             "--no-cache", "--quiet"]
+        process.arguments = ["train", dataset, "--model", folder + "/model.safetensors", "--no-cache", "--quiet"]
+            + (epochs.map { ["--epochs", String($0)] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         let errors = Pipe()
         process.standardError = errors

@@ -20,6 +20,7 @@ struct CrossValidate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Folds to draw when there is no --fold-file (default: 5).") var folds: Int?
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
     @OptionGroup var recipe: RecipeOptions
+    @OptionGroup var files: ScreeningOptions
     @OptionGroup var common: RunOptions
     @OptionGroup var caching: CacheOptions
 
@@ -31,10 +32,11 @@ struct CrossValidate: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let console = Console(quiet: common.quiet)
-            let options = CrossValidationOptions(
+            var options = CrossValidationOptions(
                 datasetPath: dataset, foldFile: foldFile, folds: folds ?? 5,
                 settings: recipe.settings,
                 threads: common.threads, cache: try caching.cache(for: dataset))
+            options.screening = files.screening
             let report = try CrossValidation.run(options, console: console) { f in
                 guard !json else { return }
                 console.out(String(format: "fold %d: train %d, validation %d, test %d files; best epoch %d; "

@@ -23,6 +23,9 @@ struct Predict: ParsableCommand {
             var top: [Prediction.Entry]?
             var segments: Int?
             var duration: Double?
+            /// RMS level, dBFS; present with `warning` for a near-silent file.
+            var rmsDBFS: Double?
+            var warning: String?
             var error: String?
         }
         var model: String
@@ -40,7 +43,14 @@ struct Predict: ParsableCommand {
                 do {
                     let p = try predictor.predict(path: file)
                     let shown = Array(p.ranking.prefix(top))
-                    items.append(.init(file: file, top: shown, segments: p.segments, duration: p.duration))
+                    var warning: String?
+                    if p.isNearSilent {
+                        warning = String(format: "near-silent (RMS %.1f dBFS, below %.0f dBFS); the prediction means little",
+                                         p.rmsDBFS, Prediction.nearSilentDBFS)
+                        Console.warning("\(file): \(warning!)")
+                    }
+                    items.append(.init(file: file, top: shown, segments: p.segments, duration: p.duration,
+                                       rmsDBFS: p.rmsDBFS, warning: warning))
                     if !json {
                         print(String(format: "%@  (%.1f s, %d segment%@)", file, p.duration, p.segments, p.segments == 1 ? "" : "s"))
                         let width = shown.map(\.genre.count).max() ?? 0

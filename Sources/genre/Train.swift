@@ -25,6 +25,7 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Hop between frames, samples.") var hopLength = 512
     @Option(name: .customLong("n-mels"), parsing: .unconditional, help: "Mel bands.") var nMels = 128
     @OptionGroup var recipe: RecipeOptions
+    @OptionGroup var files: ScreeningOptions
     @OptionGroup var common: RunOptions
     @OptionGroup var caching: CacheOptions
 
@@ -39,11 +40,12 @@ struct Train: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let console = Console(quiet: common.quiet)
-            let options = TrainOptions(
+            var options = TrainOptions(
                 datasetPath: dataset, modelPath: model, splitFile: splitFile, noTest: noTest,
                 settings: recipe.settings,
                 features: FeatureParameters(sampleRate: sampleRate, nFFT: nFFT, hopLength: hopLength, nMels: nMels),
                 threads: common.threads, cache: try caching.cache(for: dataset))
+            options.screening = files.screening
             let result = try TrainingRun.run(options, console: console)
             let best = result.history[result.bestEpoch - 1]
             var line = "best epoch \(result.bestEpoch)"

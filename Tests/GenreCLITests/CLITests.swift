@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import GenreAudio
 import GenreTraining
 
 /// End-to-end: the built `genre` binary on a small generated dataset, its outputs and its error paths.
@@ -178,6 +179,47 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(run.status, 64, args.joined(separator: " "))
             XCTAssertTrue(run.stderr.contains(message), run.stderr)
         }
+    }
+
+    /// Files shorter than --min-duration (default 1 s) are skipped with their path and reason and counted;
+    /// --strict refuses the run and writes nothing; silent files train without NaN and predict with a warning.
+    func testShortFilesAreSkippedStrictRefusesAndSilenceTrainsAndWarns() throws {
+        XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "5", "--seconds", "3"], in: folder).status, 0)
+        let short = try genre(["make-dataset", "short", "--clips", "3", "--seconds", "0.5", "--seed", "4"], in: folder)
+        XCTAssertEqual(short.status, 0, short.stderr)
+        try FileManager.default.moveItem(atPath: folder + "/short/beat/beat.00000.wav", toPath: folder + "/data/beat/short.wav")
+        // Digital silence and near silence (−80 dBFS noise) in two genres.
+        var g = SystemRandomNumberGenerator()
+        try AudioWriter.writeWAV([Float](repeating: 0, count: 3 * 22050), sampleRate: 22050, to: folder + "/data/drone/silence.wav")
+        try AudioWriter.writeWAV((0..<(3 * 22050)).map { _ in Float.random(in: -1e-4...1e-4, using: &g) }, sampleRate: 22050,
+                                 to: folder + "/data/noise/quiet.wav")
+
+        let run = try genre(["train", "data", "--epochs", "2", "--model", "m.safetensors"], in: folder)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("skipped data/beat/short.wav: 0.50 s of audio, shorter than --min-duration 1 s"), run.stderr)
+        XCTAssertTrue(run.stdout.contains("1 file(s) skipped"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("22 files"), "20 clips, silence and near silence: \(run.stdout)")
+        XCTAssertFalse(run.stdout.lowercased().contains("nan"), run.stdout)
+        let model = try ModelFile.read(folder + "/m.safetensors")
+        XCTAssertTrue(model.network.parameters.allSatisfy { $0.value.allSatisfy(\.isFinite) })
+
+        let strict = try genre(["train", "data", "--epochs", "1", "--strict", "--model", "strict.safetensors"], in: folder)
+        XCTAssertEqual(strict.status, 1)
+        XCTAssertTrue(strict.stderr.contains("data/beat/short.wav: 0.50 s of audio, shorter than --min-duration 1 s (--strict"), strict.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/strict.safetensors"))
+        let all = try genre(["train", "data", "--epochs", "1", "--min-duration", "0", "--strict", "--model", "all.safetensors"], in: folder)
+        XCTAssertEqual(all.status, 0, all.stderr)
+        XCTAssertTrue(all.stdout.contains("23 files"), all.stdout)
+        XCTAssertEqual(try genre(["train", "data", "--min-duration", "-1"], in: folder).status, 64)
+
+        for (file, level) in [("data/drone/silence.wav", "-200.0"), ("data/noise/quiet.wav", "-8")] {
+            let p = try genre(["predict", file, "--model", "m.safetensors"], in: folder)
+            XCTAssertEqual(p.status, 0, p.stderr)
+            XCTAssertTrue(p.stderr.contains("warning: \(file): near-silent (RMS \(level)"), p.stderr)
+            XCTAssertEqual(p.stdout.split(separator: "\n").count, 4, p.stdout)
+        }
+        let loud = try genre(["predict", "data/beat/beat.00000.wav", "--model", "m.safetensors"], in: folder)
+        XCTAssertEqual(loud.stderr, "")
     }
 
     func testDivergenceStopsTheRunAndKeepsThePreviousModel() throws {

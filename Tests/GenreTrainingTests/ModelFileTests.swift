@@ -54,13 +54,12 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(logits(model.network, input, batch: 2).map(\.bitPattern), logits(loaded.network, input, batch: 2).map(\.bitPattern))
         // A file whose running variance is negative is refused.
         var file = try SafeTensorsFile(bytes: try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
-        var writer = SafeTensorsWriter(metadata: file.metadata)
-        for name in file.tensors.keys.sorted() {
+        let edited = try file.tensors.keys.sorted().map { name in
             var values = try file.floats(name)
             if name == "bn2.running_var" { values[0] = -1 }
-            writer.add(name, shape: file.tensors[name]!.shape, values: values)
+            return (name: name, shape: file.tensors[name]!.shape, values: values)
         }
-        try writer.write(to: path)
+        try signed(file.metadata, edited).write(to: path)
         XCTAssertThrowsError(try ModelFile.read(path)) { XCTAssertTrue("\($0)".contains("bn2.running_var holds impossible values"), "\($0)") }
         file = try SafeTensorsFile(bytes: ModelFile.serialize(base))
         XCTAssertNil(file.tensors["bn1.weight"], "no BatchNorm tensors without BatchNorm")
@@ -93,9 +92,8 @@ final class ModelFileTests: XCTestCase {
         func rewrite(_ change: (inout [String: String]) -> Void) throws {
             var metadata = file.metadata
             change(&metadata)
-            var writer = SafeTensorsWriter(metadata: metadata)
-            for name in file.tensors.keys.sorted() { writer.add(name, shape: file.tensors[name]!.shape, values: try file.floats(name)) }
-            try writer.write(to: path)
+            try signed(metadata, file.tensors.keys.sorted().map { (name: $0, shape: file.tensors[$0]!.shape, values: try file.floats($0)) })
+                .write(to: path)
         }
         try rewrite { $0["architecture.time_pooling"] = "max" }
         XCTAssertThrowsError(try ModelFile.read(path)) { XCTAssertTrue("\($0)".contains("unknown architecture.time_pooling \"max\""), "\($0)") }
@@ -125,7 +123,8 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(file.metadata["classes"], #"["jazz","metal","pop"]"#)
         XCTAssertEqual(file.metadata["feature.sample_rate"], "16000")
         XCTAssertEqual(file.metadata["normalization.std"], "17.5")
-        XCTAssertEqual(file.metadata["format_version"], ModelFile.formatVersion)
+        XCTAssertEqual(file.metadata["format_version"], "2")
+        XCTAssertEqual(file.metadata[ModelChecksum.key]?.count, 64)
     }
 
     func testModelLoadsWithPythonSafetensorsNumpy() throws {
@@ -198,11 +197,19 @@ final class ModelFileTests: XCTestCase {
             var meta = file.metadata
             var tensors = try file.tensors.keys.sorted().map { ($0, file.tensors[$0]!.shape, try file.floats($0)) }
             edit(&meta, &tensors)
-            var w = SafeTensorsWriter(metadata: meta)
-            for (name, shape, values) in tensors { w.add(name, shape: shape, values: values) }
             let path = folder + "/edited-\(UUID().uuidString).safetensors"
-            try w.write(to: path)
+            // Re-signed, so that the checks behind the checksum are reached.
+            try signed(meta, tensors.map { (name: $0.0, shape: $0.1, values: $0.2) }).write(to: path)
             return path
+        }
+        // An edit that is not re-signed fails the checksum, naming the file.
+        let unsigned = folder + "/unsigned.safetensors"
+        var w = SafeTensorsWriter(metadata: try SafeTensorsFile(bytes: bytes).metadata.merging(["train.dataset": "other"]) { $1 })
+        let original = try SafeTensorsFile(bytes: bytes)
+        for name in original.tensors.keys.sorted() { w.add(name, shape: original.tensors[name]!.shape, values: try original.floats(name)) }
+        try w.write(to: unsigned)
+        XCTAssertThrowsError(try ModelFile.read(unsigned)) {
+            XCTAssertEqual("\($0)", "\(unsigned): damaged model file: checksum mismatch: the file was damaged or altered after it was written")
         }
         let future = try rewritten { m, _ in m["format_version"] = "99" }
         XCTAssertThrowsError(try ModelFile.read(future)) { error in
@@ -254,4 +261,63 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["m.safetensors"])
     }
+
+    /// Files of format version 1, written before the checksum existed, still load; a version 2 file must
+    /// carry one, and a version 1 file that carries one has it checked.
+    func testVersionOneFilesWithoutAChecksumStillLoad() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let model = smallModel()
+        let file = try SafeTensorsFile(bytes: ModelFile.serialize(model))
+        func write(_ change: (inout [String: String]) -> Void) throws -> String {
+            var m = file.metadata
+            change(&m)
+            var w = SafeTensorsWriter(metadata: m)
+            for name in file.tensors.keys.sorted() { w.add(name, shape: file.tensors[name]!.shape, values: try file.floats(name)) }
+            let path = folder + "/\(UUID().uuidString).safetensors"
+            try w.write(to: path)
+            return path
+        }
+        XCTAssertEqual(try ModelFile.read(try write { $0["format_version"] = "1"; $0[ModelChecksum.key] = nil }), model)
+        let v2 = try write { $0[ModelChecksum.key] = nil }
+        XCTAssertThrowsError(try ModelFile.read(v2)) { XCTAssertTrue("\($0)".contains("no checksum.sha256 in its metadata"), "\($0)") }
+        let v1Altered = try write { $0["format_version"] = "1"; $0["train.dataset"] = "other" }
+        XCTAssertThrowsError(try ModelFile.read(v1Altered)) { XCTAssertTrue("\($0)".contains("checksum mismatch"), "\($0)") }
+    }
+
+    /// Every single-byte change of a model file is refused, or, where the byte is JSON spacing of the
+    /// header, loads the identical model; every truncation is refused; none crashes.
+    func testTruncationsAndEverySingleByteChangeAreRefusedOrHarmless() throws {
+        let model = smallModel()
+        let bytes = ModelFile.serialize(model)
+        let headerEnd = 8 + Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        for cut in 0..<bytes.count {
+            XCTAssertThrowsError(try ModelFile.decode(SafeTensorsFile(bytes: Array(bytes.prefix(cut))), path: "m"), "cut at \(cut)")
+        }
+        var g = SeededGenerator(seed: 42)
+        var refused = 0, harmless = 0
+        for trial in 0..<1000 {
+            var damaged = bytes
+            let at = Int(g.next() % UInt64(bytes.count))
+            let value = UInt8(truncatingIfNeeded: 1 + g.next() % 255)
+            damaged[at] ^= value  // never 0: the byte always changes
+            if let loaded = try? ModelFile.decode(SafeTensorsFile(bytes: damaged), path: "m") {
+                XCTAssertEqual(loaded, model, "trial \(trial): byte \(at) changed, the model loaded differently")
+                XCTAssertTrue(at >= 8 && at < headerEnd, "trial \(trial): a change outside the header loaded")
+                harmless += 1
+            } else {
+                refused += 1
+            }
+        }
+        XCTAssertEqual(refused + harmless, 1000)
+        XCTAssertGreaterThan(refused, 950, "\(harmless) harmless changes")
+    }
+}
+
+/// `metadata` with a fresh `checksum.sha256` over it and `tensors`, as a writer ready to write.
+func signed(_ metadata: [String: String], _ tensors: [(name: String, shape: [Int], values: [Float])]) -> SafeTensorsWriter {
+    var m = metadata
+    m[ModelChecksum.key] = ModelChecksum.digest(metadata: m, tensors: tensors)
+    var writer = SafeTensorsWriter(metadata: m)
+    for t in tensors { writer.add(t.name, shape: t.shape, values: t.values) }
+    return writer
 }

@@ -35,9 +35,44 @@ final class RobustnessTests: XCTestCase {
         // Samples above 1.0 that stay finite are fine: read as they are.
         let loud = folder + "/loud.wav"
         XCTAssertTrue(FileManager.default.createFile(atPath: loud, contents: floatWAV((0..<22050).map { Float(sin(Double($0) * 0.05)) * 2 })))
-        let (values, count, _) = try ClipFeatureExtractor.segments(path: loud, extractor: extractor)
+        let (values, count, _, _) = try ClipFeatureExtractor.segments(path: loud, extractor: extractor)
         XCTAssertEqual(count, 1)
         XCTAssertTrue(values.allSatisfy(\.isFinite))
+    }
+
+    /// Digital silence and a clip whose only non-zero sample is the first: finite features at the −100 dB
+    /// floor, a distribution summing to 1, and the near-silent flag (RMS below −60 dBFS) that `predict`
+    /// warns with; an ordinary −23 dBFS tone is not flagged.
+    func testSilenceAndALoneImpulseGiveFiniteFeaturesAndAreFlaggedNearSilent() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let model = smallModel()
+        let extractor = try LogMelExtractor(parameters: model.features)
+        let predictor = try Predictor(model: model, threads: 1)
+        var impulse = [Float](repeating: 0, count: 3 * 16000)
+        impulse[0] = 0.001
+        let tone = (0..<16000).map { Float(0.1 * sin(Double($0) * 0.3)) }
+        for (name, samples, expectedRMS, silent) in [("silence.wav", [Float](repeating: 0, count: 16000), -200.0, true),
+                                                     ("impulse.wav", impulse, 20 * log10(0.001 / (48000.0).squareRoot()), true),
+                                                     ("tone.wav", tone, 20 * log10(0.1 / 2.0.squareRoot()), false)] {
+            let path = folder + "/" + name
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: floatWAV(samples, sampleRate: 16000)))
+            let (values, count, duration, rms) = try ClipFeatureExtractor.segments(path: path, extractor: extractor)
+            XCTAssertEqual(duration, Double(samples.count) / 16000, accuracy: 1e-9, name)
+            XCTAssertEqual(rms, expectedRMS, accuracy: 0.05, name)
+            XCTAssertEqual(values.count, count * 16 * 12, name)
+            XCTAssertTrue(values.allSatisfy { $0.isFinite && $0 >= -100 }, name)
+            if name == "silence.wav" { XCTAssertTrue(values.allSatisfy { $0 == -100 }, "silence is the floor everywhere") }
+            let p = try predictor.predict(path: path)
+            XCTAssertEqual(p.ranking.reduce(0) { $0 + $1.probability }, 1, accuracy: 1e-5, name)
+            XCTAssertTrue(p.ranking.allSatisfy { $0.probability.isFinite }, name)
+            XCTAssertEqual(p.isNearSilent, silent, name)
+        }
+        // All-silent training data: the std is floored, so standardising divides by no zero.
+        let flat = Normalization(fitting: [[Float](repeating: -100, count: 50)])
+        XCTAssertEqual(flat.std, Normalization.minimumStd)
+        var cells: [Float] = [-100, -100]
+        flat.apply(&cells)
+        XCTAssertEqual(cells, [0, 0])
     }
 
     func testAFailedModelWriteLeavesThePreviousModelAndSplitListUntouched() throws {

@@ -1,0 +1,16 @@
+import ArgumentParser
+import GenreTraining
+
+/// `--min-duration` / `--strict` for the commands that train.
+struct ScreeningOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: ArgumentHelp("Skip files with less audio than this, seconds.", valueName: "seconds"))
+    var minDuration: Double = 1
+    @Flag(help: "Stop, training nothing, if any file cannot be decoded or is shorter than --min-duration.")
+    var strict = false
+
+    func validate() throws {
+        guard minDuration >= 0, minDuration <= 3600 else { throw ValidationError("--min-duration must be between 0 and 3600 seconds") }
+    }
+
+    var screening: FileScreening { FileScreening(minDuration: minDuration, strict: strict) }
+}
