@@ -15,9 +15,11 @@ public struct Adam: Sendable {
     public let weightDecay: Float
     /// true: AdamW's decoupled decay; false: Adam's L2 term added to the gradient.
     public let decoupledWeightDecay: Bool
-    private var m: [[Float]] = [], v: [[Float]] = []
-    /// Steps taken so far.
-    public private(set) var step = 0
+    /// First and second moment estimates of each parameter, in `ConvNet.parameters` order (empty before
+    /// the first step); public so that a checkpoint can save and restore them.
+    public var m: [[Float]] = [], v: [[Float]] = []
+    /// Steps taken so far (the t of the bias corrections).
+    public var step = 0
 
     public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
                 weightDecay: Float = 0, decoupledWeightDecay: Bool = false) {

@@ -10,7 +10,9 @@ public struct SGD: Sendable {
     public let momentum: Float
     /// λ, L2 weight decay added to the gradient (0: none).
     public let weightDecay: Float
-    private var velocity: [[Float]] = []
+    /// The momentum buffer of each parameter, in `ConvNet.parameters` order (empty before the first
+    /// step); public so that a checkpoint can save and restore it.
+    public var velocity: [[Float]] = []
 
     public init(learningRate: Float, momentum: Float = 0.9, weightDecay: Float = 0) {
         self.learningRate = learningRate

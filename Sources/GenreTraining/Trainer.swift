@@ -33,6 +33,53 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// Everything a training run needs to continue after a completed epoch exactly as if it had not stopped:
+/// the network (with BatchNorm's running averages), the optimiser's buffers, the best epoch so far and
+/// the history, and the order of the training segments (each epoch shuffles the previous epoch's order).
+/// Every random stream (shuffles, crops, masks, dropout, mixup) is seeded from the seed and the epoch,
+/// so with that order the epoch number is the whole random state.
+public struct TrainingState: Sendable, Equatable {
+    /// Epochs done (1-based count); the next epoch to run is this one, 0-based.
+    public var completedEpochs: Int
+    public var network: ConvNet
+    /// SGD's momentum buffers (empty for Adam, or before the first step).
+    public var velocity: [[Float]]
+    /// Adam's moment estimates and step count (empty / 0 for SGD).
+    public var adamM: [[Float]], adamV: [[Float]], adamStep: Int
+    /// The best epoch so far: its network, 1-based epoch, validation clip accuracy and loss.
+    public var best: BestEpoch?
+    public var history: [EpochReport]
+    /// The training segments' order after the last completed epoch: positions in the unshuffled list
+    /// (clip by clip, segment by segment).
+    public var order: [Int]
+
+    public struct BestEpoch: Sendable, Equatable {
+        public var network: ConvNet
+        public var epoch: Int
+        public var accuracy: Double
+        public var loss: Float
+        public init(network: ConvNet, epoch: Int, accuracy: Double, loss: Float) {
+            self.network = network
+            self.epoch = epoch
+            self.accuracy = accuracy
+            self.loss = loss
+        }
+    }
+
+    public init(completedEpochs: Int, network: ConvNet, velocity: [[Float]], adamM: [[Float]], adamV: [[Float]],
+                adamStep: Int, best: BestEpoch?, history: [EpochReport], order: [Int]) {
+        self.completedEpochs = completedEpochs
+        self.network = network
+        self.velocity = velocity
+        self.adamM = adamM
+        self.adamV = adamV
+        self.adamStep = adamStep
+        self.best = best
+        self.history = history
+        self.order = order
+    }
+}
+
 /// Mini-batch SGD with momentum and a step learning-rate schedule on standardised segments.
 ///
 /// Each epoch shuffles the training segments with a generator seeded from `settings.seed` and the epoch,
@@ -52,19 +99,30 @@ public struct Trainer {
     ///   - network: He-initialised (or any) starting network; its configuration's input must be
     ///     `[1, nMels, segmentFrames]`.
     ///   - train, validation: standardised clips.
+    ///   - resume: a state saved by `onCheckpoint` of a run with the same settings and data: training
+    ///     continues after its last epoch and ends with the same network as a run never stopped.
     ///   - onBatch: (batch index 1-based, batches per epoch) after each step.
     ///   - onEpoch: after each epoch.
+    ///   - onCheckpoint: after each epoch, the state to save; what it throws stops training.
     /// - Returns: the best network, its 1-based epoch, and every epoch's report.
-    /// - Throws: `TrainingError.diverged` at the first non-finite loss; `.noTrainingData`.
+    /// - Throws: `TrainingError.diverged` at the first non-finite loss; `.noTrainingData`; whatever
+    ///   `onCheckpoint` throws.
     public func train(network start: ConvNet, train: [ClipFeatures], validation: [ClipFeatures],
+                      resume: TrainingState? = nil,
                       onBatch: ((Int, Int) -> Void)? = nil,
-                      onEpoch: ((EpochReport) -> Void)? = nil) throws -> (network: ConvNet, bestEpoch: Int, history: [EpochReport]) {
+                      onEpoch: ((EpochReport) -> Void)? = nil,
+                      onCheckpoint: ((TrainingState) throws -> Void)? = nil) throws -> (network: ConvNet, bestEpoch: Int, history: [EpochReport]) {
         let cfg = start.configuration
         let cells = cfg.inputChannels * cfg.inputHeight * cfg.inputWidth
         // Index every training segment as (clip, segment within clip).
         var index: [(clip: Int, segment: Int)] = []
-        for (c, clip) in train.enumerated() { for s in 0..<clip.segmentCount { index.append((c, s)) } }
+        var offsets: [Int] = []  // position of each clip's first segment in the unshuffled list
+        for (c, clip) in train.enumerated() {
+            offsets.append(index.count)
+            for s in 0..<clip.segmentCount { index.append((c, s)) }
+        }
         guard !index.isEmpty else { throw TrainingError.noTrainingData }
+        let unshuffled = index
 
         var network = start
         let batchSize = min(settings.batchSize, index.count)
@@ -82,12 +140,31 @@ public struct Trainer {
                           gamma: settings.learningRateGamma)
         let cosine = CosineLR(initial: settings.learningRate, epochs: settings.epochs)
         let evaluator = Classifier(network: network, threads: threads)
-        var best: (network: ConvNet, epoch: Int, accuracy: Double, loss: Float)?
+        var best: TrainingState.BestEpoch?
         var history: [EpochReport] = []
         let batches = (index.count + batchSize - 1) / batchSize
         let k = cfg.classCount
+        var first = 0
+        if let resume {
+            network = resume.network
+            sgd.velocity = resume.velocity
+            adam.m = resume.adamM
+            adam.v = resume.adamV
+            adam.step = resume.adamStep
+            best = resume.best
+            history = resume.history
+            first = resume.completedEpochs
+            guard resume.network.configuration == cfg, resume.order.sorted() == Array(unshuffled.indices) else {
+                throw RunError("the checkpoint does not fit this data (network or training segments differ)")
+            }
+            index = resume.order.map { unshuffled[$0] }
+            // A run that had already stopped early stays stopped.
+            if settings.earlyStopping > 0, !validation.isEmpty, let b = best, first - b.epoch >= settings.earlyStopping {
+                first = settings.epochs
+            }
+        }
 
-        for epoch in 0..<settings.epochs {
+        for epoch in first..<max(first, settings.epochs) {
             let started = DispatchTime.now()
             sgd.learningRate = settings.schedule == .cosine ? cosine.learningRate(epoch: epoch) : step.learningRate(epoch: epoch)
             adam.learningRate = sgd.learningRate
@@ -160,12 +237,16 @@ public struct Trainer {
             let accuracy = report.validationAccuracy ?? 0, vLoss = report.validationLoss ?? 0
             if validation.isEmpty || best == nil || accuracy > best!.accuracy
                 || (accuracy == best!.accuracy && vLoss < best!.loss) {
-                best = (network, epoch + 1, accuracy, vLoss)
+                best = .init(network: network, epoch: epoch + 1, accuracy: accuracy, loss: vLoss)
             }
+            try onCheckpoint?(TrainingState(completedEpochs: epoch + 1, network: network, velocity: sgd.velocity,
+                                            adamM: adam.m, adamV: adam.v, adamStep: adam.step, best: best,
+                                            history: history, order: index.map { offsets[$0.clip] + $0.segment }))
             // Early stopping: the best epoch is kept anyway, so later epochs only cost time once it is old.
             if settings.earlyStopping > 0, !validation.isEmpty, epoch + 1 - best!.epoch >= settings.earlyStopping { break }
         }
-        return (best!.network, best!.epoch, history)
+        guard let best else { throw TrainingError.noTrainingData }
+        return (best.network, best.epoch, history)
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GenreFeatures
 import GenreNetwork
+import SafeTensors
 
 /// Everything `genre train` needs.
 public struct TrainOptions: Sendable {
@@ -12,6 +13,8 @@ public struct TrainOptions: Sendable {
     public var splitFile: String?
     /// Hold out no test split: 85 % train, 15 % validation (for a final model after cross-validation).
     public var noTest = false
+    /// Continue from the checkpoint beside the model, with the checkpoint's settings, features and split.
+    public var resume = false
     public var settings: TrainingSettings
     public var features: FeatureParameters
     public var threads: Int
@@ -66,7 +69,7 @@ public enum TrainingRun {
     /// an earlier split list. Neither may lie inside the dataset (symbolic links resolved), where they
     /// would be read as audio by the next run.
     static func checkReplaceable(_ modelPath: String, splitPath: String, dataset: String) throws {
-        for path in [modelPath, splitPath] where OutputPath.isInside(path, folder: dataset) {
+        for path in [modelPath, splitPath, Checkpoint.path(forModel: modelPath)] where OutputPath.isInside(path, folder: dataset) {
             throw RunError("\(path): inside the dataset folder \(dataset); write the model elsewhere")
         }
         if FileManager.default.fileExists(atPath: modelPath) {
@@ -76,6 +79,12 @@ public enum TrainingRun {
                 throw RunError("\(modelPath): exists and is not a readable genre model; not overwriting it "
                                + "(remove it or choose another --model)")
             }
+        }
+        let checkpoint = Checkpoint.path(forModel: modelPath)
+        if FileManager.default.fileExists(atPath: checkpoint),
+           (try? SafeTensorsFile(path: checkpoint))?.metadata["format"] != Checkpoint.format {
+            throw RunError("\(checkpoint): exists and is not a genre checkpoint; not overwriting it "
+                           + "(remove it or choose another --model)")
         }
         if let handle = FileHandle(forReadingAtPath: splitPath) {
             let head = (try? handle.read(upToCount: 11)) ?? Data()
@@ -87,7 +96,24 @@ public enum TrainingRun {
         }
     }
 
-    public static func run(_ options: TrainOptions, console: Console) throws -> TrainResult {
+    public static func run(_ given: TrainOptions, console: Console) throws -> TrainResult {
+        var options = given
+        let checkpointPath = Checkpoint.path(forModel: options.resolvedModelPath)
+        var saved: (state: TrainingState, run: Checkpoint.Run)?
+        if options.resume {
+            // The checkpoint's own split is used; --split-file and --no-test have nothing to add.
+            options.splitFile = nil
+            // The run's settings and features come from the checkpoint; the network shape needs the class
+            // count, which the checkpoint's class names give.
+            let peek = try Checkpoint.readRun(checkpointPath)
+            if peek.settings != options.settings || peek.features != options.features {
+                console.warn("warning: --resume continues with the checkpoint's training and feature settings; the options given differ and are ignored")
+            }
+            options.settings = peek.settings
+            options.features = peek.features
+            saved = try Checkpoint.read(checkpointPath, configuration: peek.settings.configuration(
+                features: peek.features, classCount: peek.classNames.count))
+        }
         // Everything that can be refused is refused before any decoding or training.
         if let problem = options.settings.problem { throw RunError(problem) }
         try options.features.validate()
@@ -122,7 +148,16 @@ public enum TrainingRun {
         let (dataset, clips) = try usable(scanned, decoded, console: console)
         let decodable = Set(clips.map(\.relativePath))
         let split: DataSplit
-        if let listed {
+        if let saved {
+            guard saved.run.classNames == dataset.classNames else {
+                throw RunError("\(checkpointPath): made for the genres \(saved.run.classNames.joined(separator: ", ")), "
+                               + "the dataset now has \(dataset.classNames.joined(separator: ", ")); cannot resume")
+            }
+            split = saved.run.split
+            if let gone = (split.train + split.validation + split.test).first(where: { !decodable.contains($0) }) {
+                throw RunError("\(checkpointPath): its file \(gone) is no longer a usable file of \(options.datasetPath); cannot resume")
+            }
+        } else if let listed {
             split = DataSplit(train: listed.train.filter(decodable.contains),
                               validation: listed.validation.filter(decodable.contains),
                               test: listed.test.filter(decodable.contains))
@@ -159,9 +194,22 @@ public enum TrainingRun {
         let initial = ConvNet(configuration: config, seed: options.settings.seed)
         let trainer = Trainer(settings: options.settings, threads: options.threads)
         let epochs = options.settings.epochs
-        let result = try trainer.train(network: initial, train: train, validation: validation,
+        let run = Checkpoint.Run(settings: options.settings, features: options.features, classNames: dataset.classNames,
+                                 split: split, normalization: normalization)
+        if let saved {
+            guard saved.run == run else {
+                throw RunError("\(checkpointPath): the dataset's audio changed since the checkpoint was written "
+                               + "(its standardisation differs); cannot resume")
+            }
+            console.out("resuming from \(checkpointPath) after epoch \(saved.state.completedEpochs) of \(epochs)")
+            for r in saved.state.history { console.out(Self.describe(r, epochs: epochs)) }
+        }
+        let modelFolder = OutputPath.parent(of: modelPath)
+        if !modelFolder.isEmpty { try OutputPath.createFolder(modelFolder) }  // the checkpoint goes there from epoch 1
+        let result = try trainer.train(network: initial, train: train, validation: validation, resume: saved?.state,
                                        onBatch: { console.progress("epoch", $0, $1) },
-                                       onEpoch: { r in console.out(Self.describe(r, epochs: epochs)) })
+                                       onEpoch: { r in console.out(Self.describe(r, epochs: epochs)) },
+                                       onCheckpoint: { try Checkpoint.write($0, run: run, to: checkpointPath) })
 
         let best = result.history[result.bestEpoch - 1]
         var notes: [String: String] = [
@@ -179,6 +227,8 @@ public enum TrainingRun {
         let model = TrainedModel(network: result.network, classNames: dataset.classNames, features: options.features,
                                  normalization: normalization, training: options.settings, notes: notes)
         try save(model, to: modelPath, split: split, splitPath: splitPath)
+        // The run is complete: its checkpoint would only resume into the same model.
+        unlink(checkpointPath)
         return TrainResult(modelPath: modelPath, splitPath: splitPath, bestEpoch: result.bestEpoch,
                            history: result.history, skipped: skipped, model: model)
     }

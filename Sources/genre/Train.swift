@@ -20,6 +20,8 @@ struct Train: ParsableCommand {
     @Option(help: "Reuse a split list (file<TAB>split) instead of drawing a new one.") var splitFile: String?
     @Flag(help: "Hold out no test files: 85 % train, 15 % validation (a final model, after cross-validation).")
     var noTest = false
+    @Flag(help: "Continue an interrupted run from the checkpoint beside the model (<name>.checkpoint.safetensors), with its settings and split.")
+    var resume = false
     @Option(parsing: .unconditional, help: "Sample rate the audio is resampled to, Hz.") var sampleRate = 22050
     @Option(name: .customLong("n-fft"), parsing: .unconditional, help: "FFT size, samples.") var nFFT = 2048
     @Option(parsing: .unconditional, help: "Hop between frames, samples.") var hopLength = 512
@@ -46,6 +48,7 @@ struct Train: ParsableCommand {
                 features: FeatureParameters(sampleRate: sampleRate, nFFT: nFFT, hopLength: hopLength, nMels: nMels),
                 threads: common.threads, cache: try caching.cache(for: dataset))
             options.screening = files.screening
+            options.resume = resume
             let result = try TrainingRun.run(options, console: console)
             let best = result.history[result.bestEpoch - 1]
             var line = "best epoch \(result.bestEpoch)"

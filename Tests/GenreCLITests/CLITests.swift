@@ -222,6 +222,54 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(loud.stderr, "")
     }
 
+    /// `kill -9` at a random moment of `genre train` leaves the previous model or the new one, both
+    /// loadable, and `--resume` then ends with the model an uninterrupted run writes, byte for byte.
+    func testKillNineLeavesALoadableModelAndResumeFinishesTheSameModel() throws {
+        XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "6", "--seconds", "3"], in: folder).status, 0)
+        let args = ["train", "data", "--epochs", "8", "--threads", "1", "--quiet"]
+        XCTAssertEqual(try genre(args + ["--model", "whole.safetensors"], in: folder).status, 0)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: folder + "/whole.safetensors"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/whole.checkpoint.safetensors"),
+                       "a finished run removes its checkpoint")
+        // The previous model at the path the killed run writes: an earlier, shorter run.
+        XCTAssertEqual(try genre(args + ["--epochs", "2", "--model", "m.safetensors"], in: folder).status, 0)
+        let previous = try Data(contentsOf: URL(fileURLWithPath: folder + "/m.safetensors"))
+        var g = SystemRandomNumberGenerator()
+        for round in 0..<3 {
+            let process = Process()
+            process.executableURL = Self.binary
+            process.arguments = args + ["--model", "m.safetensors"]
+            process.currentDirectoryURL = URL(fileURLWithPath: folder)
+            process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": folder + "/xdg-cache"]) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Up to about the whole run's length; sometimes before the first checkpoint.
+            usleep(UInt32.random(in: 50_000...900_000, using: &g))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let now = try Data(contentsOf: URL(fileURLWithPath: folder + "/m.safetensors"))
+            XCTAssertTrue(now == previous || now == whole, "round \(round): the model is the previous or the new one")
+            XCTAssertNoThrow(try ModelFile.read(folder + "/m.safetensors"))
+            // A kill inside a write can leave only a hidden temporary file, never a half-written model.
+            let visible = Set(try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") })
+            XCTAssertTrue(visible.isSubset(of: ["data", "xdg-cache", "whole.safetensors", "whole.split.tsv", "m.safetensors",
+                                                "m.split.tsv", "m.checkpoint.safetensors"]), "\(visible)")
+            if FileManager.default.fileExists(atPath: folder + "/m.checkpoint.safetensors") {
+                let resumed = try genre(args + ["--model", "m.safetensors", "--resume"], in: folder)
+                XCTAssertEqual(resumed.status, 0, resumed.stderr)
+                XCTAssertTrue(resumed.stdout.contains("resuming from m.checkpoint.safetensors after epoch"), resumed.stdout)
+                XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/m.safetensors")), whole,
+                               "round \(round): the resumed run writes the uninterrupted run's model")
+                XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/m.checkpoint.safetensors"))
+            }
+            try Data(previous).write(to: URL(fileURLWithPath: folder + "/m.safetensors"))
+        }
+        let none = try genre(args + ["--model", "m.safetensors", "--resume"], in: folder)
+        XCTAssertEqual(none.status, 1)
+        XCTAssertTrue(none.stderr.contains("m.checkpoint.safetensors: no checkpoint to resume from"), none.stderr)
+    }
+
     func testDivergenceStopsTheRunAndKeepsThePreviousModel() throws {
         let model = try trainSmallModel()
         let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model))

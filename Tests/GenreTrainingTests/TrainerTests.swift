@@ -1,4 +1,5 @@
 import Foundation
+import GenreFeatures
 import GenreNetwork
 import XCTest
 @testable import GenreTraining
@@ -130,5 +131,93 @@ final class TrainerTests: XCTestCase {
         b.validation = ["b/2"]; b.test = ["a/2"]
         XCTAssertNotEqual(SplitDigest.of(a), SplitDigest.of(b))
         XCTAssertEqual(SplitDigest.of(a).count, 16)
+    }
+
+    /// A run stopped after any epoch and resumed from its checkpoint state ends with the same network,
+    /// bit for bit, as a run never stopped: SGD (seed recipe) and Adam with BatchNorm, dropout,
+    /// crops, masks and mixup (whose order of segments carries over between epochs).
+    func testAResumedRunEndsWithTheSameNetworkAsAnUninterruptedOne() throws {
+        struct Stop: Error {}
+        let train = clips(count: 12, seed: 1), validation = clips(count: 4, seed: 2)
+        let recipes = [
+            TrainingSettings(epochs: 5, batchSize: 5, learningRate: 0.05, seed: 3),
+            TrainingSettings(epochs: 5, batchSize: 5, learningRate: 0.01, seed: 4, optimizer: .adam, weightDecay: 1e-4,
+                             augmentation: Augmentation(randomCrops: true, timeMask: 3, frequencyMask: 2), batchNorm: true,
+                             dropout: 0.3, timePooling: true, schedule: .cosine, targets: SoftTargets(mixup: 0.4)),
+        ]
+        for settings in recipes {
+            let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [4, 4], classCount: 2,
+                                              batchNorm: settings.batchNorm, dropout: settings.dropout,
+                                              timePooling: settings.timePooling)
+            let start = ConvNet(configuration: config, seed: settings.seed)
+            let trainer = Trainer(settings: settings, threads: 1)
+            var states: [TrainingState] = []
+            let whole = try trainer.train(network: start, train: train, validation: validation, onCheckpoint: { states.append($0) })
+            XCTAssertEqual(states.map(\.completedEpochs), [1, 2, 3, 4, 5])
+            XCTAssertEqual(states[1].order.sorted(), Array(0..<24))
+            XCTAssertNotEqual(states[1].order, states[2].order, "each epoch reshuffles")
+            for stopAfter in [1, 3] {
+                // A run that dies after `stopAfter` epochs, and one that continues from its last state.
+                var saved: TrainingState?
+                XCTAssertThrowsError(try trainer.train(network: start, train: train, validation: validation, onCheckpoint: {
+                    saved = $0
+                    if $0.completedEpochs == stopAfter { throw Stop() }
+                }))
+                XCTAssertEqual(saved.map(comparable), comparable(states[stopAfter - 1]))
+                let resumed = try trainer.train(network: start, train: train, validation: validation, resume: saved)
+                XCTAssertEqual(resumed.network, whole.network, "\(settings.optimizer), stopped after \(stopAfter)")
+                XCTAssertEqual(resumed.bestEpoch, whole.bestEpoch)
+                XCTAssertEqual(resumed.history.map(\.trainLoss), whole.history.map(\.trainLoss))
+            }
+        }
+    }
+
+    /// A checkpoint round-trips every part of the state; a damaged one is refused naming the file.
+    func testCheckpointFilesRoundTripAndRefuseDamage() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let settings = TrainingSettings(epochs: 3, batchSize: 4, learningRate: 0.01, seed: 5, optimizer: .adam, batchNorm: true)
+        let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [4, 4], classCount: 2, batchNorm: true)
+        var states: [TrainingState] = []
+        _ = try Trainer(settings: settings, threads: 1).train(network: ConvNet(configuration: config, seed: 5),
+                                                              train: clips(count: 8, seed: 1), validation: clips(count: 4, seed: 2),
+                                                              onCheckpoint: { states.append($0) })
+        let run = Checkpoint.Run(settings: settings, features: FeatureParameters(nMels: 8, segmentFrames: 8, minLastSegmentFrames: 4),
+                                 classNames: ["a", "b"], split: DataSplit(train: ["a/1.wav"], validation: ["b/1.wav"], test: []),
+                                 normalization: Normalization(mean: -20.5, std: 11.25))
+        let path = folder + "/m.checkpoint.safetensors"
+        XCTAssertEqual(Checkpoint.path(forModel: folder + "/m.safetensors"), path)
+        try Checkpoint.write(states[1], run: run, to: path)
+        let (state, readRun) = try Checkpoint.read(path, configuration: config)
+        XCTAssertEqual(state, comparable(states[1]).with(seconds: states[1].history.map(\.seconds)))
+        XCTAssertEqual(readRun, run)
+        XCTAssertFalse(state.adamM.isEmpty)
+        XCTAssertEqual(state.adamStep, 8, "16 segments in batches of 4: 4 steps an epoch, two epochs")
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count - 3] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Checkpoint.read(path, configuration: config)) {
+            XCTAssertEqual("\($0)", "\(path): not a usable checkpoint: checksum mismatch (damaged or altered)")
+        }
+        XCTAssertThrowsError(try Checkpoint.read(folder + "/none", configuration: config)) {
+            XCTAssertTrue("\($0)".contains("no checkpoint to resume from"), "\($0)")
+        }
+    }
+}
+
+/// A state without what a checkpoint does not keep (the last batch's gradients) or what differs between
+/// identical runs (epoch times).
+func comparable(_ state: TrainingState) -> TrainingState {
+    var s = state
+    s.network.zeroGradients()
+    s.best?.network.zeroGradients()
+    for i in s.history.indices { s.history[i].seconds = 0 }
+    return s
+}
+
+extension TrainingState {
+    func with(seconds: [Double]) -> TrainingState {
+        var s = self
+        for i in s.history.indices { s.history[i].seconds = seconds[i] }
+        return s
     }
 }

@@ -1,0 +1,162 @@
+import Foundation
+import GenreFeatures
+import GenreNetwork
+import SafeTensors
+
+/// The checkpoint `genre train` writes beside its model after every epoch (`X.checkpoint.safetensors`
+/// for `X.safetensors`), from which `genre train --resume` continues.
+///
+/// A safetensors file: the current network's tensors under `net.<name>`, the best epoch's under
+/// `best.<name>`, SGD's momentum under `sgd.<name>`, Adam's moments under `adam_m.<name>` and
+/// `adam_v.<name>`; metadata `format` = `genre-checkpoint`, `run` (JSON: the settings, features,
+/// class names, split and normalisation the run was started with), `completed_epochs`, `adam_step`,
+/// `order` (the training segments' order after the last epoch, comma-separated positions),
+/// `best_epoch`, `best_accuracy` and `best_loss` (as exact bit patterns), `history` (JSON), and
+/// `checksum.sha256` as in model files. Written atomically like a model.
+public enum Checkpoint {
+    public static let format = "genre-checkpoint"
+
+    /// What a run was started with; a checkpoint is resumed only by a run with the same.
+    public struct Run: Codable, Equatable, Sendable {
+        public var settings: TrainingSettings
+        public var features: FeatureParameters
+        public var classNames: [String]
+        public var train: [String], validation: [String], test: [String]
+        /// Bit patterns of the standardisation's mean and std.
+        public var normalization: [UInt32]
+
+        public init(settings: TrainingSettings, features: FeatureParameters, classNames: [String], split: DataSplit,
+                    normalization: Normalization) {
+            self.settings = settings
+            self.features = features
+            self.classNames = classNames
+            train = split.train
+            validation = split.validation
+            test = split.test
+            self.normalization = [normalization.mean.bitPattern, normalization.std.bitPattern]
+        }
+
+        public var split: DataSplit { DataSplit(train: train, validation: validation, test: test) }
+    }
+
+    /// `X.checkpoint.safetensors` beside `X.safetensors` (or beside any other model path).
+    public static func path(forModel modelPath: String) -> String {
+        let base = modelPath.hasSuffix(".safetensors") ? String(modelPath.dropLast(".safetensors".count)) : modelPath
+        return base + ".checkpoint.safetensors"
+    }
+
+    /// Writes `state` atomically.
+    /// - Throws: `SafeTensorsError.writeFailed` when the file system refuses (the previous checkpoint stays).
+    public static func write(_ state: TrainingState, run: Run, to path: String) throws {
+        var tensors: [(name: String, shape: [Int], values: [Float])] = []
+        func add(_ prefix: String, _ network: ConvNet) {
+            tensors += network.parameters.map { (name: "\(prefix).\($0.name)", shape: $0.shape, values: $0.value) }
+            tensors += network.buffers.map { (name: "\(prefix).\($0.name)", shape: [$0.values.count], values: $0.values) }
+        }
+        add("net", state.network)
+        if let best = state.best { add("best", best.network) }
+        let parameters = state.network.parameters
+        for (prefix, buffers) in [("sgd", state.velocity), ("adam_m", state.adamM), ("adam_v", state.adamV)] where !buffers.isEmpty {
+            for (p, values) in zip(parameters, buffers) { tensors.append((name: "\(prefix).\(p.name)", shape: p.shape, values: values)) }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var m: [String: String] = [
+            "format": format,
+            "run": String(decoding: try encoder.encode(run), as: UTF8.self),
+            "completed_epochs": String(state.completedEpochs),
+            "adam_step": String(state.adamStep),
+            "history": String(decoding: try encoder.encode(state.history), as: UTF8.self),
+            "order": state.order.map(String.init).joined(separator: ","),
+        ]
+        if let best = state.best {
+            m["best_epoch"] = String(best.epoch)
+            m["best_accuracy"] = String(best.accuracy.bitPattern)
+            m["best_loss"] = String(best.loss.bitPattern)
+        }
+        m[ModelChecksum.key] = ModelChecksum.digest(metadata: m, tensors: tensors)
+        var writer = SafeTensorsWriter(metadata: m)
+        for t in tensors { writer.add(t.name, shape: t.shape, values: t.values) }
+        try writer.write(to: path)
+    }
+
+    /// The `run` record of a checkpoint alone (to learn the settings before the network is built).
+    /// - Throws: `RunError` as `read`.
+    public static func readRun(_ path: String) throws -> Run {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw RunError("\(path): no checkpoint to resume from (it is written after each epoch of a run)")
+        }
+        guard let file = try? SafeTensorsFile(path: path), file.metadata["format"] == format,
+              let json = file.metadata["run"], let run = try? JSONDecoder().decode(Run.self, from: Data(json.utf8)) else {
+            throw RunError("\(path): not a usable checkpoint: not a genre checkpoint, or damaged")
+        }
+        return run
+    }
+
+    /// Reads a checkpoint written by `write`.
+    /// - Parameter configuration: the network the run trains (the tensors must fit it).
+    /// - Throws: `RunError` naming the path: missing, unreadable, damaged (checksum), or not a checkpoint.
+    public static func read(_ path: String, configuration: ConvNetConfiguration) throws -> (state: TrainingState, run: Run) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw RunError("\(path): no checkpoint to resume from (it is written after each epoch of a run)")
+        }
+        func damaged(_ why: String) -> RunError { RunError("\(path): not a usable checkpoint: \(why)") }
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile(path: path) } catch { throw damaged("\(error)") }
+        let m = file.metadata
+        guard m["format"] == format else { throw damaged("no '\(format)' marker") }
+        guard let stored = m[ModelChecksum.key], (try? ModelChecksum.digest(of: file)) == stored else {
+            throw damaged("checksum mismatch (damaged or altered)")
+        }
+        let decoder = JSONDecoder()
+        guard let runJSON = m["run"], let run = try? decoder.decode(Run.self, from: Data(runJSON.utf8)),
+              let historyJSON = m["history"], let history = try? decoder.decode([EpochReport].self, from: Data(historyJSON.utf8)),
+              let completed = m["completed_epochs"].flatMap(Int.init), completed >= 1, completed == history.count,
+              let adamStep = m["adam_step"].flatMap(Int.init), adamStep >= 0,
+              let orderText = m["order"] else {
+            throw damaged("metadata missing or malformed")
+        }
+        func network(_ prefix: String) throws -> ConvNet {
+            var net = ConvNet(configuration: configuration, seed: 0)
+            var failure: RunError?
+            net.updateParameters { _, p in
+                guard failure == nil else { return }
+                guard let info = file.tensors["\(prefix).\(p.name)"], info.shape == p.shape,
+                      let values = try? file.floats("\(prefix).\(p.name)") else {
+                    failure = damaged("tensor \(prefix).\(p.name) missing or of the wrong shape"); return
+                }
+                p.value = values
+            }
+            if let failure { throw failure }
+            for b in net.buffers {
+                guard let values = try? file.floats("\(prefix).\(b.name)"), net.setBuffer(b.name, values) else {
+                    throw damaged("tensor \(prefix).\(b.name) missing or of the wrong shape")
+                }
+            }
+            return net
+        }
+        let current = try network("net")
+        func buffers(_ prefix: String) throws -> [[Float]] {
+            guard file.tensors["\(prefix).\(current.parameters[0].name)"] != nil else { return [] }
+            return try current.parameters.map { p in
+                guard let info = file.tensors["\(prefix).\(p.name)"], info.shape == p.shape,
+                      let values = try? file.floats("\(prefix).\(p.name)") else {
+                    throw damaged("tensor \(prefix).\(p.name) missing or of the wrong shape")
+                }
+                return values
+            }
+        }
+        var best: TrainingState.BestEpoch?
+        if let epoch = m["best_epoch"].flatMap(Int.init), let accuracy = m["best_accuracy"].flatMap(UInt64.init),
+           let loss = m["best_loss"].flatMap(UInt32.init) {
+            best = .init(network: try network("best"), epoch: epoch, accuracy: Double(bitPattern: accuracy),
+                         loss: Float(bitPattern: loss))
+        }
+        let order = orderText.split(separator: ",").compactMap { Int($0) }
+        guard order.sorted() == Array(0..<order.count) else { throw damaged("the segment order is not a permutation") }
+        let state = TrainingState(completedEpochs: completed, network: current, velocity: try buffers("sgd"),
+                                  adamM: try buffers("adam_m"), adamV: try buffers("adam_v"), adamStep: adamStep,
+                                  best: best, history: history, order: order)
+        return (state, run)
+    }
+}
