@@ -34,6 +34,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // libFuzzer targets (README, "Fuzzing"): built with -sanitize=fuzzer -DFUZZING libFuzzer supplies
+        // main; in a plain build each replays the files named on its command line.
+        .executableTarget(name: "FuzzModelLoader", dependencies: ["GenreTraining", "SafeTensors"]),
+        .executableTarget(name: "FuzzAudioReader", dependencies: ["GenreTraining", "GenreAudio", "GenreFeatures"]),
+
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "GenreAudioTests", dependencies: ["GenreAudio"]),
         .testTarget(name: "GenreFeaturesTests", dependencies: ["GenreFeatures", "GenreAudio", "SafeTensors"]),

@@ -64,20 +64,33 @@ public enum Evaluation {
         let model = try ModelFile.read(modelPath)
         let dataset = try DatasetScanner.scan(datasetPath)
         for w in dataset.warnings { console.warn("warning: \(w)") }
+        // A genre the model does not know cannot be scored (train ignores a genre without decodable files
+        // the same way); the others still can.
         let unknown = dataset.classNames.filter { !model.classNames.contains($0) }
-        guard unknown.isEmpty else {
+        if unknown.count == dataset.classNames.count {
             throw RunError("\(datasetPath): genre(s) \(unknown.joined(separator: ", ")) unknown to model \(modelPath) "
                            + "(it knows \(model.classNames.joined(separator: ", ")))")
         }
+        let known = dataset.files.filter { model.classNames.contains(dataset.classNames[$0.label]) }
+        if !unknown.isEmpty {
+            console.warn("warning: genre(s) \(unknown.joined(separator: ", ")) unknown to model \(modelPath); "
+                         + "their \(dataset.files.count - known.count) file(s) are not scored")
+        }
         let selected: [String]
         if split == .all {
-            selected = dataset.files.map(\.relativePath)
+            selected = known.map(\.relativePath)
         } else {
             let splitPath = ModelFile.splitPath(forModel: modelPath)
             guard FileManager.default.fileExists(atPath: splitPath) else {
                 throw RunError("\(splitPath): split list of \(modelPath) not found; use --split all to score every file")
             }
-            let lists = try Splitter.read(splitPath, dataset: dataset)
+            let lists: DataSplit
+            do {
+                lists = try Splitter.read(splitPath, dataset: dataset)
+            } catch SplitError.unknownFile(_, _, let file) {
+                throw RunError("\(splitPath): lists \(file), which is not in \(datasetPath): \(modelPath) was trained on "
+                               + "another dataset, so it has no \(split.rawValue) split here; use --split all to score every file")
+            }
             if let recorded = model.notes["split_digest"], recorded != SplitDigest.of(lists) {
                 throw RunError("\(splitPath): this split list is not the one \(modelPath) was trained with")
             }
@@ -90,12 +103,12 @@ public enum Evaluation {
 
         // Dataset labels are re-indexed into the model's class order.
         let modelIndex = Dictionary(uniqueKeysWithValues: model.classNames.enumerated().map { ($1, $0) })
-        let labelOf = Dictionary(uniqueKeysWithValues: dataset.files.map {
+        let labelOf = Dictionary(uniqueKeysWithValues: known.map {
             ($0.relativePath, modelIndex[dataset.classNames[$0.label]]!)
         })
         let predictor = try Predictor(model: model, threads: threads)
         let extractor = try LogMelExtractor(parameters: model.features)
-        let jobs = selected.map { (path: dataset.root + "/" + $0, relativePath: $0, label: labelOf[$0]!) }
+        let jobs = selected.compactMap { file in labelOf[file].map { (path: dataset.root + "/" + file, relativePath: file, label: $0) } }
         var (clips, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads,
                                                             cache: cache) {
             console.progress("features", $0, $1)

@@ -48,8 +48,11 @@ public final class FeatureCache: @unchecked Sendable {
         defer { free(absolute) }
         guard stat(absolute, &info) == 0 else { return nil }
         let p = parameters
-        return ["genre log-mel cache 1", String(cString: absolute), "size \(info.st_size)",
+        return ["genre log-mel cache 2", String(cString: absolute), "size \(info.st_size)",
                 "mtime \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)",
+                // ctime and inode too: a copy that restores size and mtime (cp -p, rsync -a, tar) still
+                // changes them, and neither can be set back by hand.
+                "ctime \(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec) inode \(info.st_dev).\(info.st_ino)",
                 "sample_rate \(p.sampleRate) n_fft \(p.nFFT) hop_length \(p.hopLength) n_mels \(p.nMels)",
                 "f_min \(p.fMin) f_max \(p.resolvedFMax)",
                 "segment_frames \(p.segmentFrames) min_last_frames \(p.minLastSegmentFrames)",

@@ -165,7 +165,9 @@ public enum ModelFile {
         return try decode(file, path: path)
     }
 
-    static func decode(_ file: SafeTensorsFile, path: String) throws -> TrainedModel {
+    /// Validates and decodes an already parsed file (`read` without the file system); `path` names it in errors.
+    /// - Throws: as `read`.
+    public static func decode(_ file: SafeTensorsFile, path: String) throws -> TrainedModel {
         let m = file.metadata
         guard m["format"] == format else {
             throw ModelFileError.notAGenreModel(path: path, reason: "no '\(format)' marker in its metadata")

@@ -25,7 +25,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .diverged(let e, let b, let l):
-            return "training diverged: loss became \(l) in epoch \(e), batch \(b) (try a smaller --learning-rate); no model written"
+            return "training diverged: loss became \(l.isNaN ? "NaN" : "\(l)") in epoch \(e), batch \(b) (try a smaller --learning-rate); no model written"
         case .nonFiniteWeights(let e, let name):
             return "training diverged: \(name) holds non-finite values after epoch \(e) (try a smaller --learning-rate); no model written"
         case .noTrainingData: return "no training segments: every training file was skipped"

@@ -96,8 +96,16 @@ public enum TrainingRun {
         }
     }
 
+    /// The model `predict` uses by default, shipped with the repository.
+    public static let shippedModelPath = "models/genre.safetensors"
+
     public static func run(_ given: TrainOptions, console: Console) throws -> TrainResult {
         var options = given
+        // A dataset folder named "genre" would silently replace the shipped model: only on purpose.
+        if options.modelPath == nil, options.resolvedModelPath == shippedModelPath {
+            throw RunError("\(shippedModelPath) is the shipped default model, and a dataset folder named 'genre' would "
+                           + "replace it; pass --model PATH (--model \(shippedModelPath) to replace it on purpose)")
+        }
         let checkpointPath = Checkpoint.path(forModel: options.resolvedModelPath)
         var saved: (state: TrainingState, run: Checkpoint.Run)?
         if options.resume {

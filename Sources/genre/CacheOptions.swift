@@ -15,13 +15,19 @@ struct CacheOptions: ParsableArguments {
         if noCache, cacheDir != nil { throw ValidationError("--cache-dir and --no-cache exclude each other") }
     }
 
-    /// The cache to use for `dataset`, or nil. An explicit folder inside the dataset is refused: the
-    /// dataset may be read-only, and its scan would meet the cache's files.
+    /// The cache to use for `dataset`, or nil. A folder inside the dataset is refused when given, and
+    /// left unused with a warning when it is the default: the dataset may be read-only, and its scan
+    /// would meet the cache's files.
     func cache(for dataset: String) throws -> FeatureCache? {
         if noCache { return nil }
         guard let folder = cacheDir ?? FeatureCache.defaultFolder() else { return nil }
-        if cacheDir != nil, OutputPath.isInside(folder, folder: dataset) {
-            throw RunError("--cache-dir \(folder): inside the dataset folder \(dataset); choose a folder outside it")
+        if OutputPath.isInside(folder, folder: dataset) {
+            if cacheDir != nil {
+                throw RunError("--cache-dir \(folder): inside the dataset folder \(dataset); choose a folder outside it")
+            }
+            // The default folder ($XDG_CACHE_HOME/genre) may lie inside the dataset too: never write there.
+            Console.warning("the feature cache \(folder) is inside the dataset folder \(dataset); not using it")
+            return nil
         }
         return FeatureCache(folder: folder)
     }

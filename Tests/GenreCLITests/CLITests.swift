@@ -270,6 +270,53 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(none.stderr.contains("m.checkpoint.safetensors: no checkpoint to resume from"), none.stderr)
     }
 
+    /// Found by newcomers: a dataset named "genre" must not replace the shipped model unasked; a cache
+    /// folder inside the dataset is never written; evaluate ignores a genre train ignored, and says so
+    /// plainly when the model's split list belongs to another dataset.
+    func testShippedModelCacheInsideDatasetAndEvaluateOnOtherData() throws {
+        XCTAssertEqual(try genre(["make-dataset", "genre", "--clips", "3", "--seconds", "2"], in: folder).status, 0)
+        let shipped = try genre(["train", "genre", "--epochs", "1"], in: folder)
+        XCTAssertEqual(shipped.status, 1)
+        XCTAssertTrue(shipped.stderr.contains("models/genre.safetensors is the shipped default model"), shipped.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/models/genre.safetensors"))
+
+        // $XDG_CACHE_HOME inside the dataset: warned about and left unused.
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["train", "genre", "--epochs", "1", "--model", "g.safetensors"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": folder + "/genre/xdg"]) { $1 }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, message)
+        XCTAssertTrue(message.contains("is inside the dataset folder genre; not using it"), message)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/genre/xdg"))
+
+        // A genre whose only file is not audio: train ignores it, and so does evaluate.
+        try FileManager.default.createDirectory(atPath: folder + "/genre/zzz", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: folder + "/genre/zzz/text.wav", contents: Data("not audio".utf8))
+        let train = try genre(["train", "genre", "--epochs", "1", "--model", "h.safetensors"], in: folder)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stderr.contains("genre 'zzz' has no decodable audio file; ignored"), train.stderr)
+        let all = try genre(["evaluate", "genre", "--model", "h.safetensors", "--split", "all"], in: folder)
+        XCTAssertEqual(all.status, 0, all.stderr)
+        XCTAssertTrue(all.stderr.contains("genre(s) zzz unknown to model h.safetensors; their 1 file(s) are not scored"), all.stderr)
+        XCTAssertTrue(all.stdout.contains("12 clips"), all.stdout)
+        XCTAssertEqual(try genre(["evaluate", "genre", "--model", "h.safetensors"], in: folder).status, 0)
+
+        // The model's split list names files of another dataset.
+        XCTAssertEqual(try genre(["make-dataset", "other", "--clips", "3", "--seconds", "2", "--seed", "9"], in: folder).status, 0)
+        try FileManager.default.removeItem(atPath: folder + "/other/beat/beat.00002.wav")
+        let other = try genre(["evaluate", "other", "--model", "h.safetensors"], in: folder)
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.stderr.contains("h.split.tsv: lists ") && other.stderr.contains("was trained on another dataset"),
+                      other.stderr)
+    }
+
     func testDivergenceStopsTheRunAndKeepsThePreviousModel() throws {
         let model = try trainSmallModel()
         let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model))
