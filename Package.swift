@@ -36,8 +36,9 @@ let package = Package(
 
         // libFuzzer targets (README, "Fuzzing"): built with -sanitize=fuzzer -DFUZZING libFuzzer supplies
         // main; in a plain build each replays the files named on its command line.
-        .executableTarget(name: "FuzzModelLoader", dependencies: ["GenreTraining", "SafeTensors"]),
-        .executableTarget(name: "FuzzAudioReader", dependencies: ["GenreTraining", "GenreAudio", "GenreFeatures"]),
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "FuzzModelLoader", dependencies: ["FuzzSupport", "GenreTraining", "SafeTensors"]),
+        .executableTarget(name: "FuzzAudioReader", dependencies: ["FuzzSupport", "GenreTraining", "GenreAudio", "GenreFeatures"]),
 
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "GenreAudioTests", dependencies: ["GenreAudio"]),

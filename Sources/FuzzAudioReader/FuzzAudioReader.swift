@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import GenreAudio
 import GenreFeatures
 import GenreTraining
@@ -18,28 +19,16 @@ let scratchPath = NSTemporaryDirectory() + "genre-fuzz-audio-\(getpid())"
 let extractor = try! LogMelExtractor(parameters: FeatureParameters())
 
 #if FUZZING
-/// libFuzzer's driver (LLVM ≥ 11), run from the entry point SwiftPM names for this executable.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
+/// The entry point SwiftPM names for this executable: libFuzzer's driver.
 @_cdecl("FuzzAudioReader_main")
 func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var count = argc, arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, { fuzzAudioReader($0, $1) })
+    runFuzzer(argc, argv) { fuzzAudioReader($0, $1) }
 }
 #else
-/// Without libFuzzer: replays each file named on the command line (e.g. a crash input).
 @main
 struct Replay {
     static func main() {
-        for path in CommandLine.arguments.dropFirst() {
-            guard let data = FileManager.default.contents(atPath: path) else { print("\(path): unreadable"); continue }
-            let bytes = [UInt8](data)
-            _ = bytes.withUnsafeBufferPointer { fuzzAudioReader($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
-            print("\(path): ok")
-        }
+        replayArguments { fuzzAudioReader($0, $1) }
         unlink(scratchPath)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import GenreTraining
 import SafeTensors
 
@@ -14,29 +15,16 @@ public func fuzzModelLoader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 #if FUZZING
-/// libFuzzer's driver (LLVM ≥ 11), run from the entry point SwiftPM names for this executable.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
+/// The entry point SwiftPM names for this executable: libFuzzer's driver.
 @_cdecl("FuzzModelLoader_main")
 func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var count = argc, arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, { fuzzModelLoader($0, $1) })
+    runFuzzer(argc, argv) { fuzzModelLoader($0, $1) }
 }
 #else
-/// Without libFuzzer: replays each file named on the command line (e.g. a crash input), so a failure
-/// found by the fuzzer can be rerun under a debugger.
 @main
 struct Replay {
     static func main() {
-        for path in CommandLine.arguments.dropFirst() {
-            guard let data = FileManager.default.contents(atPath: path) else { print("\(path): unreadable"); continue }
-            let bytes = [UInt8](data)
-            _ = bytes.withUnsafeBufferPointer { fuzzModelLoader($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
-            print("\(path): ok")
-        }
+        replayArguments { fuzzModelLoader($0, $1) }
     }
 }
 #endif

@@ -103,6 +103,19 @@ final class AudioDecoderTests: XCTestCase {
         XCTAssertEqual(interleaved.map { abs($0) }.max(), 2.0)
     }
 
+    /// −120 dBFS noise in a float file is read as written: no normalisation, no float-to-int scaling
+    /// that would round it to zero.
+    func testFloatFileKeepsMinus120DBFSNoise() throws {
+        let url = try TestFiles.scratchDirectory(for: self).appendingPathComponent("quiet-float.wav")
+        var g = SystemRandomNumberGenerator()
+        let samples = (0..<4410).map { _ in Float.random(in: -1.7e-6...1.7e-6, using: &g) }  // RMS ≈ 1e-6
+        try TestFiles.write(samples, channels: 1, sampleRate: 44100, format: TestFiles.wavFloat, to: url)
+        let (interleaved, _) = try AudioDecoder.readInterleaved(path: url.path)
+        XCTAssertEqual(interleaved, samples)
+        let rms = (interleaved.map { Double($0) * Double($0) }.reduce(0, +) / Double(interleaved.count)).squareRoot()
+        XCTAssertEqual(20 * log10(rms), -120, accuracy: 1.5)
+    }
+
     func testStereoMixdownIsChannelMean() throws {
         let url = try TestFiles.scratchDirectory(for: self).appendingPathComponent("stereo.wav")
         let frames = 500
