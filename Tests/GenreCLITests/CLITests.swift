@@ -391,11 +391,38 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(make.status, 0, make.stderr)
         FileManager.default.createFile(atPath: folder + "/data/beat/readme.txt", contents: Data("not audio".utf8))
         FileManager.default.createFile(atPath: folder + "/data/noise/.DS_Store", contents: Data([0, 1, 2]))
+        // A 0-byte WAV, text named .mp3, a valid header with zero frames, and a header promising 30 s
+        // whose data stops after 100 bytes (libsndfile reports the 50 frames present).
+        FileManager.default.createFile(atPath: folder + "/data/drone/empty.wav", contents: Data())
+        FileManager.default.createFile(atPath: folder + "/data/drone/notes.mp3", contents: Data("ID3? no, text".utf8))
+        func wavHeader(dataBytes: UInt32) -> Data {
+            var d = Data("RIFF".utf8)
+            func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+            func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+            u32(36 + dataBytes); d.append(contentsOf: Array("WAVEfmt ".utf8)); u32(16); u16(1); u16(1); u32(22050); u32(44100); u16(2); u16(16)
+            d.append(contentsOf: Array("data".utf8)); u32(dataBytes)
+            return d
+        }
+        FileManager.default.createFile(atPath: folder + "/data/drone/zero.wav", contents: wavHeader(dataBytes: 0))
+        FileManager.default.createFile(atPath: folder + "/data/noise/cut.wav",
+                                       contents: wavHeader(dataBytes: 30 * 44100) + Data(repeating: 7, count: 100))
         let run = try genre(["train", "data", "--epochs", "1", "--model", "m.safetensors"], in: folder)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stderr.contains("readme.txt"), run.stderr)
         XCTAssertFalse(run.stderr.contains(".DS_Store"), "hidden files are ignored silently: \(run.stderr)")
-        XCTAssertTrue(run.stdout.contains("1 file(s) skipped"), run.stdout)
+        for line in ["skipped data/drone/empty.wav: not a recognised audio file", "skipped data/drone/notes.mp3: not a recognised audio file",
+                     "skipped data/drone/zero.wav: no audio frames",
+                     "skipped data/noise/cut.wav: 0.00 s of audio, shorter than --min-duration 1 s"] {
+            XCTAssertTrue(run.stderr.contains(line), "\(line) in \(run.stderr)")
+        }
+        XCTAssertTrue(run.stdout.contains("5 file(s) skipped"), run.stdout)
+        // predict: the cut file has frames and is classified; zero frames is one line and exit 1.
+        let cut = try genre(["predict", "data/noise/cut.wav", "--model", "m.safetensors"], in: folder)
+        XCTAssertEqual(cut.status, 0, cut.stderr)
+        XCTAssertTrue(cut.stdout.contains("(0.0 s, 1 segment)"), cut.stdout)
+        let zero = try genre(["predict", "data/drone/zero.wav", "--model", "m.safetensors"], in: folder)
+        XCTAssertEqual(zero.status, 1)
+        XCTAssertEqual(zero.stderr, "genre: error: data/drone/zero.wav: no audio frames (the file holds no samples)\n")
     }
 
     func testTheSecondRunReadsFeaturesFromTheCache() throws {
