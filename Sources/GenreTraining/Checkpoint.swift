@@ -84,7 +84,12 @@ public enum Checkpoint {
     /// - Throws: `RunError` as `read`.
     public static func readRun(_ path: String) throws -> Run {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw RunError("\(path): no checkpoint to resume from (it is written after each epoch of a run)")
+            throw RunError("\(path): no checkpoint to resume from (a run writes one after each epoch and removes it "
+                           + "when its model is written)")
+        }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw RunError("\(path): is a folder, not a checkpoint")
         }
         guard let file = try? SafeTensorsFile(path: path), file.metadata["format"] == format,
               let json = file.metadata["run"], let run = try? JSONDecoder().decode(Run.self, from: Data(json.utf8)) else {

@@ -110,6 +110,9 @@ public enum TrainingRun {
         var saved: (state: TrainingState, run: Checkpoint.Run)?
         if options.resume {
             // The checkpoint's own split is used; --split-file and --no-test have nothing to add.
+            if options.splitFile != nil || options.noTest {
+                console.warn("warning: --resume continues the checkpoint's own split; --split-file and --no-test are ignored")
+            }
             options.splitFile = nil
             // The run's settings and features come from the checkpoint; the network shape needs the class
             // count, which the checkpoint's class names give.
@@ -134,6 +137,12 @@ public enum TrainingRun {
         try OutputPath.checkWritable(modelPath)
         try OutputPath.checkWritable(splitPath)
         try checkReplaceable(modelPath, splitPath: splitPath, dataset: options.datasetPath)
+        // An unfinished run's progress is not thrown away by a run that forgot --resume.
+        if !options.resume, let file = try? SafeTensorsFile(path: checkpointPath), file.metadata["format"] == Checkpoint.format {
+            let done = file.metadata["completed_epochs"] ?? "?"
+            throw RunError("\(checkpointPath): holds an unfinished run (after epoch \(done)); continue it with --resume, "
+                           + "or delete it to start afresh")
+        }
         let scanned = try DatasetScanner.scan(options.datasetPath)
         for w in scanned.warnings { console.warn("warning: \(w)") }
         let listed = try options.splitFile.map { try Splitter.read($0, dataset: scanned) }
@@ -162,8 +171,14 @@ public enum TrainingRun {
                                + "the dataset now has \(dataset.classNames.joined(separator: ", ")); cannot resume")
             }
             split = saved.run.split
-            if let gone = (split.train + split.validation + split.test).first(where: { !decodable.contains($0) }) {
+            let listed = split.train + split.validation + split.test
+            if let gone = listed.first(where: { !decodable.contains($0) }) {
                 throw RunError("\(checkpointPath): its file \(gone) is no longer a usable file of \(options.datasetPath); cannot resume")
+            }
+            let added = decodable.subtracting(listed).count
+            if added > 0 {
+                console.warn("warning: \(added) usable file(s) of \(options.datasetPath) are not in the checkpoint's split "
+                             + "(added since it was written); the resumed run does not use them")
             }
         } else if let listed {
             split = DataSplit(train: listed.train.filter(decodable.contains),
@@ -206,8 +221,8 @@ public enum TrainingRun {
                                  split: split, normalization: normalization)
         if let saved {
             guard saved.run == run else {
-                throw RunError("\(checkpointPath): the dataset's audio changed since the checkpoint was written "
-                               + "(its standardisation differs); cannot resume")
+                throw RunError("\(checkpointPath): made from other audio than \(options.datasetPath) holds now "
+                               + "(the standardisation of its training files differs); cannot resume")
             }
             console.out("resuming from \(checkpointPath) after epoch \(saved.state.completedEpochs) of \(epochs)")
             for r in saved.state.history { console.out(Self.describe(r, epochs: epochs)) }

@@ -44,7 +44,11 @@ struct Predict: ParsableCommand {
                     let p = try predictor.predict(path: file)
                     let shown = Array(p.ranking.prefix(top))
                     var warning: String?
-                    if p.isNearSilent {
+                    if p.duration < 1 {
+                        // train skips such clips (--min-duration 1 s): most of the one segment is padding.
+                        warning = String(format: "only %.2f s of audio, mostly padding; the prediction means little", p.duration)
+                        Console.warning("\(file): \(warning!)")
+                    } else if p.isNearSilent {
                         warning = String(format: "near-silent (RMS %.1f dBFS, below %.0f dBFS); the prediction means little",
                                          p.rmsDBFS, Prediction.nearSilentDBFS)
                         Console.warning("\(file): \(warning!)")

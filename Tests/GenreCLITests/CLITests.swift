@@ -218,6 +218,9 @@ final class CLITests: XCTestCase {
             XCTAssertTrue(p.stderr.contains("warning: \(file): near-silent (RMS \(level)"), p.stderr)
             XCTAssertEqual(p.stdout.split(separator: "\n").count, 4, p.stdout)
         }
+        let brief = try genre(["predict", "data/beat/short.wav", "--model", "m.safetensors"], in: folder)
+        XCTAssertEqual(brief.status, 0, brief.stderr)
+        XCTAssertTrue(brief.stderr.contains("warning: data/beat/short.wav: only 0.50 s of audio, mostly padding"), brief.stderr)
         let loud = try genre(["predict", "data/beat/beat.00000.wav", "--model", "m.safetensors"], in: folder)
         XCTAssertEqual(loud.stderr, "")
     }
@@ -256,6 +259,10 @@ final class CLITests: XCTestCase {
             XCTAssertTrue(visible.isSubset(of: ["data", "xdg-cache", "whole.safetensors", "whole.split.tsv", "m.safetensors",
                                                 "m.split.tsv", "m.checkpoint.safetensors"]), "\(visible)")
             if FileManager.default.fileExists(atPath: folder + "/m.checkpoint.safetensors") {
+                // Forgetting --resume does not throw the progress away.
+                let fresh = try genre(args + ["--model", "m.safetensors"], in: folder)
+                XCTAssertEqual(fresh.status, 1)
+                XCTAssertTrue(fresh.stderr.contains("m.checkpoint.safetensors: holds an unfinished run (after epoch"), fresh.stderr)
                 let resumed = try genre(args + ["--model", "m.safetensors", "--resume"], in: folder)
                 XCTAssertEqual(resumed.status, 0, resumed.stderr)
                 XCTAssertTrue(resumed.stdout.contains("resuming from m.checkpoint.safetensors after epoch"), resumed.stdout)
