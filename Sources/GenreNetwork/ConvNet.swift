@@ -149,14 +149,10 @@ public struct ConvNet: Sendable, Equatable {
                                           batch n: Int, workspace ws: ConvNetWorkspace,
                                           inputGradient: UnsafeMutablePointer<Float>? = nil,
                                           dropoutSeed: UInt64 = 0) -> Float {
-        precondition(ws.training, "lossAndGradients needs a workspace made with training: true")
-        pass(input, batch: n, workspace: ws, training: true, dropoutSeed: dropoutSeed)
-        let loss = SoftmaxCrossEntropy.loss(logits: ws.logits.pointer, labels: labels, batch: n,
-                                            classes: configuration.classCount,
-                                            probabilities: ws.probabilities.pointer,
-                                            logitsGradient: ws.logitsGradient.pointer)
-        backward(input, batch: n, workspace: ws, inputGradient: inputGradient)
-        return loss
+        step(input, batch: n, workspace: ws, inputGradient: inputGradient, dropoutSeed: dropoutSeed) { k in
+            SoftmaxCrossEntropy.loss(logits: ws.logits.pointer, labels: labels, batch: n, classes: k,
+                                     probabilities: ws.probabilities.pointer, logitsGradient: ws.logitsGradient.pointer)
+        }
     }
 
     /// `lossAndGradients` against soft targets (mixup, label smoothing): the same forward and backward,
@@ -172,14 +168,21 @@ public struct ConvNet: Sendable, Equatable {
                                           batch n: Int, workspace ws: ConvNetWorkspace,
                                           inputGradient: UnsafeMutablePointer<Float>? = nil,
                                           dropoutSeed: UInt64 = 0) -> Float {
+        step(input, batch: n, workspace: ws, inputGradient: inputGradient, dropoutSeed: dropoutSeed) { k in
+            SoftmaxCrossEntropy.loss(logits: ws.logits.pointer, targets: targets, batch: n, classes: k,
+                                     probabilities: ws.probabilities.pointer, logitsGradient: ws.logitsGradient.pointer)
+        }
+    }
+
+    /// Training forward, `loss` (given K; it must leave dL/df in `ws.logitsGradient`), then backward.
+    private mutating func step(_ input: UnsafePointer<Float>, batch n: Int, workspace ws: ConvNetWorkspace,
+                               inputGradient: UnsafeMutablePointer<Float>?, dropoutSeed: UInt64,
+                               loss: (Int) -> Float) -> Float {
         precondition(ws.training, "lossAndGradients needs a workspace made with training: true")
         pass(input, batch: n, workspace: ws, training: true, dropoutSeed: dropoutSeed)
-        let loss = SoftmaxCrossEntropy.loss(logits: ws.logits.pointer, targets: targets, batch: n,
-                                            classes: configuration.classCount,
-                                            probabilities: ws.probabilities.pointer,
-                                            logitsGradient: ws.logitsGradient.pointer)
+        let value = loss(configuration.classCount)
         backward(input, batch: n, workspace: ws, inputGradient: inputGradient)
-        return loss
+        return value
     }
 
     /// The Linear layer's input `[N, D]`: the time means, or the last pooled map itself.
