@@ -81,16 +81,9 @@ public enum CrossValidation {
         try options.features.validate()
         let scanned = try DatasetScanner.scan(options.datasetPath)
         for w in scanned.warnings { console.warn("warning: \(w)") }
-        let extractor = try LogMelExtractor(parameters: options.features)
-        let jobs = scanned.files.map { (path: scanned.path(of: $0), relativePath: $0.relativePath, label: $0.label) }
-        let (allDecoded, undecodable) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: options.threads,
-                                                              cache: options.cache) {
-            console.progress("decoding", $0, $1)
-        }
-        let (decoded, skipped) = try options.screening.apply(allDecoded, skipped: undecodable, root: scanned.root,
-                                                             console: console)
-        if let problem = options.cache?.problem { console.warn("warning: feature cache not written: \(problem)") }
-        let (dataset, clips) = try TrainingRun.usable(scanned, decoded, console: console)
+        let (dataset, clips, skipped) = try TrainingRun.decodeUsable(scanned, features: options.features,
+                                                                     threads: options.threads, cache: options.cache,
+                                                                     screening: options.screening, console: console)
 
         let byPath = Dictionary(uniqueKeysWithValues: clips.map { ($0.relativePath, $0) })
         var assignment: FoldAssignment

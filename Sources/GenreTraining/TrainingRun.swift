@@ -149,20 +149,10 @@ public enum TrainingRun {
 
         // Decode every file once, test files included, so an undecodable test file is reported now
         // rather than at evaluation time. Test features are not used for anything else.
-        let extractor = try LogMelExtractor(parameters: options.features)
-        let jobs = scanned.files.map { (path: scanned.path(of: $0), relativePath: $0.relativePath, label: $0.label) }
         let started = DispatchTime.now()
-        let (allDecoded, undecodable) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: options.threads,
-                                                              cache: options.cache) {
-            console.progress("decoding", $0, $1)
-        }
-        let (decoded, skipped) = try options.screening.apply(allDecoded, skipped: undecodable, root: scanned.root,
-                                                             console: console)
-        if let problem = options.cache?.problem { console.warn("warning: feature cache not written: \(problem)") }
+        let (dataset, clips, skipped) = try decodeUsable(scanned, features: options.features, threads: options.threads,
+                                                         cache: options.cache, screening: options.screening, console: console)
         let featureSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-
-        // Genres left without a decodable file are ignored, as an empty genre folder is.
-        let (dataset, clips) = try usable(scanned, decoded, console: console)
         let decodable = Set(clips.map(\.relativePath))
         let split: DataSplit
         if let saved {
@@ -254,6 +244,25 @@ public enum TrainingRun {
         unlink(checkpointPath)
         return TrainResult(modelPath: modelPath, splitPath: splitPath, bestEpoch: result.bestEpoch,
                            history: result.history, skipped: skipped, model: model)
+    }
+
+    /// Decodes every file of `scanned` (through `cache`), leaves out what `screening` refuses (each
+    /// reported), and keeps the genres that still have files: what `train` and `crossval` start from.
+    /// - Throws: `RunError` under `--strict`, or when fewer than two genres remain.
+    static func decodeUsable(_ scanned: Dataset, features: FeatureParameters, threads: Int, cache: FeatureCache?,
+                             screening: FileScreening, console: Console) throws
+        -> (dataset: Dataset, clips: [ClipFeatures], skipped: [SkippedFile]) {
+        let extractor = try LogMelExtractor(parameters: features)
+        let jobs = scanned.files.map { (path: scanned.path(of: $0), relativePath: $0.relativePath, label: $0.label) }
+        let (decoded, undecodable) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads,
+                                                                  cache: cache) {
+            console.progress("decoding", $0, $1)
+        }
+        let (kept, skipped) = try screening.apply(decoded, skipped: undecodable, root: scanned.root, console: console)
+        if let problem = cache?.problem { console.warn("warning: feature cache not written: \(problem)") }
+        // Genres left without a decodable file are ignored, as an empty genre folder is.
+        let (dataset, clips) = try usable(scanned, kept, console: console)
+        return (dataset, clips, skipped)
     }
 
     /// The dataset restricted to decodable files (one copy of duplicated audio) and to genres that still
