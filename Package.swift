@@ -30,7 +30,7 @@ let package = Package(
                 dependencies: ["GenreAudio", "GenreFeatures", "GenreNetwork", "SafeTensors",
                                .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(name: "genre", dependencies: [
-            "GenreTraining",
+            "GenreAudio", "GenreFeatures", "GenreNetwork", "GenreTraining",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -13,4 +13,7 @@ void cblas_sgemm(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE transA, enum CBLAS
                  int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                  float beta, float *c, int ldc);
 
+// BLIS's own version string, e.g. "0.9.0" (from blis.h).
+const char *bli_info_get_version_str(void);
+
 #endif

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import GenreAudio
+import GenreFeatures
+import GenreNetwork
 import GenreTraining
 
 @main
@@ -7,9 +10,13 @@ struct Genre: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "genre",
         abstract: "Music-genre classifier: train a CNN on log-mel spectrograms, predict, evaluate.",
-        version: "0.1.0",
-        subcommands: [Train.self, Predict.self, Evaluate.self, CrossValidate.self, MakeDataset.self, Bench.self])
+        version: versions,
+        subcommands: [Train.self, Predict.self, Evaluate.self, CrossValidate.self, Info.self, MakeDataset.self, Bench.self])
 }
+
+/// `genre --version`: genre's own and the libraries it runs on.
+let versions = ["genre 0.1.0", AudioDecoder.libsndfileVersion, Resampler.libsoxrVersion, LogMelExtractor.fftwVersion,
+                BLAS.version].joined(separator: "\n")
 
 /// Options every subcommand that computes shares.
 struct RunOptions: ParsableArguments {

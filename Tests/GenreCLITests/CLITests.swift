@@ -324,6 +324,42 @@ final class CLITests: XCTestCase {
                       other.stderr)
     }
 
+    /// `genre info` describes a model (text and JSON agree with the file); `--version` names the libraries.
+    func testInfoDescribesTheModelAndVersionNamesTheLibraries() throws {
+        let model = try trainSmallModel()
+        let loaded = try ModelFile.read(folder + "/" + model)
+        let text = try genre(["info", model], in: folder)
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("classes (4): arpeggio, beat, drone, noise"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("trained parameters: \(loaded.network.parameterCount)"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("conv16-bn-conv32-bn-conv64-bn-conv64-bn-timemean-fc4 on 1×128×128, dropout 0.3"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("fc.weight         4×512"), text.stdout)
+        let json = try genre(["info", model, "--json"], in: folder)
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let info = try JSONDecoder().decode(ModelInfo.self, from: Data(json.stdout.utf8))
+        XCTAssertEqual(info.classes, loaded.classNames)
+        XCTAssertEqual(info.training, loaded.training)
+        XCTAssertEqual(info.features, loaded.features)
+        XCTAssertEqual(info.parameterCount, loaded.network.parameterCount)
+        XCTAssertEqual(info.layers.filter(\.trained).map(\.count).reduce(0, +), loaded.network.parameterCount)
+        XCTAssertEqual(info.layers.filter { !$0.trained }.count, 8, "running mean and variance of four BatchNorms")
+        XCTAssertEqual(info.notes["best_epoch"], loaded.notes["best_epoch"])
+        FileManager.default.createFile(atPath: folder + "/bad.safetensors", contents: Data("not a model".utf8))
+        let bad = try genre(["info", "bad.safetensors"], in: folder)
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.hasPrefix("genre: error: bad.safetensors: "), bad.stderr)
+        XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1)
+
+        let version = try genre(["--version"], in: folder)
+        XCTAssertEqual(version.status, 0)
+        let lines = version.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 5, version.stdout)
+        XCTAssertEqual(lines[0], "genre 0.1.0")
+        for (line, prefix) in zip(lines.dropFirst(), ["libsndfile-1.", "libsoxr-0.", "fftw-3.", "BLIS "]) {
+            XCTAssertTrue(line.hasPrefix(prefix), "\(line) starts with \(prefix)")
+        }
+    }
+
     func testDivergenceStopsTheRunAndKeepsThePreviousModel() throws {
         let model = try trainSmallModel()
         let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model))

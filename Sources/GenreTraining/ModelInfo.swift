@@ -1,0 +1,53 @@
+import Foundation
+import GenreFeatures
+import GenreNetwork
+
+/// What `genre info` shows of a model file: its classes, its layers with their parameter counts, its
+/// preprocessing, and how it was trained.
+public struct ModelInfo: Sendable, Codable, Equatable {
+    public struct Layer: Sendable, Codable, Equatable {
+        /// Tensor name as in the file, e.g. `conv1.weight`.
+        public var name: String
+        public var shape: [Int]
+        public var count: Int
+        /// false for BatchNorm's running averages, which are stored but not trained.
+        public var trained: Bool
+    }
+    public var path: String
+    /// File size, bytes.
+    public var bytes: Int
+    public var classes: [String]
+    /// E.g. `conv16-bn-conv32-bn-conv64-bn-conv64-bn-timemean-fc10 on 1×128×128`.
+    public var architecture: String
+    public var dropout: Float
+    public var layers: [Layer]
+    /// Trained parameters (weights and biases), excluding running averages.
+    public var parameterCount: Int
+    public var features: FeatureParameters
+    /// Standardisation, dB.
+    public var normalizationMean: Float
+    public var normalizationStd: Float
+    public var training: TrainingSettings
+    /// What the run recorded: best epoch, validation accuracy, dataset name, file counts, ….
+    public var notes: [String: String]
+
+    /// Reads and validates `path` (checksum included).
+    /// - Throws: `ModelFileError`, as `ModelFile.read`.
+    public init(path: String) throws {
+        let model = try ModelFile.read(path)
+        let network = model.network
+        self.path = path
+        bytes = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? 0
+        classes = model.classNames
+        architecture = network.configuration.description
+        dropout = network.configuration.dropout
+        layers = network.parameters.map { Layer(name: $0.name, shape: $0.shape, count: $0.count, trained: true) }
+            + network.buffers.map { Layer(name: $0.name, shape: [$0.values.count], count: $0.values.count, trained: false) }
+        parameterCount = network.parameterCount
+        features = model.features
+        normalizationMean = model.normalization.mean
+        normalizationStd = model.normalization.std
+        training = model.training
+        notes = model.notes
+    }
+}

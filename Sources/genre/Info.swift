@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import GenreTraining
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Describe a model file: classes, layers and parameter counts, features, training.")
+
+    @Argument(help: "Model file (default: the shipped models/genre.safetensors).") var model: String = defaultModelPath
+    @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            try requireModel(model)
+            let info = try ModelInfo(path: model)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(info), as: UTF8.self))
+                return
+            }
+            let f = info.features, t = info.training
+            print("model \(info.path): \(info.bytes) bytes, checksum verified")
+            print("classes (\(info.classes.count)): \(info.classes.joined(separator: ", "))")
+            print("architecture: \(info.architecture)" + (info.dropout > 0 ? ", dropout \(info.dropout)" : ""))
+            let width = max(16, (info.layers.map(\.name.count).max() ?? 0) + 2)
+            for layer in info.layers {
+                let shape = layer.shape.map(String.init).joined(separator: "×")
+                print("  " + layer.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                      + shape.padding(toLength: 14, withPad: " ", startingAt: 0)
+                      + String(format: "%8d", layer.count) + (layer.trained ? "" : "  (running average)"))
+            }
+            print("  trained parameters: \(info.parameterCount)")
+            print(String(format: "features: %d Hz mono, nFFT %d, hop %d, %d mel bands %g–%g Hz, segments of %d frames "
+                         + "(last kept from %d); standardised with mean %.2f dB, std %.2f dB",
+                         f.sampleRate, f.nFFT, f.hopLength, f.nMels, f.fMin, f.resolvedFMax, f.segmentFrames,
+                         f.minLastSegmentFrames, info.normalizationMean, info.normalizationStd))
+            var recipe = "training: \(t.optimizer.metadataName), learning rate \(t.learningRate)"
+            recipe += t.schedule == .cosine ? " (cosine)" : " (×\(t.learningRateGamma) every \(t.learningRateStep) epochs)"
+            recipe += ", weight decay \(t.weightDecay), batch \(t.batchSize), \(t.epochs) epochs, seed \(t.seed)"
+            if t.augmentation.isEnabled { recipe += ", crops and SpecAugment" }
+            if t.targets.mixup > 0 { recipe += ", mixup \(t.targets.mixup)" }
+            if t.targets.labelSmoothing > 0 { recipe += ", label smoothing \(t.targets.labelSmoothing)" }
+            print(recipe)
+            if !info.notes.isEmpty {
+                print("recorded: " + info.notes.keys.sorted().map { "\($0) \(info.notes[$0]!)" }.joined(separator: ", "))
+            }
+        }
+    }
+}
