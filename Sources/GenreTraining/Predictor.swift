@@ -24,6 +24,29 @@ public struct Prediction: Sendable, Codable, Equatable {
     public var segmentProbabilities: [[Double]]
 }
 
+extension Prediction {
+    /// One segment's most probable genre, for a view over time.
+    public struct SegmentTop: Sendable, Codable, Equatable {
+        /// Seconds from the start of the file: the segment's first and past-the-end frame times,
+        /// frame × hopLength / sampleRate (the last segment's end may lie past the audio: padding).
+        public var start: Double
+        public var end: Double
+        public var genre: String
+        public var probability: Double
+    }
+
+    /// The top genre of each segment in order, with its time span.
+    /// - Parameters: the model's class names and feature parameters (hop, rate, segment length).
+    public func timeline(classNames: [String], features: FeatureParameters) -> [SegmentTop] {
+        let seconds = Double(features.segmentFrames * features.hopLength) / Double(features.sampleRate)
+        return segmentProbabilities.enumerated().map { i, row in
+            let best = row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }!
+            return SegmentTop(start: Double(i) * seconds, end: Double(i + 1) * seconds, genre: classNames[best],
+                              probability: row[best])
+        }
+    }
+}
+
 /// Classifies audio files with a trained model, applying exactly the preprocessing stored in it.
 public final class Predictor {
     public let model: TrainedModel

@@ -11,6 +11,7 @@ struct Predict: ParsableCommand {
     @Option(help: "Model file.") var model: String = defaultModelPath
     @Option(parsing: .unconditional, help: "How many genres to show per file.") var top = 3
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
+    @Flag(help: "Also show each ≈3 s segment's top genre and probability over time.") var segments = false
     @OptionGroup var common: RunOptions
 
     func validate() throws {
@@ -26,6 +27,8 @@ struct Predict: ParsableCommand {
             /// RMS level, dBFS; present with `warning` for a near-silent file.
             var rmsDBFS: Double?
             var warning: String?
+            /// With --segments: each segment's top genre.
+            var timeline: [Prediction.SegmentTop]?
             var error: String?
         }
         var model: String
@@ -53,14 +56,23 @@ struct Predict: ParsableCommand {
                                          p.rmsDBFS, Prediction.nearSilentDBFS)
                         Console.warning("\(file): \(warning!)")
                     }
+                    let timeline = segments ? p.timeline(classNames: trained.classNames, features: trained.features) : nil
                     items.append(.init(file: file, top: shown, segments: p.segments, duration: p.duration,
-                                       rmsDBFS: p.rmsDBFS, warning: warning))
+                                       rmsDBFS: p.rmsDBFS, warning: warning, timeline: timeline))
                     if !json {
                         print(String(format: "%@  (%.1f s, %d segment%@)", file, p.duration, p.segments, p.segments == 1 ? "" : "s"))
                         let width = shown.map(\.genre.count).max() ?? 0
                         for e in shown {
                             print("  " + e.genre.padding(toLength: width, withPad: " ", startingAt: 0)
                                   + String(format: "  %5.1f %%", 100 * e.probability))
+                        }
+                        if let timeline {
+                            let names = timeline.map(\.genre.count).max() ?? 0
+                            for t in timeline {
+                                print(String(format: "  %6.1f – %6.1f s  ", t.start, t.end)
+                                      + t.genre.padding(toLength: names, withPad: " ", startingAt: 0)
+                                      + String(format: "  %5.1f %%", 100 * t.probability))
+                            }
                         }
                     }
                 } catch {

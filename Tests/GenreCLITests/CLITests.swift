@@ -324,8 +324,9 @@ final class CLITests: XCTestCase {
                       other.stderr)
     }
 
-    /// `genre info` describes a model (text and JSON agree with the file); `--version` names the libraries.
-    func testInfoDescribesTheModelAndVersionNamesTheLibraries() throws {
+    /// `genre info` describes a model (text and JSON agree with the file); `predict --segments` shows each
+    /// segment's top genre; `--version` names the libraries.
+    func testInfoSegmentsAndVersion() throws {
         let model = try trainSmallModel()
         let loaded = try ModelFile.read(folder + "/" + model)
         let text = try genre(["info", model], in: folder)
@@ -349,6 +350,21 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.hasPrefix("genre: error: bad.safetensors: "), bad.stderr)
         XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1)
+
+        // predict --segments: each segment's top genre over time, in text and JSON.
+        let file = "data/beat/beat.00001.wav"
+        let segmentsJSON = try genre(["predict", file, "--model", model, "--segments", "--json"], in: folder)
+        XCTAssertEqual(segmentsJSON.status, 0, segmentsJSON.stderr)
+        struct Output: Decodable { struct Item: Decodable { var segments: Int; var timeline: [Prediction.SegmentTop] }; var results: [Item] }
+        let item = try JSONDecoder().decode(Output.self, from: Data(segmentsJSON.stdout.utf8)).results[0]
+        XCTAssertEqual(item.segments, 1, "3.5 s: one 128-frame segment (the 0.5 s remainder is under 64 frames)")
+        XCTAssertEqual(item.timeline.count, item.segments)
+        XCTAssertEqual(item.timeline[0].start, 0)
+        XCTAssertEqual(item.timeline[0].end, 128.0 * 512 / 22050, accuracy: 1e-12)
+        XCTAssertTrue(loaded.classNames.contains(item.timeline[0].genre))
+        XCTAssertTrue(item.timeline[0].probability > 0.25 && item.timeline[0].probability <= 1)
+        let segmentsText = try genre(["predict", file, "--model", model, "--segments"], in: folder)
+        XCTAssertTrue(segmentsText.stdout.contains("0.0 –    3.0 s  \(item.timeline[0].genre)"), segmentsText.stdout)
 
         let version = try genre(["--version"], in: folder)
         XCTAssertEqual(version.status, 0)
