@@ -69,7 +69,8 @@ public enum TrainingRun {
     /// an earlier split list. Neither may lie inside the dataset (symbolic links resolved), where they
     /// would be read as audio by the next run.
     static func checkReplaceable(_ modelPath: String, splitPath: String, dataset: String) throws {
-        for path in [modelPath, splitPath, Checkpoint.path(forModel: modelPath)] where OutputPath.isInside(path, folder: dataset) {
+        for path in [modelPath, splitPath, Checkpoint.path(forModel: modelPath), TrainingCurves.path(forModel: modelPath)]
+            where OutputPath.isInside(path, folder: dataset) {
             throw RunError("\(path): inside the dataset folder \(dataset); write the model elsewhere")
         }
         if FileManager.default.fileExists(atPath: modelPath) {
@@ -85,6 +86,15 @@ public enum TrainingRun {
            (try? SafeTensorsFile(path: checkpoint))?.metadata["format"] != Checkpoint.format {
             throw RunError("\(checkpoint): exists and is not a genre checkpoint; not overwriting it "
                            + "(remove it or choose another --model)")
+        }
+        let curves = TrainingCurves.path(forModel: modelPath)
+        if let handle = FileHandle(forReadingAtPath: curves) {
+            let head = String(decoding: (try? handle.read(upToCount: 512)) ?? Data(), as: UTF8.self)
+            try? handle.close()
+            guard head.contains(TrainingCurves.marker) else {
+                throw RunError("\(curves): exists and is not genre's training curves; not overwriting it "
+                               + "(remove it or choose another --model)")
+            }
         }
         if let handle = FileHandle(forReadingAtPath: splitPath) {
             let head = (try? handle.read(upToCount: 11)) ?? Data()
@@ -237,11 +247,19 @@ public enum TrainingRun {
         ]
         if let v = best.validationAccuracy { notes["validation_accuracy"] = String(format: "%.4f", v) }
         if let v = best.validationLoss { notes["validation_loss"] = String(v) }
+        notes["history"] = TrainingCurves.recorded(result.history)
         let model = TrainedModel(network: result.network, classNames: dataset.classNames, features: options.features,
                                  normalization: normalization, training: options.settings, notes: notes)
         try save(model, to: modelPath, split: split, splitPath: splitPath)
         // The run is complete: its checkpoint would only resume into the same model.
         unlink(checkpointPath)
+        // The picture is a convenience: failing to write it does not undo the model.
+        let curves = TrainingCurves.path(forModel: modelPath)
+        do {
+            try AtomicText.write(TrainingCurves.svg(result.history, title: "genre train \(options.datasetPath)"), to: curves)
+        } catch {
+            console.warn("warning: training curves not written: \(error)")
+        }
         return TrainResult(modelPath: modelPath, splitPath: splitPath, bestEpoch: result.bestEpoch,
                            history: result.history, skipped: skipped, model: model)
     }

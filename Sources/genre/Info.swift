@@ -42,8 +42,13 @@ struct Info: ParsableCommand {
             if t.targets.mixup > 0 { recipe += ", mixup \(t.targets.mixup)" }
             if t.targets.labelSmoothing > 0 { recipe += ", label smoothing \(t.targets.labelSmoothing)" }
             print(recipe)
-            if !info.notes.isEmpty {
-                print("recorded: " + info.notes.keys.sorted().map { "\($0) \(info.notes[$0]!)" }.joined(separator: ", "))
+            let notes = info.notes.filter { $0.key != "history" }
+            if !notes.isEmpty {
+                print("recorded: " + notes.keys.sorted().map { "\($0) \(notes[$0]!)" }.joined(separator: ", "))
+            }
+            if let history = info.notes["history"],
+               let epochs = try? JSONDecoder().decode([EpochReport].self, from: Data(history.utf8)) {
+                print("history: \(epochs.count) epochs (train.history in the file; the curves are drawn beside the model by train)")
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import FoundationXML
 import XCTest
 import GenreAudio
 import GenreTraining
@@ -56,6 +57,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(train.stdout.contains("epoch 3/3"), train.stdout)
         XCTAssertTrue(train.stdout.contains("model written to models/data.safetensors"), train.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/models/data.split.tsv"))
+        XCTAssertTrue(train.stdout.contains("training curves models/data.curves.svg"), train.stdout)
         return "models/data.safetensors"
     }
 
@@ -256,8 +258,8 @@ final class CLITests: XCTestCase {
             XCTAssertNoThrow(try ModelFile.read(folder + "/m.safetensors"))
             // A kill inside a write can leave only a hidden temporary file, never a half-written model.
             let visible = Set(try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") })
-            XCTAssertTrue(visible.isSubset(of: ["data", "xdg-cache", "whole.safetensors", "whole.split.tsv", "m.safetensors",
-                                                "m.split.tsv", "m.checkpoint.safetensors"]), "\(visible)")
+            XCTAssertTrue(visible.isSubset(of: ["data", "xdg-cache", "whole.safetensors", "whole.split.tsv", "whole.curves.svg",
+                                                "m.safetensors", "m.split.tsv", "m.checkpoint.safetensors", "m.curves.svg"]), "\(visible)")
             if FileManager.default.fileExists(atPath: folder + "/m.checkpoint.safetensors") {
                 // Forgetting --resume does not throw the progress away.
                 let fresh = try genre(args + ["--model", "m.safetensors"], in: folder)
@@ -350,6 +352,24 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.hasPrefix("genre: error: bad.safetensors: "), bad.stderr)
         XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1)
+
+        // The training curves: an SVG document beside the model with a train and a validation line in each
+        // panel, one point per epoch; the model records the same history.
+        let svg = try XMLDocument(contentsOf: URL(fileURLWithPath: folder + "/models/data.curves.svg"))
+        let polylines = try svg.nodes(forXPath: "//*[local-name()='polyline']").compactMap { $0 as? XMLElement }
+        func attribute(_ e: XMLElement, _ name: String) -> String? { e.attributes?.first { $0.name == name }?.stringValue }
+        XCTAssertEqual(polylines.map { attribute($0, "class") ?? "" }, ["train", "validation", "train", "validation"])
+        for line in polylines {
+            XCTAssertEqual(attribute(line, "points")?.split(separator: " ").count, 3, "3 epochs")
+        }
+        let history = try JSONDecoder().decode([EpochReport].self, from: Data(loaded.notes["history"]!.utf8))
+        XCTAssertEqual(history.map(\.epoch), [1, 2, 3])
+        XCTAssertTrue(history.allSatisfy { $0.seconds == 0 }, "no wall times: the same run writes the same bytes")
+        XCTAssertTrue(text.stdout.contains("history: 3 epochs"), text.stdout)
+        FileManager.default.createFile(atPath: folder + "/notes.curves.svg", contents: Data("my notes".utf8))
+        let foreign = try genre(["train", "data", "--epochs", "1", "--model", "notes.safetensors"], in: folder)
+        XCTAssertEqual(foreign.status, 1)
+        XCTAssertTrue(foreign.stderr.contains("notes.curves.svg: exists and is not genre's training curves"), foreign.stderr)
 
         // predict --segments: each segment's top genre over time, in text and JSON.
         let file = "data/beat/beat.00001.wav"
