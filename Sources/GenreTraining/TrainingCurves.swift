@@ -60,7 +60,8 @@ public enum TrainingCurves {
                 let points = values.enumerated().compactMap { i, v in v.flatMap { $0.isFinite ? "\(f(x(i + 1))),\(f(y($0)))" : nil } }
                 guard !points.isEmpty else { continue }
                 out += "<polyline class=\"\(name)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
-                let ly = y0 + 14 + 16 * Double(k)
+                // Loss falls and accuracy rises: the legend goes where the curves usually are not.
+                let ly = (panel.top == 100 ? y0 + panelHeight - 34 : y0 + 14) + 16 * Double(k)
                 out += "<line x1=\"\(f(x0 + panelWidth - 110))\" y1=\"\(f(ly - 4))\" x2=\"\(f(x0 + panelWidth - 90))\" y2=\"\(f(ly - 4))\" "
                     + "stroke=\"\(colour)\" stroke-width=\"2\"/><text x=\"\(f(x0 + panelWidth - 84))\" y=\"\(f(ly))\">\(name)</text>\n"
             }
