@@ -80,31 +80,17 @@ public enum Checkpoint {
         try writer.write(to: path)
     }
 
-    /// The `run` record of a checkpoint alone (to learn the settings before the network is built).
-    /// - Throws: `RunError` as `read`.
-    public static func readRun(_ path: String) throws -> Run {
-        guard FileManager.default.fileExists(atPath: path) else {
+    /// Reads a checkpoint written by `write`.
+    /// - Parameter configuration: the network the tensors must fit; nil: the one the checkpoint's own
+    ///   settings, features and class names make (as `train` builds it).
+    /// - Throws: `RunError` naming the path: missing, a folder, unreadable, damaged (checksum), or not a checkpoint.
+    public static func read(_ path: String, configuration: ConvNetConfiguration? = nil) throws -> (state: TrainingState, run: Run) {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw RunError("\(path): no checkpoint to resume from (a run writes one after each epoch and removes it "
                            + "when its model is written)")
         }
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw RunError("\(path): is a folder, not a checkpoint")
-        }
-        guard let file = try? SafeTensorsFile(path: path), file.metadata["format"] == format,
-              let json = file.metadata["run"], let run = try? JSONDecoder().decode(Run.self, from: Data(json.utf8)) else {
-            throw RunError("\(path): not a usable checkpoint: not a genre checkpoint, or damaged")
-        }
-        return run
-    }
-
-    /// Reads a checkpoint written by `write`.
-    /// - Parameter configuration: the network the run trains (the tensors must fit it).
-    /// - Throws: `RunError` naming the path: missing, unreadable, damaged (checksum), or not a checkpoint.
-    public static func read(_ path: String, configuration: ConvNetConfiguration) throws -> (state: TrainingState, run: Run) {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw RunError("\(path): no checkpoint to resume from (it is written after each epoch of a run)")
-        }
+        if isFolder.boolValue { throw RunError("\(path): is a folder, not a checkpoint") }
         func damaged(_ why: String) -> RunError { RunError("\(path): not a usable checkpoint: \(why)") }
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile(path: path) } catch { throw damaged("\(error)") }
@@ -121,6 +107,8 @@ public enum Checkpoint {
               let orderText = m["order"] else {
             throw damaged("metadata missing or malformed")
         }
+        let configuration = configuration ?? run.settings.configuration(features: run.features, classCount: run.classNames.count)
+        if let problem = configuration.problem { throw damaged(problem) }
         func network(_ prefix: String) throws -> ConvNet {
             var net = ConvNet(configuration: configuration, seed: 0)
             var failure: RunError?

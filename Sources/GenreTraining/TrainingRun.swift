@@ -124,16 +124,14 @@ public enum TrainingRun {
                 console.warn("warning: --resume continues the checkpoint's own split; --split-file and --no-test are ignored")
             }
             options.splitFile = nil
-            // The run's settings and features come from the checkpoint; the network shape needs the class
-            // count, which the checkpoint's class names give.
-            let peek = try Checkpoint.readRun(checkpointPath)
-            if peek.settings != options.settings || peek.features != options.features {
+            // The run's settings, features and network come from the checkpoint (read once).
+            let checkpoint = try Checkpoint.read(checkpointPath)
+            if checkpoint.run.settings != options.settings || checkpoint.run.features != options.features {
                 console.warn("warning: --resume continues with the checkpoint's training and feature settings; the options given differ and are ignored")
             }
-            options.settings = peek.settings
-            options.features = peek.features
-            saved = try Checkpoint.read(checkpointPath, configuration: peek.settings.configuration(
-                features: peek.features, classCount: peek.classNames.count))
+            options.settings = checkpoint.run.settings
+            options.features = checkpoint.run.features
+            saved = checkpoint
         }
         // Everything that can be refused is refused before any decoding or training.
         if let problem = options.settings.problem { throw RunError(problem) }
