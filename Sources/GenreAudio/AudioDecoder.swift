@@ -34,23 +34,9 @@ public enum AudioDecoder {
     ///   `"not a recognised audio file (libsndfile: <sf_strerror>)"`, without libsndfile's untrue "File does
     ///   not exist" for tiny files); `.noFrames` when zero frames decode; `.tooLong` beyond `maxSeconds`.
     public static func readInterleaved(path: String) throws -> (samples: [Float], info: AudioInfo) {
-        try checkRegularFile(path)
-
-        var sfInfo = SF_INFO()
-        let (handle, openError) = openLock.withLock { () -> (OpaquePointer?, String) in
-            let opened = StandardError.silenced { sf_open(path, Int32(SFM_READ), &sfInfo) }
-            return (opened, opened == nil ? String(cString: sf_strerror(nil)) : "")
-        }
-        guard let file = handle else {
-            let detail = openError.hasPrefix(misleadingOpenError) ? "" : " (libsndfile: \(openError))"
-            throw AudioError.unreadable(path: path, reason: "not a recognised audio file\(detail)")
-        }
+        let (file, sfInfo) = try open(path)
         defer { sf_close(file) }
-
         let channels = Int(sfInfo.channels)
-        guard channels > 0, sfInfo.samplerate > 0 else {
-            throw AudioError.unreadable(path: path, reason: "libsndfile reports \(channels) channels at \(sfInfo.samplerate) Hz")
-        }
 
         // Whole files are held in memory (and resampled): bound their length, from the header first and
         // again while reading, since headers can lie. A 1 Hz header would otherwise ask soxr for days.
@@ -85,6 +71,35 @@ public enum AudioDecoder {
         let info = AudioInfo(path: path, sampleRate: Int(sfInfo.samplerate), channels: channels,
                              frames: frames, format: FormatNames.describe(format: sfInfo.format))
         return (samples, info)
+    }
+
+    /// What the file's header says, without decoding it: rate, channels, format, and `frames` as the header
+    /// promises them (an estimate for MP3, too large for a truncated file).
+    /// - Throws: the open errors of `readInterleaved(path:)` (`.fileNotFound`, `.notARegularFile`, `.unreadable`).
+    public static func probe(path: String) throws -> AudioInfo {
+        let (file, sfInfo) = try open(path)
+        defer { sf_close(file) }
+        return AudioInfo(path: path, sampleRate: Int(sfInfo.samplerate), channels: Int(sfInfo.channels),
+                         frames: Int(sfInfo.frames), format: FormatNames.describe(format: sfInfo.format))
+    }
+
+    /// Opens `path` for reading with libsndfile; the caller closes the handle.
+    private static func open(_ path: String) throws -> (OpaquePointer, SF_INFO) {
+        try checkRegularFile(path)
+        var sfInfo = SF_INFO()
+        let (handle, openError) = openLock.withLock { () -> (OpaquePointer?, String) in
+            let opened = StandardError.silenced { sf_open(path, Int32(SFM_READ), &sfInfo) }
+            return (opened, opened == nil ? String(cString: sf_strerror(nil)) : "")
+        }
+        guard let file = handle else {
+            let detail = openError.hasPrefix(misleadingOpenError) ? "" : " (libsndfile: \(openError))"
+            throw AudioError.unreadable(path: path, reason: "not a recognised audio file\(detail)")
+        }
+        guard sfInfo.channels > 0, sfInfo.samplerate > 0 else {
+            sf_close(file)
+            throw AudioError.unreadable(path: path, reason: "libsndfile reports \(sfInfo.channels) channels at \(sfInfo.samplerate) Hz")
+        }
+        return (file, sfInfo)
     }
 
     /// Decodes `path` and averages its channels into one (librosa `to_mono`: the Float mean of the

@@ -32,10 +32,13 @@ public enum ClipFeatureExtractor {
     ///   - cache: where decoded clips' segments are looked up first and stored after computing; nil computes
     ///     every file.
     ///   - progress: called after each file with (files done, total), from worker threads, serialised.
+    ///   - detail: when given, receives one line per file (path, format, rate, channels, duration,
+    ///     segments, whether the features came from the cache), from worker threads.
     /// - Returns: clips in the order of `files` (minus skipped ones), and the skipped files.
     public static func extract(_ files: [(path: String, relativePath: String, label: Int)],
                                extractor: LogMelExtractor, threads: Int, cache: FeatureCache? = nil,
-                               progress: ((Int, Int) -> Void)? = nil) -> (clips: [ClipFeatures], skipped: [SkippedFile]) {
+                               progress: ((Int, Int) -> Void)? = nil,
+                               detail: ((String) -> Void)? = nil) -> (clips: [ClipFeatures], skipped: [SkippedFile]) {
         var results = [Result<ClipFeatures, SkippedFile>?](repeating: nil, count: files.count)
         let lock = NSLock()
         var next = 0, done = 0
@@ -49,10 +52,14 @@ public enum ClipFeatureExtractor {
                     let f = files[i]
                     let result: Result<ClipFeatures, SkippedFile>
                     do {
-                        let (values, count, duration) = try cachedSegments(path: f.path, extractor: extractor,
-                                                                           cache: cache)
+                        let (values, count, duration, cached) = try cachedSegments(path: f.path, extractor: extractor,
+                                                                                   cache: cache)
                         result = .success(ClipFeatures(relativePath: f.relativePath, label: f.label, segments: values,
                                                        segmentCount: count, duration: duration))
+                        if let detail {
+                            detail(Self.describe(f.path, probe: try? AudioDecoder.probe(path: f.path), duration: duration,
+                                                 segments: count, cached: cached))
+                        }
                     } catch {
                         result = .failure(SkippedFile(path: f.path, reason: Self.reason(error, path: f.path)))
                     }
@@ -77,21 +84,33 @@ public enum ClipFeatureExtractor {
 
     /// `segments(path:extractor:)` through `cache` when there is one.
     static func cachedSegments(path: String, extractor: LogMelExtractor,
-                               cache: FeatureCache?) throws -> (values: [Float], count: Int, duration: Double) {
+                               cache: FeatureCache?) throws -> (values: [Float], count: Int, duration: Double, cached: Bool) {
         let p = extractor.parameters
         guard let cache, let key = cache.key(path: path, parameters: p) else {
             let computed = try segments(path: path, extractor: extractor)
-            return (computed.values, computed.count, computed.duration)
+            return (computed.values, computed.count, computed.duration, false)
         }
         if let entry = cache.load(key: key, nMels: p.nMels, segmentFrames: p.segmentFrames) {
             cache.recordHit()
-            return entry
+            return (entry.values, entry.count, entry.duration, true)
         }
         let computed = try segments(path: path, extractor: extractor)
         cache.recordMiss()
         cache.store(key: key, values: computed.values, count: computed.count, nMels: p.nMels,
                     segmentFrames: p.segmentFrames, duration: computed.duration)
-        return (computed.values, computed.count, computed.duration)
+        return (computed.values, computed.count, computed.duration, false)
+    }
+
+    /// `path: WAV PCM_16, 22050 Hz, 2 channels, 30.01 s, 13 segments` (+ `, features from cache`): the
+    /// file's own format, rate and channels from its header; the duration decoded at the model's rate.
+    public static func describe(_ path: String, probe: AudioInfo?, duration: Double, segments: Int, cached: Bool) -> String {
+        var parts: [String] = []
+        if let probe {
+            parts = [probe.format, "\(probe.sampleRate) Hz", probe.channels == 1 ? "1 channel" : "\(probe.channels) channels"]
+        }
+        parts += [String(format: "%.2f s", duration), segments == 1 ? "1 segment" : "\(segments) segments"]
+        if cached { parts.append("features from cache") }
+        return "\(path): " + parts.joined(separator: ", ")
     }
 
     /// One file's log-mel segments: decoded with libsndfile, mixed to mono, resampled to the extractor's

@@ -3,16 +3,38 @@ import GenreAudio
 
 /// Where a run's human-readable output goes: results on stdout, warnings and progress on stderr.
 /// Every line is flushed as it is written so `genre train | tee log` shows each epoch when it ends.
+///
+/// Progress: on a terminal, one line redrawn in place (`label [####....] done/total  rate  ETA m:ss`);
+/// elsewhere (a pipe, a CI log) a plain line every `plainInterval` seconds, so logs stay readable; nothing
+/// under `quiet`.
 public final class Console: @unchecked Sendable {
     public let quiet: Bool
     /// True when stderr is a terminal: only then is a redrawn progress bar shown.
     public let interactive: Bool
+    /// Per-file details (`detail`) are shown.
+    public let verbose: Bool
+    /// Seconds between plain progress lines when stderr is not a terminal.
+    public let plainInterval: Double
     private let lock = NSLock()
     private var progressShown = false
+    private let errorSink: (String) -> Void
+    private let clock: () -> Double
+    /// The task being timed: its label, its first report (time and count: the rate is measured from
+    /// there), when progress was last shown, and the latest count.
+    private var task: (label: String, start: Double, startDone: Int, lastShown: Double, done: Int)?
 
-    public init(quiet: Bool = false, interactive: Bool = isatty(STDERR_FILENO) == 1) {
+    /// - Parameters:
+    ///   - errorSink: where stderr text goes (tests capture it); default: the process's stderr, unbuffered.
+    ///   - clock: seconds from any fixed origin (tests drive it); default: the monotonic uptime clock.
+    public init(quiet: Bool = false, verbose: Bool = false, interactive: Bool = isatty(STDERR_FILENO) == 1,
+                plainInterval: Double = 10, errorSink: @escaping (String) -> Void = StandardError.write,
+                clock: @escaping () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }) {
         self.quiet = quiet
+        self.verbose = verbose
         self.interactive = interactive
+        self.plainInterval = plainInterval
+        self.errorSink = errorSink
+        self.clock = clock
     }
 
     /// A result line on stdout.
@@ -27,8 +49,14 @@ public final class Console: @unchecked Sendable {
     public func warn(_ line: String) {
         lock.withLock {
             clearProgress()
-            StandardError.write(line + "\n")
+            errorSink(line + "\n")
         }
+    }
+
+    /// A per-file detail line on stderr, only with `verbose`.
+    public func detail(_ line: String) {
+        guard verbose else { return }
+        warn(line)
     }
 
     /// `genre: error: <message>` on stderr: the one line a failed command prints.
@@ -36,27 +64,65 @@ public final class Console: @unchecked Sendable {
         StandardError.write("genre: error: \(message)\n")
     }
 
+    /// A line on stderr as it is, for commands without a `Console` instance.
+    public static func note(_ line: String) {
+        StandardError.write(line + "\n")
+    }
+
     /// `warning: <message>` on stderr, for commands without a `Console` instance.
     public static func warning(_ message: String) {
         StandardError.write("warning: \(message)\n")
     }
 
-    /// A progress bar on stderr (`label [#####.....] done/total`), redrawn in place; only when stderr is a
-    /// terminal and not `quiet`.
-    public func progress(_ label: String, _ done: Int, _ total: Int) {
-        guard interactive, !quiet, total > 0 else { return }
+    /// Progress of a task of `total` steps counted in `unit` (e.g. "files"): on a terminal a bar redrawn at
+    /// most 10 times a second, with the rate and the time left; otherwise a plain line every `plainInterval`
+    /// seconds; nothing when `quiet`. A new label, or a count that went back, starts a new task (and its clock).
+    public func progress(_ label: String, _ done: Int, _ total: Int, unit: String = "steps") {
+        guard !quiet, total > 0 else { return }
         lock.withLock {
-            let width = 30, filled = width * done / total
-            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            StandardError.write("\r\(label) [\(bar)] \(done)/\(total)\u{1B}[K")
-            progressShown = done < total
-            if !progressShown { StandardError.write("\r\u{1B}[K") }
+            let now = clock()
+            if task == nil || task!.label != label || done < task!.done {
+                task = (label, now, done, now, done)
+            }
+            task!.done = done
+            let elapsed = now - task!.start, counted = done - task!.startDone
+            let finished = done >= total
+            if interactive {
+                guard finished || now - task!.lastShown >= 0.1 || !progressShown else { return }
+                task!.lastShown = now
+                if finished {
+                    clearProgress()
+                    return
+                }
+                let width = 24, filled = width * done / total
+                let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+                errorSink("\r\(label) [\(bar)] \(done)/\(total)\(Self.rateAndETA(counted, total - done, elapsed, unit))\u{1B}[K")
+                progressShown = true
+            } else {
+                guard !finished, now - task!.lastShown >= plainInterval else { return }
+                task!.lastShown = now
+                errorSink("\(label) \(done)/\(total) (\(100 * done / total) %)\(Self.rateAndETA(counted, total - done, elapsed, unit))\n")
+            }
         }
+    }
+
+    /// "  12.3 files/s  ETA 1:05" for `counted` steps in `elapsed` seconds and `left` to go, or "" until a
+    /// rate can be measured.
+    static func rateAndETA(_ counted: Int, _ left: Int, _ elapsed: Double, _ unit: String) -> String {
+        guard counted > 0, elapsed > 0.05 else { return "" }
+        let rate = Double(counted) / elapsed
+        return String(format: "  %.1f %@/s  ETA %@", rate, unit, duration(Double(left) / rate))
+    }
+
+    /// "m:ss", or "h:mm:ss" from an hour on.
+    public static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 
     private func clearProgress() {
         if progressShown {
-            StandardError.write("\r\u{1B}[K")
+            errorSink("\r\u{1B}[K")
             progressShown = false
         }
     }

@@ -41,6 +41,8 @@ public struct FoldResult: Sendable, Codable, Equatable {
     public var seconds: Double
     /// Every test clip's probabilities.
     public var predictions: [ClipPrediction]
+    /// The fold's training history, one entry per epoch.
+    public var history: [EpochReport]
 }
 
 /// Mean and sample standard deviation (n − 1) over folds.
@@ -131,7 +133,7 @@ public enum CrossValidation {
 
             let trained = try Trainer(settings: options.settings, threads: options.threads)
                 .train(network: ConvNet(configuration: config, seed: options.settings.seed), train: train,
-                       validation: validation, onBatch: { console.progress("fold \(k) epoch", $0, $1) })
+                       validation: validation, onBatch: { console.progress("fold \(k) epoch", $0, $1, unit: "batches") })
             let (clipMatrix, segmentMatrix, predictions) = Classifier(network: trained.network, threads: options.threads)
                 .confusionMatrices(testClips, network: trained.network, classNames: dataset.classNames)
             confusion.add(clipMatrix)
@@ -140,7 +142,7 @@ public enum CrossValidation {
                                     clipAccuracy: clipMatrix.accuracy, segmentAccuracy: segmentMatrix.accuracy,
                                     macroF1: clipMatrix.macroF1, balancedAccuracy: clipMatrix.balancedAccuracy,
                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
-                                    predictions: predictions)
+                                    predictions: predictions, history: trained.history)
             results.append(result)
             onFold?(result)
         }
@@ -149,5 +151,18 @@ public enum CrossValidation {
             clipAccuracy: MeanStd(results.map(\.clipAccuracy)), segmentAccuracy: MeanStd(results.map(\.segmentAccuracy)),
             macroF1: MeanStd(results.map(\.macroF1)), balancedAccuracy: MeanStd(results.map(\.balancedAccuracy)),
             confusion: confusion, skipped: skipped.map(\.description))
+    }
+}
+
+extension CrossValidationReport {
+    /// CSV, one row per fold: `fold,train,validation,test,best_epoch,clip_accuracy,macro_f1,balanced_accuracy,
+    /// segment_accuracy,seconds` (fractions in [0, 1], shortest round-trip form; seconds of wall time).
+    public func foldsCSV() -> String {
+        var text = "fold,train,validation,test,best_epoch,clip_accuracy,macro_f1,balanced_accuracy,segment_accuracy,seconds\n"
+        for f in folds {
+            text += "\(f.fold),\(f.trainFiles),\(f.validationFiles),\(f.testFiles),\(f.bestEpoch),\(f.clipAccuracy),"
+                + "\(f.macroF1),\(f.balancedAccuracy),\(f.segmentAccuracy),\(String(format: "%.1f", f.seconds))\n"
+        }
+        return text
     }
 }

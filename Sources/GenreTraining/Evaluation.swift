@@ -32,7 +32,10 @@ public struct EvaluationReport: Sendable, Codable {
         public var file: String
         public var genre: String
         public var predicted: String
+        /// Probability of `predicted`, in [0, 1].
         public var probability: Double
+        /// The clip's distribution over `classes`, in that order (sums to 1).
+        public var probabilities: [Double]
     }
     public var model: String
     public var dataset: String
@@ -110,9 +113,9 @@ public enum Evaluation {
         let extractor = try LogMelExtractor(parameters: model.features)
         let jobs = selected.compactMap { file in labelOf[file].map { (path: dataset.root + "/" + file, relativePath: file, label: $0) } }
         var (clips, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads,
-                                                            cache: cache) {
-            console.progress("features", $0, $1)
-        }
+                                                            cache: cache,
+                                                            progress: { console.progress("features", $0, $1, unit: "files") },
+                                                            detail: console.verbose ? console.detail : nil)
         for s in skipped { console.warn("skipped \(s.description)") }
         if let problem = cache?.problem { console.warn("warning: feature cache not written: \(problem)") }
         guard !clips.isEmpty else { throw RunError("\(datasetPath): no file of the \(split.rawValue) split could be decoded") }
@@ -134,7 +137,8 @@ public enum Evaluation {
             }
             segmentTotal += clip.segmentCount
             rows.append(.init(file: clip.relativePath, genre: model.classNames[clip.label],
-                              predicted: p.ranking[0].genre, probability: p.ranking[0].probability))
+                              predicted: p.ranking[0].genre, probability: p.ranking[0].probability,
+                              probabilities: model.classNames.map { name in p.ranking.first { $0.genre == name }!.probability }))
         }
         let perClass = model.classNames.indices.map {
             EvaluationReport.ClassRow(genre: model.classNames[$0], precision: clipMatrix.precision($0),

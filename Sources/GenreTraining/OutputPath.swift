@@ -45,6 +45,18 @@ public enum OutputPath {
         unlink(probe)
     }
 
+    /// Checks that an existing file at `path` is one of genre's own pictures or reports (it carries
+    /// `marker` in its first 512 bytes), so that replacing it loses nothing a person wrote.
+    /// - Throws: `RunError` naming `path` and `what` it should be, with `hint` on how to go on.
+    public static func checkReplaceable(_ path: String, marker: String, what: String, hint: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        let head = String(decoding: (try? handle.read(upToCount: 512)) ?? Data(), as: UTF8.self)
+        try? handle.close()
+        guard head.contains(marker) else {
+            throw RunError("\(path): exists and is not \(what); not overwriting it (\(hint))")
+        }
+    }
+
     /// Creates `path` and any missing parents (mode 0755), like `mkdir -p`.
     /// - Throws: `RunError` naming the folder that could not be made, with the system's reason.
     public static func createFolder(_ path: String) throws {

@@ -21,6 +21,13 @@ public enum TrainingCurves {
         return String(decoding: (try? encoder.encode(timeless)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
+    /// The history a model records (`train.history`), or [] when it has none (models written before
+    /// histories were kept) or it does not decode.
+    public static func history(of model: TrainedModel) -> [EpochReport] {
+        guard let text = model.notes["history"] else { return [] }
+        return (try? JSONDecoder().decode([EpochReport].self, from: Data(text.utf8))) ?? []
+    }
+
     /// - Parameter history: the run's epoch reports, in order (validation values may be absent).
     /// - Returns: the SVG document (UTF-8 text).
     public static func svg(_ history: [EpochReport], title: String) -> String {
@@ -29,7 +36,7 @@ public enum TrainingCurves {
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
             + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n\(marker)\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        out += "<text x=\"\(Int(width / 2))\" y=\"20\" text-anchor=\"middle\" font-size=\"14\">\(escape(title))</text>\n"
+        out += "<text x=\"\(Int(width / 2))\" y=\"20\" text-anchor=\"middle\" font-size=\"14\">\(xmlEscape(title))</text>\n"
         let epochs = Double(max(history.count, 1))
         let losses = history.flatMap { [Double($0.trainLoss)] + ($0.validationLoss.map { [Double($0)] } ?? []) }
         let maxLoss = max(niceCeiling(losses.filter(\.isFinite).max() ?? 1), 0.1)
@@ -77,8 +84,5 @@ public enum TrainingCurves {
         guard v > 0, v.isFinite else { return 1 }
         let p = pow(10, floor(log10(v)))
         return [1.0, 2, 5, 10].map { $0 * p }.first { $0 >= v } ?? 10 * p
-    }
-    private static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

@@ -88,14 +88,8 @@ public enum TrainingRun {
                            + "(remove it or choose another --model)")
         }
         let curves = TrainingCurves.path(forModel: modelPath)
-        if let handle = FileHandle(forReadingAtPath: curves) {
-            let head = String(decoding: (try? handle.read(upToCount: 512)) ?? Data(), as: UTF8.self)
-            try? handle.close()
-            guard head.contains(TrainingCurves.marker) else {
-                throw RunError("\(curves): exists and is not genre's training curves; not overwriting it "
-                               + "(remove it or choose another --model)")
-            }
-        }
+        try OutputPath.checkReplaceable(curves, marker: TrainingCurves.marker, what: "genre's training curves",
+                                        hint: "remove it or choose another --model")
         if let handle = FileHandle(forReadingAtPath: splitPath) {
             let head = (try? handle.read(upToCount: 11)) ?? Data()
             try? handle.close()
@@ -227,9 +221,18 @@ public enum TrainingRun {
         }
         let modelFolder = OutputPath.parent(of: modelPath)
         if !modelFolder.isEmpty { try OutputPath.createFolder(modelFolder) }  // the checkpoint goes there from epoch 1
+        var secondsSoFar = 0.0, epochsSoFar = 0
         let result = try trainer.train(network: initial, train: train, validation: validation, resume: saved?.state,
-                                       onBatch: { console.progress("epoch", $0, $1) },
-                                       onEpoch: { r in console.out(Self.describe(r, epochs: epochs)) },
+                                       onBatch: { console.progress("epoch", $0, $1, unit: "batches") },
+                                       onEpoch: { r in
+                                           // Time left from the mean epoch of this process (a resumed run's
+                                           // earlier epochs may have run on another machine).
+                                           secondsSoFar += r.seconds
+                                           epochsSoFar += 1
+                                           let left = Double(epochs - r.epoch) * secondsSoFar / Double(epochsSoFar)
+                                           console.out(Self.describe(r, epochs: epochs)
+                                                       + (r.epoch < epochs ? "  ETA \(Console.duration(left))" : ""))
+                                       },
                                        onCheckpoint: { try Checkpoint.write($0, run: run, to: checkpointPath) })
 
         let best = result.history[result.bestEpoch - 1]
@@ -271,9 +274,9 @@ public enum TrainingRun {
         let extractor = try LogMelExtractor(parameters: features)
         let jobs = scanned.files.map { (path: scanned.path(of: $0), relativePath: $0.relativePath, label: $0.label) }
         let (decoded, undecodable) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads,
-                                                                  cache: cache) {
-            console.progress("decoding", $0, $1)
-        }
+                                                                  cache: cache,
+                                                                  progress: { console.progress("decoding", $0, $1, unit: "files") },
+                                                                  detail: console.verbose ? console.detail : nil)
         let (kept, skipped) = try screening.apply(decoded, skipped: undecodable, root: scanned.root, console: console)
         if let problem = cache?.problem { console.warn("warning: feature cache not written: \(problem)") }
         // Genres left without a decodable file are ignored, as an empty genre folder is.

@@ -19,6 +19,7 @@ struct CrossValidate: ParsableCommand {
     @Option(help: "Fold file with the header file<TAB>genre<TAB>fold.") var foldFile: String?
     @Option(parsing: .unconditional, help: "Folds to draw when there is no --fold-file (default: 5).") var folds: Int?
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
+    @OptionGroup var outputs: ReportOptions
     @OptionGroup var recipe: RecipeOptions
     @OptionGroup var files: ScreeningOptions
     @OptionGroup var common: RunOptions
@@ -31,7 +32,8 @@ struct CrossValidate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let console = Console(quiet: common.quiet)
+            try outputs.check(dataset: dataset)
+            let console = common.console
             var options = CrossValidationOptions(
                 datasetPath: dataset, foldFile: foldFile, folds: folds ?? 5,
                 settings: recipe.settings,
@@ -45,6 +47,13 @@ struct CrossValidate: ParsableCommand {
                                    f.fold, f.trainFiles, f.validationFiles, f.testFiles, f.bestEpoch,
                                    100 * f.clipAccuracy, f.macroF1, f.balancedAccuracy, 100 * f.segmentAccuracy,
                                    f.seconds))
+            }
+            let folds = foldFile.map { "from \($0)" }
+                ?? "\(report.folds.count), stratified by genre, seed \(recipe.settings.seed)"
+            let written = try outputs.write(matrix: report.confusion,
+                                            svgTitle: "\(report.folds.count)-fold cross-validation on \(dataset)",
+                                            extraCSV: [("folds.csv", report.foldsCSV())]) {
+                HTMLReport(crossValidation: report, folds: folds).html()
             }
             if json {
                 let encoder = JSONEncoder()
@@ -64,6 +73,7 @@ struct CrossValidate: ParsableCommand {
             print("\nconfusion matrix summed over the test folds (clips; rows: true genre, columns: predicted)")
             print(report.confusion.textTable())
             if !report.skipped.isEmpty { print("\(report.skipped.count) file(s) skipped (see warnings above)") }
+            for line in written { print(line) }
         }
     }
 }

@@ -15,41 +15,21 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Model file.") var model: String = defaultModelPath
     @Option(help: "Which files: test, validation or all.") var split: EvaluationSplit = .test
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
-    @Option(help: "Also write per_class.csv and confusion_matrix.csv into this folder.") var csv: String?
+    @OptionGroup var outputs: ReportOptions
     @OptionGroup var common: RunOptions
     @OptionGroup var caching: CacheOptions
-
-    func validate() throws {
-        if let csv {
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: csv, isDirectory: &isFolder), !isFolder.boolValue {
-                throw ValidationError("--csv \(csv): exists and is not a folder")
-            }
-        }
-    }
-
-    func writeCSV(_ matrix: ConfusionMatrix, into folder: String) throws {
-        try OutputPath.createFolder(folder)
-        for (name, text) in [("per_class.csv", matrix.perClassCSV()), ("confusion_matrix.csv", matrix.confusionCSV())] {
-            do { try AtomicText.write(text, to: folder + "/" + name) } catch {
-                throw RunError("\(folder)/\(name): cannot write: \(error)")
-            }
-        }
-    }
 
     func run() throws {
         try reportingErrors {
             try requireModel(model)
-            if let csv, OutputPath.isInside(csv, folder: dataset) {
-                throw RunError("--csv \(csv): inside the dataset folder \(dataset); choose a folder outside it")
-            }
-            let console = Console(quiet: common.quiet)
+            try outputs.check(dataset: dataset)
+            let console = common.console
             let report = try Evaluation.run(datasetPath: dataset, modelPath: model, split: split,
                                             threads: common.threads, cache: try caching.cache(for: dataset),
                                             console: console)
             let matrix = report.clipConfusion
-            if let csv {
-                try writeCSV(matrix, into: csv)
+            let written = try outputs.write(matrix: matrix, svgTitle: "\(report.model) on \(report.dataset), \(report.split) split") {
+                HTMLReport(evaluation: report, history: (try? ModelFile.read(model)).map(TrainingCurves.history(of:)) ?? []).html()
             }
             if json {
                 let encoder = JSONEncoder()
@@ -67,7 +47,7 @@ struct Evaluate: ParsableCommand {
             print("confusion matrix (clips; rows: true genre, columns: predicted)")
             print(matrix.textTable())
             if !report.skipped.isEmpty { print("\(report.skipped.count) file(s) skipped (see warnings above)") }
-            if let csv { print("CSV written to \(csv)/per_class.csv and \(csv)/confusion_matrix.csv") }
+            for line in written { print(line) }
         }
     }
 }

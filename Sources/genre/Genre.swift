@@ -23,8 +23,14 @@ struct RunOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Worker threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Flag(name: .shortAndLong, help: "No progress bars.")
+    @Flag(name: .shortAndLong, help: "No progress output (bar on a terminal, periodic lines otherwise).")
     var quiet = false
+
+    @Flag(help: "Per-file details on stderr: format, sample rate, channels, duration, segments.")
+    var verbose = false
+
+    /// The console these options ask for.
+    var console: Console { Console(quiet: quiet, verbose: verbose) }
 
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }

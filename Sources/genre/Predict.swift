@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GenreAudio
 import GenreTraining
 
 struct Predict: ParsableCommand {
@@ -45,6 +46,10 @@ struct Predict: ParsableCommand {
             for file in files {
                 do {
                     let p = try predictor.predict(path: file)
+                    if common.verbose {
+                        Console.note(ClipFeatureExtractor.describe(file, probe: try? AudioDecoder.probe(path: file),
+                                                                   duration: p.duration, segments: p.segments, cached: false))
+                    }
                     let shown = Array(p.ranking.prefix(top))
                     var warning: String?
                     if p.duration < 1 {

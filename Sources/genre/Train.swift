@@ -41,7 +41,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let console = Console(quiet: common.quiet)
+            let console = common.console
             var options = TrainOptions(
                 datasetPath: dataset, modelPath: model, splitFile: splitFile, noTest: noTest,
                 settings: recipe.settings,

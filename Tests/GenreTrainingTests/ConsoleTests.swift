@@ -1,0 +1,87 @@
+import Foundation
+import XCTest
+@testable import GenreTraining
+
+/// Progress output: a redrawn bar with rate and ETA on a terminal, plain periodic lines elsewhere, nothing
+/// under --quiet; driven by a fake clock so no test waits.
+final class ConsoleTests: XCTestCase {
+    final class Capture: @unchecked Sendable {
+        var text = ""
+        var now = 0.0
+    }
+
+    func console(_ capture: Capture, quiet: Bool = false, interactive: Bool, verbose: Bool = false) -> Console {
+        Console(quiet: quiet, verbose: verbose, interactive: interactive, plainInterval: 10,
+                errorSink: { capture.text += $0 }, clock: { capture.now })
+    }
+
+    /// 100 files at 4 files/s, reported after each file.
+    func run(_ console: Console, _ capture: Capture) {
+        for done in 1...100 {
+            capture.now = Double(done) * 0.25
+            console.progress("decoding", done, 100, unit: "files")
+        }
+    }
+
+    func testOffATerminalProgressIsPlainLinesEveryIntervalWithRateAndETA() {
+        let capture = Capture()
+        run(console(capture, interactive: false), capture)
+        let lines = capture.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        // A line every 10 s from the first report (1 file at 0.25 s): at 41 and 81 files, 40 files per 10 s.
+        XCTAssertEqual(lines, ["decoding 41/100 (41 %)  4.0 files/s  ETA 0:15",
+                               "decoding 81/100 (81 %)  4.0 files/s  ETA 0:05"])
+        XCTAssertFalse(capture.text.contains("\r"))
+        XCTAssertFalse(capture.text.contains("\u{1B}"))
+    }
+
+    func testOnATerminalTheBarIsRedrawnInPlaceAndClearedAtTheEnd() {
+        let capture = Capture()
+        run(console(capture, interactive: true), capture)
+        XCTAssertFalse(capture.text.contains("\n"), "one line, redrawn")
+        let draws = capture.text.components(separatedBy: "\r").filter { !$0.isEmpty }
+        XCTAssertEqual(draws.count, 99 + 1, "99 bars (0.25 s apart, above the 0.1 s limit), then the clearing")
+        XCTAssertEqual(draws[49], "decoding [############............] 50/100  4.0 files/s  ETA 0:13\u{1B}[K")
+        XCTAssertEqual(draws.last, "\u{1B}[K")
+    }
+
+    func testQuietPrintsNoProgressAnywhere() {
+        for interactive in [false, true] {
+            let capture = Capture()
+            run(console(capture, quiet: true, interactive: interactive), capture)
+            XCTAssertEqual(capture.text, "")
+        }
+    }
+
+    func testANewTaskRestartsTheClockAndDetailsNeedVerbose() {
+        let capture = Capture()
+        let c = console(capture, interactive: false)
+        c.progress("decoding", 1, 10, unit: "files")
+        capture.now = 100
+        c.progress("epoch", 1, 10, unit: "batches")  // a new label: a new task from here
+        capture.now = 111
+        c.progress("epoch", 2, 10, unit: "batches")
+        // 1 batch in 11 s since the epoch task's first report (not since the decoding task's).
+        XCTAssertEqual(capture.text, "epoch 2/10 (20 %)  0.1 batches/s  ETA 1:28\n")
+        capture.text = ""
+        capture.now = 200
+        c.progress("epoch", 1, 10, unit: "batches")  // the count went back: the next epoch, a new task
+        capture.now = 205
+        c.progress("epoch", 2, 10, unit: "batches")
+        XCTAssertEqual(capture.text, "", "under 10 s since the new task began")
+        capture.now = 210
+        c.progress("epoch", 5, 10, unit: "batches")
+        XCTAssertEqual(capture.text, "epoch 5/10 (50 %)  0.4 batches/s  ETA 0:13\n")
+
+        c.detail("a.wav: WAV PCM_16")
+        XCTAssertFalse(capture.text.contains("a.wav"))
+        let verbose = Capture()
+        console(verbose, interactive: false, verbose: true).detail("a.wav: WAV PCM_16")
+        XCTAssertEqual(verbose.text, "a.wav: WAV PCM_16\n")
+    }
+
+    func testDurations() {
+        XCTAssertEqual(Console.duration(0), "0:00")
+        XCTAssertEqual(Console.duration(59.6), "1:00")
+        XCTAssertEqual(Console.duration(3725), "1:02:05")
+    }
+}
