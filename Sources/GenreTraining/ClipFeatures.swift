@@ -57,7 +57,7 @@ public enum ClipFeatureExtractor {
                         result = .success(ClipFeatures(relativePath: f.relativePath, label: f.label, segments: values,
                                                        segmentCount: count, duration: duration))
                         if let detail {
-                            detail(Self.describe(f.path, probe: try? AudioDecoder.probe(path: f.path), duration: duration,
+                            detail(Self.describe(f.relativePath, probe: try? AudioDecoder.probe(path: f.path), duration: duration,
                                                  segments: count, cached: cached))
                         }
                     } catch {

@@ -1,0 +1,66 @@
+import Foundation
+import XCTest
+import GenreTraining
+
+/// What a run of the binary left: exit status, stdout and stderr.
+struct Run { var status: Int32; var stdout: String; var stderr: String }
+
+/// Runs the built `genre` binary in a fresh temporary folder per test. A protocol, not a base class:
+/// SwiftPM's test discovery on Linux finds only direct subclasses of XCTestCase.
+protocol GenreCLIRunning: XCTestCase {
+    var folder: String { get set }
+}
+
+extension GenreCLIRunning {
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["GENRE_BINARY"] { return URL(fileURLWithPath: path) }
+        // The test bundle lives beside the products in .build/<config>/.
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("genre")
+    }
+
+    @discardableResult
+    func genre(_ arguments: [String], in folder: String) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        // Keep the feature cache inside the test's folder, never in the user's ~/.cache.
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CACHE_HOME"] = self.folder + "/xdg-cache"
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting so a full pipe cannot block the child.
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                   stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// Call from setUpWithError: skips without a built binary, else makes `folder`.
+    func makeFolder() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
+            throw XCTSkip("genre binary not built at \(Self.binary.path)")
+        }
+        folder = NSTemporaryDirectory() + "genre-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    func removeFolder() { try? FileManager.default.removeItem(atPath: folder) }
+
+    /// One trained model shared by the tests that only read it (training takes a few seconds).
+    func trainSmallModel() throws -> String {
+        let make = try genre(["make-dataset", "data", "--clips", "5", "--seconds", "3.5"], in: folder)
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let train = try genre(["train", "data", "--epochs", "3", "--batch-size", "8", "--threads", "2"], in: folder)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stdout.contains("epoch 1/3"), train.stdout)
+        XCTAssertTrue(train.stdout.contains("epoch 3/3"), train.stdout)
+        XCTAssertTrue(train.stdout.contains("model written to models/data.safetensors"), train.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/models/data.split.tsv"))
+        XCTAssertTrue(train.stdout.contains("training curves models/data.curves.svg"), train.stdout)
+        return "models/data.safetensors"
+    }
+}
