@@ -79,10 +79,11 @@ public enum TrainingCurves {
 
     private static func f(_ v: Double) -> String { String(format: "%.1f", v) }
     private static func label(_ v: Double) -> String { v >= 10 ? String(format: "%.0f", v) : String(format: "%.3g", v) }
-    /// 1, 2 or 5 times a power of ten, at least `v`.
+    /// The smallest of 1, 2, 3, 4, 5, 6 or 8 times a power of ten that is at least `v` (a quarter of each is a
+    /// short tick label).
     private static func niceCeiling(_ v: Double) -> Double {
         guard v > 0, v.isFinite else { return 1 }
         let p = pow(10, floor(log10(v)))
-        return [1.0, 2, 5, 10].map { $0 * p }.first { $0 >= v } ?? 10 * p
+        return [1.0, 2, 3, 4, 5, 6, 8, 10].map { $0 * p }.first { $0 >= v } ?? 10 * p
     }
 }
