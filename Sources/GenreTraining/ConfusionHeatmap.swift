@@ -26,9 +26,13 @@ extension ConfusionMatrix {
 
     private func element(title: String, standalone: Bool) -> String {
         let k = classNames.count
-        let cell = 54.0, labelRoom = 12 + 7 * Double(classNames.map(\.count).max() ?? 4)
-        let left = max(labelRoom, 60), top = max(labelRoom * 0.75, 50) + 40
-        let width = left + Double(k) * cell + 30, height = top + Double(k) * cell + 50
+        // Axis labels are cut to 32 characters (the full name stays in each cell's title and data).
+        let labels = classNames.map { $0.count > 32 ? String($0.prefix(31)) + "…" : $0 }
+        let cell = 54.0, labelLength = 7 * Double(labels.map(\.count).max() ?? 4)
+        let left = max(labelLength + 12, 60), top = max(0.65 * labelLength + 8, 50) + 40
+        // Column labels slant up and to the right at 40°: the last one must fit, and so must the caption.
+        let width = max(left + Double(k) * cell + 30, left + (Double(k) - 0.5) * cell + 0.77 * labelLength + 12, 380)
+        let height = top + Double(k) * cell + 50
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"confusion\" width=\"\(Int(width))\" "
             + "height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" "
             + "font-size=\"12\">\n"
@@ -38,12 +42,12 @@ extension ConfusionMatrix {
         for p in 0..<k {
             let x = left + (Double(p) + 0.5) * cell
             out += "<text class=\"predicted-label\" x=\"\(f(x))\" y=\"\(f(top - 8))\" "
-                + "transform=\"rotate(-40 \(f(x)) \(f(top - 8)))\">\(xmlEscape(classNames[p]))</text>\n"
+                + "transform=\"rotate(-40 \(f(x)) \(f(top - 8)))\">\(xmlEscape(labels[p]))</text>\n"
         }
         for t in 0..<k {
             let y = top + (Double(t) + 0.5) * cell
             out += "<text class=\"true-label\" x=\"\(f(left - 8))\" y=\"\(f(y + 4))\" text-anchor=\"end\">"
-                + "\(xmlEscape(classNames[t]))</text>\n"
+                + "\(xmlEscape(labels[t]))</text>\n"
         }
         for t in 0..<k {
             for p in 0..<k {
@@ -66,7 +70,8 @@ extension ConfusionMatrix {
             }
         }
         let bottom = top + Double(k) * cell
-        out += "<text x=\"\(f(left + Double(k) * cell / 2))\" y=\"\(f(bottom + 22))\" text-anchor=\"middle\">"
+        let captionX = min(max(left + Double(k) * cell / 2, 180), width - 180)
+        out += "<text x=\"\(f(captionX))\" y=\"\(f(bottom + 22))\" text-anchor=\"middle\">"
             + "rows: true genre · columns: predicted · count and % of the row</text>\n"
         return out + "</svg>\n"
     }
