@@ -78,7 +78,7 @@ public struct CrossValidationReport: Sendable, Codable {
 /// This is the recipe behind the reference figures in `shared/docs/peers.md`.
 public enum CrossValidation {
     public static func run(_ options: CrossValidationOptions, console: Console,
-                           onFold: ((FoldResult) -> Void)? = nil) throws -> CrossValidationReport {
+                           onFold: ((_ result: FoldResult, _ foldCount: Int) -> Void)? = nil) throws -> CrossValidationReport {
         if let problem = options.settings.problem { throw RunError(problem) }
         try options.features.validate()
         let scanned = try DatasetScanner.scan(options.datasetPath)
@@ -144,7 +144,7 @@ public enum CrossValidation {
                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
                                     predictions: predictions, history: trained.history)
             results.append(result)
-            onFold?(result)
+            onFold?(result, assignment.foldCount)
         }
         return CrossValidationReport(
             dataset: options.datasetPath, classNames: dataset.classNames, folds: results,

@@ -39,14 +39,17 @@ struct CrossValidate: ParsableCommand {
                 settings: recipe.settings,
                 threads: common.threads, cache: try caching.cache(for: dataset))
             options.screening = files.screening
-            let report = try CrossValidation.run(options, console: console) { f in
+            var secondsSoFar = 0.0
+            let report = try CrossValidation.run(options, console: console) { f, foldCount in
+                secondsSoFar += f.seconds
                 guard !json else { return }
+                let left = Double(foldCount - f.fold - 1) * secondsSoFar / Double(f.fold + 1)
                 console.out(String(format: "fold %d: train %d, validation %d, test %d files; best epoch %d; "
                                    + "clip accuracy %.1f %%, macro-F1 %.3f, balanced accuracy %.3f, "
                                    + "segment accuracy %.1f %%; %.0f s",
                                    f.fold, f.trainFiles, f.validationFiles, f.testFiles, f.bestEpoch,
                                    100 * f.clipAccuracy, f.macroF1, f.balancedAccuracy, 100 * f.segmentAccuracy,
-                                   f.seconds))
+                                   f.seconds) + (f.fold + 1 < foldCount ? "; ETA \(Console.duration(left))" : ""))
             }
             let folds = foldFile.map { "from \($0)" }
                 ?? "\(report.folds.count), stratified by genre, seed \(recipe.settings.seed)"
