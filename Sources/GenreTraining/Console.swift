@@ -116,6 +116,7 @@ public final class Console: @unchecked Sendable {
 
     /// "m:ss", or "h:mm:ss" from an hour on.
     public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0, seconds < 1e8 else { return "?" }  // Int() of inf would trap
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }

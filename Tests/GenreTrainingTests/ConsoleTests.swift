@@ -83,5 +83,7 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(Console.duration(0), "0:00")
         XCTAssertEqual(Console.duration(59.6), "1:00")
         XCTAssertEqual(Console.duration(3725), "1:02:05")
+        XCTAssertEqual(Console.duration(.infinity), "?")
+        XCTAssertEqual(Console.duration(.nan), "?")
     }
 }
