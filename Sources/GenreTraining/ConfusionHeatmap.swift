@@ -31,7 +31,8 @@ extension ConfusionMatrix {
         let cell = 54.0, labelLength = 7 * Double(labels.map(\.count).max() ?? 4)
         let left = max(labelLength + 12, 60), top = max(0.65 * labelLength + 8, 50) + 40
         // Column labels slant up and to the right at 40°: the last one must fit, and so must the caption.
-        let width = max(left + Double(k) * cell + 30, left + (Double(k) - 0.5) * cell + 0.77 * labelLength + 12, 380)
+        let width = max(left + Double(k) * cell + 30, left + (Double(k) - 0.5) * cell + 0.77 * labelLength + 12, 380,
+                        8 * Double(title.count) + 20)
         let height = top + Double(k) * cell + 50
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"confusion\" width=\"\(Int(width))\" "
             + "height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" "

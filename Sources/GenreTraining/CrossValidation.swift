@@ -133,7 +133,9 @@ public enum CrossValidation {
 
             let trained = try Trainer(settings: options.settings, threads: options.threads)
                 .train(network: ConvNet(configuration: config, seed: options.settings.seed), train: train,
-                       validation: validation, onBatch: { console.progress("fold \(k) epoch", $0, $1, unit: "batches") })
+                       validation: validation, onBatch: { e, b, n in
+                           console.progress("fold \(k), epoch \(e)/\(options.settings.epochs), batch", b, n, unit: "batches")
+                       })
             let (clipMatrix, segmentMatrix, predictions) = Classifier(network: trained.network, threads: options.threads)
                 .confusionMatrices(testClips, network: trained.network, classNames: dataset.classNames)
             confusion.add(clipMatrix)
@@ -157,8 +159,11 @@ public enum CrossValidation {
 extension CrossValidationReport {
     /// CSV, one row per fold: `fold,train,validation,test,best_epoch,clip_accuracy,macro_f1,balanced_accuracy,
     /// segment_accuracy,seconds` (fractions in [0, 1], shortest round-trip form; seconds of wall time).
+    public static let foldsCSVHeader =
+        "fold,train,validation,test,best_epoch,clip_accuracy,macro_f1,balanced_accuracy,segment_accuracy,seconds\n"
+
     public func foldsCSV() -> String {
-        var text = "fold,train,validation,test,best_epoch,clip_accuracy,macro_f1,balanced_accuracy,segment_accuracy,seconds\n"
+        var text = Self.foldsCSVHeader
         for f in folds {
             text += "\(f.fold),\(f.trainFiles),\(f.validationFiles),\(f.testFiles),\(f.bestEpoch),\(f.clipAccuracy),"
                 + "\(f.macroF1),\(f.balancedAccuracy),\(f.segmentAccuracy),\(String(format: "%.1f", f.seconds))\n"

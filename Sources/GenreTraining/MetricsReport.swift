@@ -64,7 +64,7 @@ extension ConfusionMatrix {
     /// numbers in Swift's shortest round-trip form (e.g. "0.5", "0.6666666666666666"), "n/a" when
     /// undefined (pandas reads that as NaN).
     public func perClassCSV() -> String {
-        var text = "class,precision,recall,f1,support\n"
+        var text = Self.perClassCSVHeader
         for k in classNames.indices {
             let cells = [Self.csvField(classNames[k]), Self.exact(precision(k)), Self.exact(recall(k)), Self.exact(f1(k)), String(support(k))]
             text += cells.joined(separator: ",") + "\n"
@@ -74,12 +74,17 @@ extension ConfusionMatrix {
 
     /// CSV of the counts: header "true\predicted,<names...>", then "<true name>,<counts...>" per row.
     public func confusionCSV() -> String {
-        var text = (["true\\predicted"] + classNames.map(Self.csvField)).joined(separator: ",") + "\n"
+        var text = ([String(Self.confusionCSVHeader.dropLast())] + classNames.map(Self.csvField)).joined(separator: ",") + "\n"
         for k in classNames.indices {
             text += ([Self.csvField(classNames[k])] + counts[k].map(String.init)).joined(separator: ",") + "\n"
         }
         return text
     }
+
+    /// The first line of `perClassCSV()`, by which an earlier file of genre's is recognised.
+    public static let perClassCSVHeader = "class,precision,recall,f1,support\n"
+    /// How `confusionCSV()` starts.
+    public static let confusionCSVHeader = "true\\predicted,"
 
     private static func fixed(_ value: Double?) -> String {
         guard let value else { return "n/a" }

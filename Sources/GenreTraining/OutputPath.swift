@@ -106,13 +106,18 @@ public enum OutputPath {
         guard let root = realpath(folder, nil) else { return false }
         defer { free(root) }
         let rootPath = String(cString: root)
-        // Resolve the nearest existing ancestor and append what does not exist yet.
+        guard let target = resolved(path) else { return false }
+        return target == rootPath || target.hasPrefix(rootPath == "/" ? "/" : rootPath + "/")
+    }
+
+    /// The absolute path `path` (which need not exist yet) names once symbolic links in its existing part
+    /// are resolved and `.`/`..` removed: two outputs with the same resolved path are the same file.
+    public static func resolved(_ path: String) -> String? {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         let existing = nearestExistingAncestor(absolute)
-        guard let resolved = realpath(existing, nil) else { return false }
-        defer { free(resolved) }
+        guard let real = realpath(existing, nil) else { return nil }
+        defer { free(real) }
         let rest = absolute.dropFirst(existing.count)
-        let target = URL(fileURLWithPath: String(cString: resolved) + rest).standardizedFileURL.path
-        return target == rootPath || target.hasPrefix(rootPath == "/" ? "/" : rootPath + "/")
+        return URL(fileURLWithPath: String(cString: real) + rest).standardizedFileURL.path
     }
 }

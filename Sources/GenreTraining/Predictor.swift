@@ -28,7 +28,8 @@ extension Prediction {
     /// One segment's most probable genre, for a view over time.
     public struct SegmentTop: Sendable, Codable, Equatable {
         /// Seconds from the start of the file: the segment's first and past-the-end frame times,
-        /// frame × hopLength / sampleRate (the last segment's end may lie past the audio: padding).
+        /// frame × hopLength / sampleRate; the last segment's end is cut to the audio's duration (the rest
+        /// of that segment is padding).
         public var start: Double
         public var end: Double
         public var genre: String
@@ -41,7 +42,8 @@ extension Prediction {
         let seconds = Double(features.segmentFrames * features.hopLength) / Double(features.sampleRate)
         return segmentProbabilities.enumerated().map { i, row in
             let best = row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }!
-            return SegmentTop(start: Double(i) * seconds, end: Double(i + 1) * seconds, genre: classNames[best],
+            let start = Double(i) * seconds
+            return SegmentTop(start: start, end: max(start, min(Double(i + 1) * seconds, duration)), genre: classNames[best],
                               probability: row[best])
         }
     }

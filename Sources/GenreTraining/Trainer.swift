@@ -101,7 +101,7 @@ public struct Trainer {
     ///   - train, validation: standardised clips.
     ///   - resume: a state saved by `onCheckpoint` of a run with the same settings and data: training
     ///     continues after its last epoch and ends with the same network as a run never stopped.
-    ///   - onBatch: (batch index 1-based, batches per epoch) after each step.
+    ///   - onBatch: (epoch 1-based, batch index 1-based, batches per epoch) after each step.
     ///   - onEpoch: after each epoch.
     ///   - onCheckpoint: after each epoch, the state to save; what it throws stops training.
     /// - Returns: the best network, its 1-based epoch, and every epoch's report.
@@ -109,7 +109,7 @@ public struct Trainer {
     ///   `onCheckpoint` throws.
     public func train(network start: ConvNet, train: [ClipFeatures], validation: [ClipFeatures],
                       resume: TrainingState? = nil,
-                      onBatch: ((Int, Int) -> Void)? = nil,
+                      onBatch: ((_ epoch: Int, _ batch: Int, _ batches: Int) -> Void)? = nil,
                       onEpoch: ((EpochReport) -> Void)? = nil,
                       onCheckpoint: ((TrainingState) throws -> Void)? = nil) throws -> (network: ConvNet, bestEpoch: Int, history: [EpochReport]) {
         let cfg = start.configuration
@@ -213,7 +213,7 @@ public struct Trainer {
                 let probs = workspace.probabilitiesPointer
                 for j in 0..<n where argmax(probs + j * k, k) == Int(batchLabels[j]) { correct += 1 }
                 if settings.optimizer == .sgd { sgd.step(&network) } else { adam.step(&network) }
-                onBatch?(b + 1, batches)
+                onBatch?(epoch + 1, b + 1, batches)
             }
             var report = EpochReport(epoch: epoch + 1, learningRate: sgd.learningRate,
                                      trainLoss: Float(lossSum / Double(index.count)),

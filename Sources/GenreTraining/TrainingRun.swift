@@ -223,7 +223,7 @@ public enum TrainingRun {
         if !modelFolder.isEmpty { try OutputPath.createFolder(modelFolder) }  // the checkpoint goes there from epoch 1
         var secondsSoFar = 0.0, epochsSoFar = 0
         let result = try trainer.train(network: initial, train: train, validation: validation, resume: saved?.state,
-                                       onBatch: { console.progress("epoch", $0, $1, unit: "batches") },
+                                       onBatch: { e, b, n in console.progress("epoch \(e)/\(epochs), batch", b, n, unit: "batches") },
                                        onEpoch: { r in
                                            // Time left from the mean epoch of this process (a resumed run's
                                            // earlier epochs may have run on another machine).

@@ -32,7 +32,7 @@ struct CrossValidate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            try outputs.check(dataset: dataset)
+            try outputs.check(dataset: dataset, crossValidation: true)
             let console = common.console
             var options = CrossValidationOptions(
                 datasetPath: dataset, foldFile: foldFile, folds: folds ?? 5,
@@ -54,7 +54,7 @@ struct CrossValidate: ParsableCommand {
             let folds = foldFile.map { "from \($0)" }
                 ?? "\(report.folds.count), stratified by genre, seed \(recipe.settings.seed)"
             let written = try outputs.write(matrix: report.confusion,
-                                            svgTitle: "\(report.folds.count)-fold cross-validation on \(dataset)",
+                                            svgTitle: "\(report.folds.count)-fold cross-validation on \(OutputPath.fileName(of: dataset))",
                                             extraCSV: [("folds.csv", report.foldsCSV())]) {
                 HTMLReport(crossValidation: report, folds: folds).html()
             }

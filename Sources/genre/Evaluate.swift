@@ -28,7 +28,7 @@ struct Evaluate: ParsableCommand {
                                             threads: common.threads, cache: try caching.cache(for: dataset),
                                             console: console)
             let matrix = report.clipConfusion
-            let written = try outputs.write(matrix: matrix, svgTitle: "\(report.model) on \(report.dataset), \(report.split) split") {
+            let written = try outputs.write(matrix: matrix, svgTitle: "\(OutputPath.fileName(of: report.model)) on \(OutputPath.fileName(of: report.dataset)), \(report.split) split") {
                 HTMLReport(evaluation: report, history: (try? ModelFile.read(model)).map(TrainingCurves.history(of:)) ?? []).html()
             }
             if json {

@@ -29,30 +29,55 @@ struct ReportOptions: ParsableArguments {
         }
     }
 
-    /// Fails fast, before decoding or training: outputs must be writable, outside the dataset, and replace
-    /// only genre's own earlier reports.
-    func check(dataset: String) throws {
-        for (option, path, marker, what) in [("--report", report, HTMLReport.marker, "a genre report"),
-                                             ("--confusion-svg", confusionSVG, ConfusionMatrix.heatmapMarker, "a genre confusion matrix")] {
-            guard let path else { continue }
-            if OutputPath.isInside(path, folder: dataset) {
-                throw RunError("\(option) \(path): inside the dataset folder \(dataset); choose a path outside it")
-            }
-            try OutputPath.checkWritable(path)
-            try OutputPath.checkReplaceable(path, marker: marker, what: what, hint: "remove it or choose another path")
+    /// The CSV files `--csv` writes, with the header an earlier file of genre's starts with.
+    func csvFiles(crossValidation: Bool) -> [(name: String, header: String)] {
+        [("per_class.csv", ConfusionMatrix.perClassCSVHeader), ("confusion_matrix.csv", ConfusionMatrix.confusionCSVHeader)]
+            + (crossValidation ? [("folds.csv", CrossValidationReport.foldsCSVHeader)] : [])
+    }
+
+    /// Fails fast, before decoding or training: every output must be writable (its folder may be made),
+    /// outside the dataset, distinct from the others, and may replace only genre's own earlier file.
+    /// - Throws: `RunError` starting with the option at fault.
+    func check(dataset: String, crossValidation: Bool = false) throws {
+        var outputs: [(option: String, path: String, marker: String, what: String)] = []
+        if let report { outputs.append(("--report", report, HTMLReport.marker, "a genre report")) }
+        if let confusionSVG {
+            outputs.append(("--confusion-svg", confusionSVG, ConfusionMatrix.heatmapMarker, "a genre confusion matrix"))
         }
-        if let csv, OutputPath.isInside(csv, folder: dataset) {
-            throw RunError("--csv \(csv): inside the dataset folder \(dataset); choose a folder outside it")
+        if let csv {
+            if OutputPath.isInside(csv, folder: dataset) {
+                throw RunError("--csv \(csv): inside the dataset folder \(dataset); choose a folder outside it")
+            }
+            for file in csvFiles(crossValidation: crossValidation) {
+                outputs.append(("--csv", csv + "/" + file.name, file.header, "a genre \(file.name)"))
+            }
+        }
+        var seen: [String: String] = [:]
+        for output in outputs {
+            do {
+                if OutputPath.isInside(output.path, folder: dataset) {
+                    throw RunError("\(output.path): inside the dataset folder \(dataset); choose a path outside it")
+                }
+                try OutputPath.checkWritable(output.path)
+                try OutputPath.checkReplaceable(output.path, marker: output.marker, what: output.what,
+                                                hint: "remove it or choose another path")
+            } catch let error as RunError {
+                throw RunError("\(output.option) \(error.description)")
+            }
+            let key = OutputPath.resolved(output.path) ?? output.path
+            if let earlier = seen[key] {
+                throw RunError("\(output.option) \(output.path): the same file as \(earlier); give each output its own path")
+            }
+            seen[key] = "\(output.option) \(output.path)"
         }
     }
 
-    /// Writes what was asked for, each file atomically.
+    /// Writes what was asked for, each file atomically, making missing folders.
     /// - Returns: one line per file written, for the text output.
     func write(matrix: ConfusionMatrix, svgTitle: String, extraCSV: [(name: String, text: String)] = [],
                html: () -> String) throws -> [String] {
         var lines: [String] = []
         if let csv {
-            try OutputPath.createFolder(csv)
             let files = [("per_class.csv", matrix.perClassCSV()), ("confusion_matrix.csv", matrix.confusionCSV())] + extraCSV
             for (name, text) in files { try write(text, to: csv + "/" + name) }
             lines.append("CSV written to " + files.map { "\(csv)/\($0.0)" }.joined(separator: ", "))
@@ -69,6 +94,8 @@ struct ReportOptions: ParsableArguments {
     }
 
     private func write(_ text: String, to path: String) throws {
-        do { try AtomicText.write(text, to: path) } catch { throw RunError("\(path): cannot write: \(error)") }
+        let folder = OutputPath.parent(of: path)
+        if !folder.isEmpty { try OutputPath.createFolder(folder) }
+        do { try AtomicText.write(text, to: path) } catch { throw RunError("\(error)") }
     }
 }

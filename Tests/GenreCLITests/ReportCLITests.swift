@@ -82,6 +82,27 @@ final class ReportCLITests: XCTestCase, GenreCLIRunning {
             XCTAssertEqual(refused.stdout, "")
         }
         XCTAssertEqual(try String(contentsOfFile: folder + "/notes.html", encoding: .utf8), "my notes")
+        // A CSV file of someone else's, and two options naming one file (through "./" or --csv's folder).
+        try FileManager.default.createDirectory(atPath: folder + "/mine", withIntermediateDirectories: true)
+        try "my table".write(toFile: folder + "/mine/per_class.csv", atomically: true, encoding: .utf8)
+        for (arguments, message) in [(["--csv", "mine"], "--csv mine/per_class.csv: exists and is not a genre per_class.csv"),
+                                     (["--report", "s.html", "--confusion-svg", "./s.html"],
+                                      "--confusion-svg ./s.html: the same file as --report s.html"),
+                                     (["--csv", "fresh", "--report", "fresh/per_class.csv"],
+                                      "--csv fresh/per_class.csv: the same file as --report fresh/per_class.csv")] {
+            let refused = try genre(["evaluate", "data", "--model", model, "--split", "all"] + arguments, in: folder)
+            XCTAssertEqual(refused.status, 1, refused.stderr)
+            XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
+            XCTAssertEqual(refused.stdout, "", "refused before scoring")
+        }
+        XCTAssertEqual(try String(contentsOfFile: folder + "/mine/per_class.csv", encoding: .utf8), "my table")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/s.html"))
+        // Folders that do not exist yet are made.
+        let deep = try genre(["evaluate", "data", "--model", model, "--split", "all", "--report", "new/a/r.html",
+                              "--confusion-svg", "other/c.svg"], in: folder)
+        XCTAssertEqual(deep.status, 0, deep.stderr)
+        XCTAssertNoThrow(try XMLDocument(contentsOf: URL(fileURLWithPath: folder + "/new/a/r.html")))
+        XCTAssertNoThrow(try XMLDocument(contentsOf: URL(fileURLWithPath: folder + "/other/c.svg")))
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/data/r.html"))
 
         // Cross-validation: the summed matrix, every fold's curves and folds.csv.
@@ -243,6 +264,7 @@ final class ReportCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(terminal.stderr.contains("\r"), "redrawn in place")
         XCTAssertTrue(terminal.stderr.contains("\u{1B}[K"), "erases the rest of the line")
         XCTAssertTrue(terminal.stderr.contains("batches/s  ETA "), terminal.stderr)
+        XCTAssertTrue(terminal.stderr.contains("epoch 1/2, batch ["), "the bar names the epoch: \(terminal.stderr)")
         XCTAssertTrue(terminal.stdout.contains("epoch 1/2"), "results still on stdout")
 
         let quiet = try genreOnTerminal(train + ["--quiet"])

@@ -56,4 +56,23 @@ final class PredictorTests: XCTestCase {
             XCTAssertEqual("\(error)", "\(path): the model's outputs are not finite; its weights look damaged")
         }
     }
+
+    func testTheTimelineCoversTheAudioAndEndsWithIt() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        // smallModel: 16 kHz, hop 256, 12-frame segments (0.192 s each), last segment kept from 6 frames.
+        let model = smallModel()
+        let path = folder + "/tone.wav"
+        try AudioWriter.writeWAV((0..<8000).map { Float(sin(Double($0) * 0.1)) * 0.5 }, sampleRate: 16000, to: path)
+        let p = try Predictor(model: model, threads: 1).predict(path: path)
+        let timeline = p.timeline(classNames: model.classNames, features: model.features)
+        XCTAssertEqual(timeline.count, p.segments)
+        XCTAssertEqual(p.duration, 0.5)
+        let step = 12.0 * 256 / 16000
+        for (i, t) in timeline.enumerated() {
+            XCTAssertEqual(t.start, Double(i) * step, accuracy: 1e-12)
+            XCTAssertLessThanOrEqual(t.end, p.duration, "no segment ends after the audio")
+        }
+        XCTAssertEqual(timeline.last?.end, 0.5, "the last segment is cut at the end of the audio, not of its padding")
+        XCTAssertEqual(timeline.first?.end ?? 0, step, accuracy: 1e-12)
+    }
 }
