@@ -22,6 +22,8 @@ public final class Console: @unchecked Sendable {
     /// The task being timed: its label, its first report (time and count: the rate is measured from
     /// there), when progress was last shown, and the latest count.
     private var task: (label: String, start: Double, startDone: Int, lastShown: Double, done: Int)?
+    /// When the last plain progress line was written (off a terminal), or the first report came.
+    private var lastPlainLine: Double?
 
     /// - Parameters:
     ///   - errorSink: where stderr text goes (tests capture it); default: the process's stderr, unbuffered.
@@ -75,9 +77,11 @@ public final class Console: @unchecked Sendable {
     }
 
     /// Progress of a task of `total` steps counted in `unit` (e.g. "files"): on a terminal a bar redrawn at
-    /// most 10 times a second, with the rate and the time left; otherwise a plain line every `plainInterval`
-    /// seconds; nothing when `quiet`. A new label, or a count that went back, starts a new task (and its clock).
-    public func progress(_ label: String, _ done: Int, _ total: Int, unit: String = "steps") {
+    /// most 10 times a second, with the rate and the time left; otherwise a plain line whenever
+    /// `plainInterval` seconds have passed since the last one (of any task); nothing when `quiet`.
+    /// A new label, or a count that went back, starts a new task (and its clock).
+    /// - Parameter status: shown after the label without starting a new task (e.g. "epoch 3/60").
+    public func progress(_ label: String, _ done: Int, _ total: Int, unit: String = "steps", status: String? = nil) {
         guard !quiet, total > 0 else { return }
         lock.withLock {
             let now = clock()
@@ -87,6 +91,7 @@ public final class Console: @unchecked Sendable {
             task!.done = done
             let elapsed = now - task!.start, counted = done - task!.startDone
             let finished = done >= total
+            let name = label + (status.map { ", " + $0 } ?? "")
             if interactive {
                 guard finished || now - task!.lastShown >= 0.1 || !progressShown else { return }
                 task!.lastShown = now
@@ -96,12 +101,14 @@ public final class Console: @unchecked Sendable {
                 }
                 let width = 24, filled = width * done / total
                 let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-                errorSink("\r\(label) [\(bar)] \(done)/\(total)\(Self.rateAndETA(counted, total - done, elapsed, unit))\u{1B}[K")
+                errorSink("\r\(name) [\(bar)] \(done)/\(total)\(Self.rateAndETA(counted, total - done, elapsed, unit))\u{1B}[K")
                 progressShown = true
             } else {
-                guard !finished, now - task!.lastShown >= plainInterval else { return }
-                task!.lastShown = now
-                errorSink("\(label) \(done)/\(total) (\(100 * done / total) %)\(Self.rateAndETA(counted, total - done, elapsed, unit))\n")
+                let last = lastPlainLine ?? now
+                if lastPlainLine == nil { lastPlainLine = now }
+                guard !finished, now - last >= plainInterval else { return }
+                lastPlainLine = now
+                errorSink("\(name) \(done)/\(total) (\(100 * done / total) %)\(Self.rateAndETA(counted, total - done, elapsed, unit))\n")
             }
         }
     }

@@ -134,7 +134,9 @@ public enum CrossValidation {
             let trained = try Trainer(settings: options.settings, threads: options.threads)
                 .train(network: ConvNet(configuration: config, seed: options.settings.seed), train: train,
                        validation: validation, onBatch: { e, b, n in
-                           console.progress("fold \(k), epoch \(e)/\(options.settings.epochs), batch", b, n, unit: "batches")
+                           // The whole fold is one task, so its ETA is the fold's.
+                           console.progress("fold \(k)", (e - 1) * n + b, options.settings.epochs * n, unit: "batches",
+                                            status: "epoch \(e)/\(options.settings.epochs)")
                        })
             let (clipMatrix, segmentMatrix, predictions) = Classifier(network: trained.network, threads: options.threads)
                 .confusionMatrices(testClips, network: trained.network, classNames: dataset.classNames)

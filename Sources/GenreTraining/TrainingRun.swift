@@ -223,7 +223,11 @@ public enum TrainingRun {
         if !modelFolder.isEmpty { try OutputPath.createFolder(modelFolder) }  // the checkpoint goes there from epoch 1
         var secondsSoFar = 0.0, epochsSoFar = 0
         let result = try trainer.train(network: initial, train: train, validation: validation, resume: saved?.state,
-                                       onBatch: { e, b, n in console.progress("epoch \(e)/\(epochs), batch", b, n, unit: "batches") },
+                                       onBatch: { e, b, n in
+                                           // The whole run is one task, so its ETA is the run's.
+                                           console.progress("training", (e - 1) * n + b, epochs * n, unit: "batches",
+                                                            status: "epoch \(e)/\(epochs)")
+                                       },
                                        onEpoch: { r in
                                            // Time left from the mean epoch of this process (a resumed run's
                                            // earlier epochs may have run on another machine).

@@ -264,7 +264,8 @@ final class ReportCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(terminal.stderr.contains("\r"), "redrawn in place")
         XCTAssertTrue(terminal.stderr.contains("\u{1B}[K"), "erases the rest of the line")
         XCTAssertTrue(terminal.stderr.contains("batches/s  ETA "), terminal.stderr)
-        XCTAssertTrue(terminal.stderr.contains("epoch 1/2, batch ["), "the bar names the epoch: \(terminal.stderr)")
+        XCTAssertTrue(terminal.stderr.contains("training, epoch 1/2 ["), "the bar names the epoch: \(terminal.stderr)")
+        XCTAssertTrue(terminal.stderr.contains("training, epoch 2/2 ["), "one bar over the whole run: \(terminal.stderr)")
         XCTAssertTrue(terminal.stdout.contains("epoch 1/2"), "results still on stdout")
 
         let quiet = try genreOnTerminal(train + ["--quiet"])

@@ -52,25 +52,28 @@ final class ConsoleTests: XCTestCase {
         }
     }
 
-    func testANewTaskRestartsTheClockAndDetailsNeedVerbose() {
+    func testANewTaskRestartsTheClockPlainLinesKeepTheirPaceAndDetailsNeedVerbose() {
         let capture = Capture()
         let c = console(capture, interactive: false)
         c.progress("decoding", 1, 10, unit: "files")
-        capture.now = 100
-        c.progress("epoch", 1, 10, unit: "batches")  // a new label: a new task from here
-        capture.now = 111
-        c.progress("epoch", 2, 10, unit: "batches")
-        // 1 batch in 11 s since the epoch task's first report (not since the decoding task's).
-        XCTAssertEqual(capture.text, "epoch 2/10 (20 %)  0.1 batches/s  ETA 1:28\n")
+        capture.now = 4
+        c.progress("training", 1, 100, unit: "batches", status: "epoch 1/10")  // a new label: a new task
+        capture.now = 9
+        c.progress("training", 3, 100, unit: "batches", status: "epoch 1/10")
+        XCTAssertEqual(capture.text, "", "under 10 s since the first report of any task")
+        capture.now = 14
+        c.progress("training", 41, 100, unit: "batches", status: "epoch 5/10")  // the status is no new task
+        // 40 batches in 10 s since the training task's first report (not since the decoding task's).
+        XCTAssertEqual(capture.text, "training, epoch 5/10 41/100 (41 %)  4.0 batches/s  ETA 0:15\n")
         capture.text = ""
-        capture.now = 200
-        c.progress("epoch", 1, 10, unit: "batches")  // the count went back: the next epoch, a new task
-        capture.now = 205
-        c.progress("epoch", 2, 10, unit: "batches")
-        XCTAssertEqual(capture.text, "", "under 10 s since the new task began")
-        capture.now = 210
-        c.progress("epoch", 5, 10, unit: "batches")
-        XCTAssertEqual(capture.text, "epoch 5/10 (50 %)  0.4 batches/s  ETA 0:13\n")
+        capture.now = 20
+        c.progress("training", 1, 100, unit: "batches")  // the count went back: a new task
+        capture.now = 23
+        c.progress("training", 9, 100, unit: "batches")
+        XCTAssertEqual(capture.text, "", "under 10 s since the last line")
+        capture.now = 25
+        c.progress("training", 11, 100, unit: "batches")
+        XCTAssertEqual(capture.text, "training 11/100 (11 %)  2.0 batches/s  ETA 0:45\n")
 
         c.detail("a.wav: WAV PCM_16")
         XCTAssertFalse(capture.text.contains("a.wav"))
