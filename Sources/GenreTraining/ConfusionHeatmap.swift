@@ -26,8 +26,9 @@ extension ConfusionMatrix {
 
     private func element(title: String, standalone: Bool) -> String {
         let k = classNames.count
-        // Axis labels are cut to 32 characters (the full name stays in each cell's title and data).
-        let labels = classNames.map { $0.count > 32 ? String($0.prefix(31)) + "…" : $0 }
+        // Axis labels are cut to 32 characters in the middle, so names that differ only at the end (…
+        // "Variant A", … "Variant B") stay apart; the full name stays in each cell's title and data.
+        let labels = classNames.map { $0.count > 32 ? String($0.prefix(20)) + "…" + String($0.suffix(11)) : $0 }
         let cell = 54.0, labelLength = 7 * Double(labels.map(\.count).max() ?? 4)
         let left = max(labelLength + 12, 60), top = max(0.65 * labelLength + 8, 50) + 40
         // Column labels slant up and to the right at 40°: the last one must fit, and so must the caption.

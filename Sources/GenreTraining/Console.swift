@@ -19,6 +19,7 @@ public final class Console: @unchecked Sendable {
     private var progressShown = false
     private let errorSink: (String) -> Void
     private let clock: () -> Double
+    private let columns: () -> Int
     /// The task being timed: its label, its first report (time and count: the rate is measured from
     /// there), when progress was last shown, and the latest count.
     private var task: (label: String, start: Double, startDone: Int, lastShown: Double, done: Int)?
@@ -28,22 +29,33 @@ public final class Console: @unchecked Sendable {
     /// - Parameters:
     ///   - errorSink: where stderr text goes (tests capture it); default: the process's stderr, unbuffered.
     ///   - clock: seconds from any fixed origin (tests drive it); default: the monotonic uptime clock.
+    ///   - columns: the terminal's width in characters; default: asked of stderr's terminal each time (80
+    ///     when it will not say).
     public init(quiet: Bool = false, verbose: Bool = false, interactive: Bool = isatty(STDERR_FILENO) == 1,
                 plainInterval: Double = 10, errorSink: @escaping (String) -> Void = StandardError.write,
-                clock: @escaping () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }) {
+                clock: @escaping () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 },
+                columns: @escaping () -> Int = Console.terminalColumns) {
         self.quiet = quiet
         self.verbose = verbose
         self.interactive = interactive
         self.plainInterval = plainInterval
         self.errorSink = errorSink
         self.clock = clock
+        self.columns = columns
+    }
+
+    /// Width of the terminal on stderr (TIOCGWINSZ), or 80.
+    public static func terminalColumns() -> Int {
+        var size = winsize()
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
     }
 
     /// A result line on stdout.
     public func out(_ line: String) {
         lock.withLock {
             clearProgress()
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            FileHandle.standardOutput.write(Data((Self.printable(line) + "\n").utf8))
         }
     }
 
@@ -51,7 +63,7 @@ public final class Console: @unchecked Sendable {
     public func warn(_ line: String) {
         lock.withLock {
             clearProgress()
-            errorSink(line + "\n")
+            errorSink(Self.printable(line) + "\n")
         }
     }
 
@@ -63,17 +75,17 @@ public final class Console: @unchecked Sendable {
 
     /// `genre: error: <message>` on stderr: the one line a failed command prints.
     public static func error(_ message: String) {
-        StandardError.write("genre: error: \(message)\n")
+        StandardError.write("genre: error: \(printable(message))\n")
     }
 
     /// A line on stderr as it is, for commands without a `Console` instance.
     public static func note(_ line: String) {
-        StandardError.write(line + "\n")
+        StandardError.write(printable(line) + "\n")
     }
 
     /// `warning: <message>` on stderr, for commands without a `Console` instance.
     public static func warning(_ message: String) {
-        StandardError.write("warning: \(message)\n")
+        StandardError.write("warning: \(printable(message))\n")
     }
 
     /// Progress of a task of `total` steps counted in `unit` (e.g. "files"): on a terminal a bar redrawn at
@@ -99,9 +111,18 @@ public final class Console: @unchecked Sendable {
                     clearProgress()
                     return
                 }
-                let width = 24, filled = width * done / total
-                let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-                errorSink("\r\(name) [\(bar)] \(done)/\(total)\(Self.rateAndETA(counted, total - done, elapsed, unit))\u{1B}[K")
+                // A line longer than the terminal wraps, and "\r" then redraws only its last row: the bar
+                // shrinks (to nothing) first, then the label is cut.
+                let tail = " \(done)/\(total)\(Self.rateAndETA(counted, total - done, elapsed, unit))"
+                let room = columns() - 1 - name.count - tail.count - 3
+                var line = name + tail
+                if room >= 5 {
+                    let width = min(24, room), filled = width * done / total
+                    line = name + " [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]" + tail
+                }
+                let limit = max(columns() - 1, 10)
+                if line.count > limit { line = String(line.prefix(limit - 1)) + "…" }
+                errorSink("\r\(line)\u{1B}[K")
                 progressShown = true
             } else {
                 let last = lastPlainLine ?? now
@@ -119,6 +140,25 @@ public final class Console: @unchecked Sendable {
         guard counted > 0, elapsed > 0.05 else { return "" }
         let rate = Double(counted) / elapsed
         return String(format: "  %.1f %@/s  ETA %@", rate, unit, duration(Double(left) / rate))
+    }
+
+    /// `text` with control characters (C0 but line feeds, DEL, C1) written as `\x1b` or `\u{9b}`, so a
+    /// file name cannot move the cursor or recolour a terminal (names come from the dataset, not from us).
+    public static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) {
+                out += scalar.value < 0x80 ? String(format: "\\x%02x", scalar.value) : "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    private static func isControl(_ s: Unicode.Scalar) -> Bool {
+        (s.value < 0x20 && s != "\n") || (0x7F...0x9F).contains(s.value)
     }
 
     /// "m:ss", or "h:mm:ss" from an hour on.

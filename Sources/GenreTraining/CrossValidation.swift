@@ -99,7 +99,7 @@ public enum CrossValidation {
             }
         } else {
             guard options.folds >= 2, options.folds <= dataset.files.count else {
-                throw RunError("\(options.datasetPath): \(options.folds) folds need 2 to \(dataset.files.count) decodable files")
+                throw RunError("\(options.datasetPath): --folds \(options.folds) is more folds than its \(dataset.files.count) decodable files")
             }
             assignment = Folds.stratified(dataset, folds: options.folds, seed: options.settings.seed)
         }

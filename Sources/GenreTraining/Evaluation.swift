@@ -114,7 +114,7 @@ public enum Evaluation {
         let jobs = selected.compactMap { file in labelOf[file].map { (path: dataset.root + "/" + file, relativePath: file, label: $0) } }
         var (clips, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads,
                                                             cache: cache,
-                                                            progress: { console.progress("features", $0, $1, unit: "files") },
+                                                            progress: { console.progress("decoding", $0, $1, unit: "files") },
                                                             detail: console.verbose ? console.detail : nil)
         for s in skipped { console.warn("skipped \(s.description)") }
         if let problem = cache?.problem { console.warn("warning: feature cache not written: \(problem)") }

@@ -147,7 +147,8 @@ public struct HTMLReport: Sendable {
         body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }
         h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; }
         table { border-collapse: collapse; margin: 0.5em 0; }
-        th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }
+        th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; overflow-wrap: anywhere; }
+        td { max-width: 28em; }
         th { background: #f3f5f8; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
         td.file { font-family: monospace; }
         .figure svg { max-width: 100%; height: auto; }

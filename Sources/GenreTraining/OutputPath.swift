@@ -9,7 +9,8 @@ public enum OutputPath {
     /// - Throws: `RunError` naming `path` when it is empty, when it exists but is not a regular file, when
     ///   its file name is too long to write it atomically, or when a file cannot be created in its folder
     ///   (or, if that folder is yet to be made, in the nearest existing ancestor), with the system's
-    ///   reason.
+    ///   reason; when the path or a folder on the way is a broken symbolic link; and when an existing file
+    ///   there cannot be replaced (e.g. immutable).
     public static func checkWritable(_ path: String) throws {
         guard !path.isEmpty else { throw RunError("output path is empty; give a file name") }
         // Swift repairs invalid UTF-8 in arguments with U+FFFD, which would name another file.
@@ -22,6 +23,9 @@ public enum OutputPath {
             if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
                 throw RunError("\(path): exists and is not a regular file")
             }
+            if access(path, W_OK) != 0 {
+                throw RunError("\(path): cannot be replaced: \(String(cString: strerror(errno)))")
+            }
         }
         guard !path.hasSuffix("/") else { throw RunError("\(path): is a folder name; give a file name") }
         guard path.utf8.count + temporarySuffixRoom <= Int(PATH_MAX) else {
@@ -30,6 +34,17 @@ public enum OutputPath {
         let name = fileName(of: path)
         if name.utf8.count + temporarySuffixRoom > Int(NAME_MAX) {
             throw RunError("\(path): file name too long (\(name.utf8.count) bytes; at most \(Int(NAME_MAX) - temporarySuffixRoom))")
+        }
+        // A broken link looks missing to stat() but cannot be made into a folder or written through.
+        var missing = path
+        while !missing.isEmpty && missing != "." && !fm.fileExists(atPath: missing) {
+            var link = stat()
+            if lstat(missing, &link) == 0 {
+                throw RunError("\(path): cannot be written: \(missing) is a broken symbolic link")
+            }
+            let up = parent(of: missing)
+            if up == missing { break }
+            missing = up
         }
         let folder = nearestExistingAncestor(parent(of: path))
         guard fm.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
@@ -45,14 +60,16 @@ public enum OutputPath {
         unlink(probe)
     }
 
-    /// Checks that an existing file at `path` is one of genre's own pictures or reports (it carries
-    /// `marker` in its first 512 bytes), so that replacing it loses nothing a person wrote.
+    /// Checks that an existing file at `path` is one of genre's own pictures, reports or tables: its line
+    /// `line` (0-based) starts with `marker`, where genre puts it, so that replacing it loses nothing a
+    /// person wrote (a page that merely quotes the marker elsewhere is not ours).
     /// - Throws: `RunError` naming `path` and `what` it should be, with `hint` on how to go on.
-    public static func checkReplaceable(_ path: String, marker: String, what: String, hint: String) throws {
+    public static func checkReplaceable(_ path: String, marker: String, line: Int = 1, what: String, hint: String) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else { return }
-        let head = String(decoding: (try? handle.read(upToCount: 512)) ?? Data(), as: UTF8.self)
+        let head = String(decoding: (try? handle.read(upToCount: 4096)) ?? Data(), as: UTF8.self)
         try? handle.close()
-        guard head.contains(marker) else {
+        let lines = head.split(separator: "\n", maxSplits: line + 1, omittingEmptySubsequences: false)
+        guard lines.count > line, lines[line].hasPrefix(marker) else {
             throw RunError("\(path): exists and is not \(what); not overwriting it (\(hint))")
         }
     }

@@ -53,15 +53,20 @@ struct CrossValidate: ParsableCommand {
             }
             let folds = foldFile.map { "from \($0)" }
                 ?? "\(report.folds.count), stratified by genre, seed \(recipe.settings.seed)"
-            let written = try outputs.write(matrix: report.confusion,
-                                            svgTitle: "\(report.folds.count)-fold cross-validation on \(OutputPath.fileName(of: dataset))",
-                                            extraCSV: [("folds.csv", report.foldsCSV())]) {
-                HTMLReport(crossValidation: report, folds: folds).html()
+            // The results are printed before the files are written, so a failed write cannot lose them.
+            func writeOutputs() throws -> [String] {
+                try outputs.write(matrix: report.confusion,
+                                  svgTitle: "\(report.folds.count)-fold cross-validation on \(OutputPath.fileName(of: dataset))",
+                                  extraCSV: [("folds.csv", report.foldsCSV())]) {
+                    HTMLReport(crossValidation: report, folds: folds).html()
+                }
             }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                fflush(stdout)
+                _ = try writeOutputs()
                 return
             }
             func line(_ name: String, _ m: MeanStd, percent: Bool) -> String {
@@ -76,7 +81,8 @@ struct CrossValidate: ParsableCommand {
             print("\nconfusion matrix summed over the test folds (clips; rows: true genre, columns: predicted)")
             print(report.confusion.textTable())
             if !report.skipped.isEmpty { print("\(report.skipped.count) file(s) skipped (see warnings above)") }
-            for line in written { print(line) }
+            fflush(stdout)
+            for line in try writeOutputs() { print(line) }
         }
     }
 }

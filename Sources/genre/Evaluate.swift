@@ -28,13 +28,19 @@ struct Evaluate: ParsableCommand {
                                             threads: common.threads, cache: try caching.cache(for: dataset),
                                             console: console)
             let matrix = report.clipConfusion
-            let written = try outputs.write(matrix: matrix, svgTitle: "\(OutputPath.fileName(of: report.model)) on \(OutputPath.fileName(of: report.dataset)), \(report.split) split") {
-                HTMLReport(evaluation: report, history: (try? ModelFile.read(model)).map(TrainingCurves.history(of:)) ?? []).html()
+            // The results are printed before the files are written, so a failed write cannot lose them.
+            func writeOutputs() throws -> [String] {
+                try outputs.write(matrix: matrix, svgTitle: "\(OutputPath.fileName(of: report.model)) on "
+                                  + "\(OutputPath.fileName(of: report.dataset)), \(report.split) split") {
+                    HTMLReport(evaluation: report, history: (try? ModelFile.read(model)).map(TrainingCurves.history(of:)) ?? []).html()
+                }
             }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                fflush(stdout)
+                _ = try writeOutputs()
                 return
             }
             print("model \(report.model) on \(report.dataset), \(report.split) split: "
@@ -47,7 +53,8 @@ struct Evaluate: ParsableCommand {
             print("confusion matrix (clips; rows: true genre, columns: predicted)")
             print(matrix.textTable())
             if !report.skipped.isEmpty { print("\(report.skipped.count) file(s) skipped (see warnings above)") }
-            for line in written { print(line) }
+            fflush(stdout)
+            for line in try writeOutputs() { print(line) }
         }
     }
 }

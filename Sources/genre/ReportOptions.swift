@@ -17,18 +17,6 @@ struct ReportOptions: ParsableArguments {
                                valueName: "outdir"))
     var csv: String?
 
-    func validate() throws {
-        if let csv {
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: csv, isDirectory: &isFolder), !isFolder.boolValue {
-                throw ValidationError("--csv \(csv): exists and is not a folder")
-            }
-        }
-        if let report, let confusionSVG, report == confusionSVG {
-            throw ValidationError("--report and --confusion-svg name the same file \(report)")
-        }
-    }
-
     /// The CSV files `--csv` writes, with the header an earlier file of genre's starts with.
     func csvFiles(crossValidation: Bool) -> [(name: String, header: String)] {
         [("per_class.csv", ConfusionMatrix.perClassCSVHeader), ("confusion_matrix.csv", ConfusionMatrix.confusionCSVHeader)]
@@ -39,17 +27,23 @@ struct ReportOptions: ParsableArguments {
     /// outside the dataset, distinct from the others, and may replace only genre's own earlier file.
     /// - Throws: `RunError` starting with the option at fault.
     func check(dataset: String, crossValidation: Bool = false) throws {
-        var outputs: [(option: String, path: String, marker: String, what: String)] = []
-        if let report { outputs.append(("--report", report, HTMLReport.marker, "a genre report")) }
+        // Where genre puts its marker: the line after <!DOCTYPE html> or <svg ...>, a CSV file's header.
+        var outputs: [(option: String, path: String, marker: String, line: Int, what: String)] = []
+        if let report { outputs.append(("--report", report, HTMLReport.marker, 1, "a genre report")) }
         if let confusionSVG {
-            outputs.append(("--confusion-svg", confusionSVG, ConfusionMatrix.heatmapMarker, "a genre confusion matrix"))
+            outputs.append(("--confusion-svg", confusionSVG, ConfusionMatrix.heatmapMarker, 1, "a genre confusion matrix"))
         }
         if let csv {
+            guard !csv.isEmpty else { throw RunError("--csv: output folder is empty; give a folder name") }
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: csv, isDirectory: &isFolder), !isFolder.boolValue {
+                throw RunError("--csv \(csv): exists and is not a folder")
+            }
             if OutputPath.isInside(csv, folder: dataset) {
                 throw RunError("--csv \(csv): inside the dataset folder \(dataset); choose a folder outside it")
             }
             for file in csvFiles(crossValidation: crossValidation) {
-                outputs.append(("--csv", csv + "/" + file.name, file.header, "a genre \(file.name)"))
+                outputs.append(("--csv", Self.join(csv, file.name), file.header, 0, "a genre \(file.name)"))
             }
         }
         var seen: [String: String] = [:]
@@ -59,7 +53,7 @@ struct ReportOptions: ParsableArguments {
                     throw RunError("\(output.path): inside the dataset folder \(dataset); choose a path outside it")
                 }
                 try OutputPath.checkWritable(output.path)
-                try OutputPath.checkReplaceable(output.path, marker: output.marker, what: output.what,
+                try OutputPath.checkReplaceable(output.path, marker: output.marker, line: output.line, what: output.what,
                                                 hint: "remove it or choose another path")
             } catch let error as RunError {
                 throw RunError("\(output.option) \(error.description)")
@@ -79,8 +73,8 @@ struct ReportOptions: ParsableArguments {
         var lines: [String] = []
         if let csv {
             let files = [("per_class.csv", matrix.perClassCSV()), ("confusion_matrix.csv", matrix.confusionCSV())] + extraCSV
-            for (name, text) in files { try write(text, to: csv + "/" + name) }
-            lines.append("CSV written to " + files.map { "\(csv)/\($0.0)" }.joined(separator: ", "))
+            for (name, text) in files { try write(text, to: Self.join(csv, name)) }
+            lines.append("CSV written to " + files.map { Self.join(csv, $0.0) }.joined(separator: ", "))
         }
         if let confusionSVG {
             try write(matrix.heatmapSVG(title: svgTitle), to: confusionSVG)
@@ -93,9 +87,20 @@ struct ReportOptions: ParsableArguments {
         return lines
     }
 
+    /// Writes through a symbolic link to the file it names (the link stays), making missing folders.
     private func write(_ text: String, to path: String) throws {
-        let folder = OutputPath.parent(of: path)
+        var target = path
+        if let real = realpath(path, nil) {
+            target = String(cString: real)
+            free(real)
+        }
+        let folder = OutputPath.parent(of: target)
         if !folder.isEmpty { try OutputPath.createFolder(folder) }
-        do { try AtomicText.write(text, to: path) } catch { throw RunError("\(error)") }
+        do { try AtomicText.write(text, to: target) } catch { throw RunError("\(error)") }
+    }
+
+    /// `folder/name` without a doubled slash.
+    static func join(_ folder: String, _ name: String) -> String {
+        folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }
 }

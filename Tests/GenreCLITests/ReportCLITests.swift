@@ -97,6 +97,31 @@ final class ReportCLITests: XCTestCase, GenreCLIRunning {
         }
         XCTAssertEqual(try String(contentsOfFile: folder + "/mine/per_class.csv", encoding: .utf8), "my table")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/s.html"))
+        // An empty --csv, broken links on the way, and a page that only quotes genre's marker are refused
+        // before any work too.
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: folder + "/dangling", withDestinationPath: folder + "/nowhere/dir")
+        try fm.createSymbolicLink(atPath: folder + "/dangling.html", withDestinationPath: folder + "/nowhere.html")
+        try "<html><body>\n<p>how genre marks its pages: <!-- genre report --></p>\n".write(
+            toFile: folder + "/quoted.html", atomically: true, encoding: .utf8)
+        for (arguments, message) in [(["--csv", ""], "--csv: output folder is empty"),
+                                     (["--report", "dangling/r.html"], "dangling is a broken symbolic link"),
+                                     (["--csv", "dangling/csv"], "dangling is a broken symbolic link"),
+                                     (["--report", "dangling.html"], "dangling.html is a broken symbolic link"),
+                                     (["--report", "quoted.html"], "quoted.html: exists and is not a genre report")] {
+            let refused = try genre(["evaluate", "data", "--model", model, "--split", "all"] + arguments, in: folder)
+            XCTAssertEqual(refused.status, 1, "\(arguments): \(refused.stderr)")
+            XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
+            XCTAssertEqual(refused.stdout, "", "refused before scoring")
+        }
+        XCTAssertTrue(try String(contentsOfFile: folder + "/quoted.html", encoding: .utf8).hasPrefix("<html><body>\n<p>how genre"))
+        // A link to one of genre's reports is written through; the link stays a link.
+        try fm.createSymbolicLink(atPath: folder + "/latest.html", withDestinationPath: "out/r.html")
+        let through = try genre(["evaluate", "data", "--model", model, "--split", "test", "--report", "latest.html"], in: folder)
+        XCTAssertEqual(through.status, 0, through.stderr)
+        XCTAssertEqual(try fm.destinationOfSymbolicLink(atPath: folder + "/latest.html"), "out/r.html")
+        XCTAssertTrue(try String(contentsOfFile: folder + "/out/r.html", encoding: .utf8).contains("<td>test</td>"),
+                      "the target now holds the test-split report")
         // Folders that do not exist yet are made.
         let deep = try genre(["evaluate", "data", "--model", model, "--split", "all", "--report", "new/a/r.html",
                               "--confusion-svg", "other/c.svg"], in: folder)

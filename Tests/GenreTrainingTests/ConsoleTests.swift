@@ -10,9 +10,10 @@ final class ConsoleTests: XCTestCase {
         var now = 0.0
     }
 
-    func console(_ capture: Capture, quiet: Bool = false, interactive: Bool, verbose: Bool = false) -> Console {
+    func console(_ capture: Capture, quiet: Bool = false, interactive: Bool, verbose: Bool = false,
+                 columns: Int = 80) -> Console {
         Console(quiet: quiet, verbose: verbose, interactive: interactive, plainInterval: 10,
-                errorSink: { capture.text += $0 }, clock: { capture.now })
+                errorSink: { capture.text += $0 }, clock: { capture.now }, columns: { columns })
     }
 
     /// 100 files at 4 files/s, reported after each file.
@@ -42,6 +43,27 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(draws.count, 99 + 1, "99 bars (0.25 s apart, above the 0.1 s limit), then the clearing")
         XCTAssertEqual(draws[49], "decoding [############............] 50/100  4.0 files/s  ETA 0:13\u{1B}[K")
         XCTAssertEqual(draws.last, "\u{1B}[K")
+    }
+
+    func testOnANarrowTerminalTheBarShrinksThenTheLineIsCut() {
+        for (columns, expected) in [(60, "decoding [#########.........] 50/100  4.0 files/s  ETA 0:13"),
+                                    (45, "decoding 50/100  4.0 files/s  ETA 0:13"),
+                                    (30, "decoding 50/100  4.0 files/s…")] {
+            let capture = Capture()
+            run(console(capture, interactive: true, columns: columns), capture)
+            let draws = capture.text.components(separatedBy: "\r").filter { !$0.isEmpty }
+            XCTAssertEqual(draws[49], expected + "\u{1B}[K", "\(columns) columns")
+            for draw in draws { XCTAssertLessThan(draw.replacingOccurrences(of: "\u{1B}[K", with: "").count, columns) }
+        }
+    }
+
+    func testControlCharactersInNamesArePrintedEscaped() {
+        XCTAssertEqual(Console.printable("esc\u{1B}[31mred.wav"), "esc\\x1b[31mred.wav")
+        XCTAssertEqual(Console.printable("a\u{7F}b\u{9B}c\td"), "a\\x7fb\\u{9b}c\\x09d")
+        XCTAssertEqual(Console.printable("line one\nline two é"), "line one\nline two é")
+        let capture = Capture()
+        console(capture, interactive: false).warn("skipped bad\u{1B}]0;title\u{07}.wav: not audio")
+        XCTAssertEqual(capture.text, "skipped bad\\x1b]0;title\\x07.wav: not audio\n")
     }
 
     func testQuietPrintsNoProgressAnywhere() {
