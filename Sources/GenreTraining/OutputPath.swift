@@ -69,7 +69,8 @@ public enum OutputPath {
         let head = String(decoding: (try? handle.read(upToCount: 4096)) ?? Data(), as: UTF8.self)
         try? handle.close()
         let lines = head.split(separator: "\n", maxSplits: line + 1, omittingEmptySubsequences: false)
-        guard lines.count > line, lines[line].hasPrefix(marker) else {
+        let expected = marker.hasSuffix("\n") ? String(marker.dropLast()) : marker  // a whole header line
+        guard lines.count > line, lines[line].hasPrefix(expected) else {
             throw RunError("\(path): exists and is not \(what); not overwriting it (\(hint))")
         }
     }

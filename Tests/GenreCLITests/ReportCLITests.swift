@@ -66,7 +66,7 @@ final class ReportCLITests: XCTestCase, GenreCLIRunning {
 
         // Text mode names what it wrote; a second run replaces genre's own files.
         let again = try genre(["evaluate", "data", "--model", model, "--split", "all", "--report", "out/r.html",
-                               "--confusion-svg", "out/c.svg"], in: folder)
+                               "--confusion-svg", "out/c.svg", "--csv", "out/csv"], in: folder)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stdout.contains("report out/r.html"), again.stdout)
         XCTAssertTrue(again.stdout.contains("confusion matrix picture out/c.svg"), again.stdout)

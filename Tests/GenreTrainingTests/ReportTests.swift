@@ -153,6 +153,29 @@ final class ReportTests: XCTestCase {
             """)
     }
 
+    func testGenresOwnFilesAreRecognisedAsReplaceableAndOthersAreNot() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let m = knownMatrix()
+        let cv = CrossValidationReport(dataset: "d", classNames: m.classNames, folds: [], clipAccuracy: MeanStd([0.5]),
+                                       segmentAccuracy: MeanStd([0.5]), macroF1: MeanStd([0.5]),
+                                       balancedAccuracy: MeanStd([0.5]), confusion: m, skipped: [])
+        let ours: [(String, String, String, Int)] = [
+            ("per_class.csv", m.perClassCSV(), ConfusionMatrix.perClassCSVHeader, 0),
+            ("confusion_matrix.csv", m.confusionCSV(), ConfusionMatrix.confusionCSVHeader, 0),
+            ("folds.csv", cv.foldsCSV(), CrossValidationReport.foldsCSVHeader, 0),
+            ("c.svg", m.heatmapSVG(title: "t"), ConfusionMatrix.heatmapMarker, 1),
+            ("r.html", HTMLReport(title: "t", summary: [], matrix: m, misclassified: [], curves: []).html(), HTMLReport.marker, 1),
+            ("x.curves.svg", TrainingCurves.svg([], title: "t"), TrainingCurves.marker, 1)]
+        for (name, text, marker, line) in ours {
+            let path = folder + "/" + name
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            XCTAssertNoThrow(try OutputPath.checkReplaceable(path, marker: marker, line: line, what: name, hint: ""), name)
+            // The same marker anywhere else is someone's text quoting it.
+            try ("notes\n\n" + text).write(toFile: path, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try OutputPath.checkReplaceable(path, marker: marker, line: line, what: name, hint: ""), name)
+        }
+    }
+
     func testXMLEscapeCoversSpecialAndControlCharacters() {
         XCTAssertEqual(xmlEscape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;")
         XCTAssertEqual(xmlEscape("x\u{1}y\tz"), "x\u{FFFD}y\tz")
