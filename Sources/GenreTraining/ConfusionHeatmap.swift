@@ -29,7 +29,8 @@ extension ConfusionMatrix {
         // Axis labels are cut to 32 characters in the middle, so names that differ only at the end (…
         // "Variant A", … "Variant B") stay apart; the full name stays in each cell's title and data.
         let labels = classNames.map { $0.count > 32 ? String($0.prefix(20)) + "…" + String($0.suffix(11)) : $0 }
-        let cell = 54.0, labelLength = 7 * Double(labels.map(\.count).max() ?? 4)
+        // 9 px a character at 12 px: room for wide letters ("W") as well as the usual ~7 px ones.
+        let cell = 54.0, labelLength = 9 * Double(labels.map(\.count).max() ?? 4)
         let left = max(labelLength + 12, 60), top = max(0.65 * labelLength + 8, 50) + 40
         // Column labels slant up and to the right at 40°: the last one must fit, and so must the caption.
         let width = max(left + Double(k) * cell + 30, left + (Double(k) - 0.5) * cell + 0.77 * labelLength + 12, 380,

@@ -106,6 +106,11 @@ public enum DatasetScanner {
                 warnings.append("'\(name.debugDescription.dropFirst().dropLast())' has a tab or line break in its name; skipped")
                 continue
             }
+            // A genre name is stored in the model, whose loader refuses control characters in it.
+            if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                warnings.append("'\(name.debugDescription.dropFirst().dropLast())' has a control character in its name; skipped")
+                continue
+            }
             switch kind(of: path) {
             case .directory?:
                 var files: [String] = []

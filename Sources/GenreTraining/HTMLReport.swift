@@ -149,7 +149,7 @@ public struct HTMLReport: Sendable {
         table { border-collapse: collapse; margin: 0.5em 0; }
         th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; overflow-wrap: anywhere; }
         td { max-width: 28em; }
-        th { background: #f3f5f8; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+        th { background: #f3f5f8; overflow-wrap: normal; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
         td.file { font-family: monospace; }
         .figure svg { max-width: 100%; height: auto; }
         .footer { color: #666; font-size: 0.9em; margin-top: 2em; }

@@ -54,6 +54,8 @@ public struct TrainResult: Sendable {
     public var history: [EpochReport]
     public var skipped: [SkippedFile]
     public var model: TrainedModel
+    /// The training curves picture, nil when it could not be written (a warning said why).
+    public var curvesPath: String?
 }
 
 /// Error for a whole run that cannot start or finish; one line.
@@ -138,6 +140,7 @@ public enum TrainingRun {
         let splitPath = ModelFile.splitPath(forModel: modelPath)
         try OutputPath.checkWritable(modelPath)
         try OutputPath.checkWritable(splitPath)
+        try OutputPath.checkWritable(TrainingCurves.path(forModel: modelPath))
         try checkReplaceable(modelPath, splitPath: splitPath, dataset: options.datasetPath)
         // An unfinished run's progress is not thrown away by a run that forgot --resume.
         if !options.resume, let file = try? SafeTensorsFile(path: checkpointPath), file.metadata["format"] == Checkpoint.format {
@@ -259,14 +262,15 @@ public enum TrainingRun {
         // The run is complete: its checkpoint would only resume into the same model.
         unlink(checkpointPath)
         // The picture is a convenience: failing to write it does not undo the model.
-        let curves = TrainingCurves.path(forModel: modelPath)
+        var curves: String? = TrainingCurves.path(forModel: modelPath)
         do {
-            try AtomicText.write(TrainingCurves.svg(result.history, title: "genre train \(options.datasetPath)"), to: curves)
+            try AtomicText.write(TrainingCurves.svg(result.history, title: "genre train \(options.datasetPath)"), to: curves!)
         } catch {
             console.warn("warning: training curves not written: \(error)")
+            curves = nil
         }
         return TrainResult(modelPath: modelPath, splitPath: splitPath, bestEpoch: result.bestEpoch,
-                           history: result.history, skipped: skipped, model: model)
+                           history: result.history, skipped: skipped, model: model, curvesPath: curves)
     }
 
     /// Decodes every file of `scanned` (through `cache`), leaves out what `screening` refuses (each

@@ -26,7 +26,14 @@ public enum AtomicFile {
     /// - Throws: `WriteError` naming `path`: folder missing, parent not a folder, permission,
     ///   disk full, or any other OS error; `path` then still holds its previous content.
     ///   One exception: if only the final folder fsync fails, the new content is already in place.
+    ///   A symbolic link at `path` to an existing file is written through: the file it names is replaced
+    ///   and the link stays (renaming over the link would replace the link and leave its target stale).
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        var link = stat()
+        if lstat(path, &link) == 0, (link.st_mode & S_IFMT) == S_IFLNK, let real = realpath(path, nil) {
+            defer { free(real) }
+            return try write(bytes, to: String(cString: real))
+        }
         let folder = parentFolder(of: path)
         let base = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
         guard !base.isEmpty, base != ".", base != ".." else {

@@ -65,7 +65,7 @@ struct Predict: ParsableCommand {
                     items.append(.init(file: file, top: shown, segments: p.segments, duration: p.duration,
                                        rmsDBFS: p.rmsDBFS, warning: warning, timeline: timeline))
                     if !json {
-                        print(String(format: "%@  (%.1f s, %d segment%@)", file, p.duration, p.segments, p.segments == 1 ? "" : "s"))
+                        print(String(format: "%@  (%.1f s, %d segment%@)", Console.printable(file), p.duration, p.segments, p.segments == 1 ? "" : "s"))
                         let width = shown.map(\.genre.count).max() ?? 0
                         for e in shown {
                             print("  " + e.genre.padding(toLength: width, withPad: " ", startingAt: 0)

@@ -87,16 +87,11 @@ struct ReportOptions: ParsableArguments {
         return lines
     }
 
-    /// Writes through a symbolic link to the file it names (the link stays), making missing folders.
+    /// Writes atomically (through a symbolic link to the file it names), making missing folders.
     private func write(_ text: String, to path: String) throws {
-        var target = path
-        if let real = realpath(path, nil) {
-            target = String(cString: real)
-            free(real)
-        }
-        let folder = OutputPath.parent(of: target)
+        let folder = OutputPath.parent(of: path)
         if !folder.isEmpty { try OutputPath.createFolder(folder) }
-        do { try AtomicText.write(text, to: target) } catch { throw RunError("\(error)") }
+        do { try AtomicText.write(text, to: path) } catch { throw RunError("\(error)") }
     }
 
     /// `folder/name` without a doubled slash.

@@ -55,8 +55,8 @@ struct Train: ParsableCommand {
             if let a = best.validationAccuracy { line += String(format: " (validation accuracy %.1f%%)", 100 * a) }
             console.out(line)
             if !result.skipped.isEmpty { console.out("\(result.skipped.count) file(s) skipped (see warnings above)") }
-            console.out("model written to \(result.modelPath); split list \(result.splitPath); "
-                        + "training curves \(TrainingCurves.path(forModel: result.modelPath))")
+            console.out("model written to \(result.modelPath); split list \(result.splitPath)"
+                        + (result.curvesPath.map { "; training curves \($0)" } ?? ""))
         }
     }
 }

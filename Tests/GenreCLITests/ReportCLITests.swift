@@ -307,6 +307,13 @@ final class ReportCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(piped.stdout.contains("epoch 1/2"), piped.stdout)
         XCTAssertTrue(piped.stdout.contains("ETA "), "the epoch line says how long the run has left")
 
+        // A file name cannot drive the terminal: its control characters are printed escaped.
+        try FileManager.default.copyItem(atPath: folder + "/data/beat/beat.00001.wav", toPath: folder + "/esc\u{1B}[31mred.wav")
+        let escaped = try genre(["predict", "esc\u{1B}[31mred.wav", "--model", "m.safetensors"], in: folder)
+        XCTAssertEqual(escaped.status, 0, escaped.stderr)
+        XCTAssertTrue(escaped.stdout.hasPrefix("esc\\x1b[31mred.wav  (10.0 s"), escaped.stdout)
+        XCTAssertFalse(escaped.stdout.contains("\u{1B}"))
+
         // --verbose: one line per file with what its header says.
         let verbose = try genre(["evaluate", "data", "--model", "m.safetensors", "--split", "test", "--verbose", "--quiet"], in: folder)
         XCTAssertEqual(verbose.status, 0, verbose.stderr)

@@ -26,7 +26,7 @@ final class DatasetTests: XCTestCase {
     func testScanKeepsVisibleRegularFilesAndWarnsAboutTheRest() throws {
         let root = try makeTree(self, [
             "blues/b.mp3", "blues/a.wav", "blues/noextension", "blues/.DS_Store", "blues/._a.wav", "blues/nested/deep.wav",
-            "rock/x.au", "rock/tab\tname.wav",
+            "rock/x.au", "rock/tab\tname.wav", "esc\u{1B}[31mred/x.wav",
             ".hidden/y.wav",
             "empty/",
             "onlyhidden/.keep",
@@ -49,6 +49,7 @@ final class DatasetTests: XCTestCase {
             "file 'README.txt' is directly in the dataset folder, not in a genre folder; ignored",
             "'blues/nested' is a folder; sub-folders of a genre are not searched",
             "genre folder 'empty' has no files; ignored",
+            "'esc\\u{1B}[31mred' has a control character in its name; skipped",
             "genre folder 'onlyhidden' has no files; ignored",
             "'rock/broken.wav' is not a regular file; skipped",
             "'rock/tab\\tname.wav' has a tab or line break in its name; skipped",

@@ -26,6 +26,17 @@ final class AtomicWriteTests: XCTestCase {
         XCTAssertEqual(try entries(folder), ["m.safetensors"])
     }
 
+    func testALinkIsWrittenThroughAndStaysALink() throws {
+        let folder = try temporaryFolder(self)
+        try FileManager.default.createDirectory(atPath: folder + "/real", withIntermediateDirectories: true)
+        try writer(1).write(to: folder + "/real/m.safetensors")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/m.safetensors", withDestinationPath: "real/m.safetensors")
+        try writer(2).write(to: folder + "/m.safetensors")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: folder + "/m.safetensors"), "real/m.safetensors")
+        XCTAssertEqual(try SafeTensorsFile(path: folder + "/real/m.safetensors").floats("x"), [2, 2, 2, 2])
+        XCTAssertEqual(try entries(folder + "/real"), ["m.safetensors"], "no temporary file left in the target's folder")
+    }
+
     func testMissingFolderAndFileAsParentGiveClearErrors() throws {
         let folder = try temporaryFolder(self)
         let missing = folder + "/no-such-folder/m.safetensors"
