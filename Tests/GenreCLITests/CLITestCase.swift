@@ -18,16 +18,22 @@ extension GenreCLIRunning {
         return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("genre")
     }
 
-    @discardableResult
-    func genre(_ arguments: [String], in folder: String) throws -> Run {
+    /// The binary with `arguments`, to run in `folder`, its feature cache inside the test's folder (never
+    /// in the user's ~/.cache).
+    func genreProcess(_ arguments: [String], in folder: String) -> Process {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        // Keep the feature cache inside the test's folder, never in the user's ~/.cache.
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_CACHE_HOME"] = self.folder + "/xdg-cache"
         process.environment = environment
+        return process
+    }
+
+    @discardableResult
+    func genre(_ arguments: [String], in folder: String) throws -> Run {
+        let process = genreProcess(arguments, in: folder)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -246,13 +246,7 @@ final class ReportCLITests: XCTestCase, GenreCLIRunning {
         defer { close(master) }
         let slave = open(String(cString: name), O_RDWR | O_NOCTTY)
         guard slave >= 0 else { throw XCTSkip("cannot open \(String(cString: name))") }
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        var environment = ProcessInfo.processInfo.environment
-        environment["XDG_CACHE_HOME"] = folder + "/xdg-cache"
-        process.environment = environment
+        let process = genreProcess(arguments, in: folder)
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
