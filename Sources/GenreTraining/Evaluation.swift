@@ -62,9 +62,10 @@ public enum Evaluation {
     ///   the model is missing or is not the one the model was trained with, or when the dataset has genres
     ///   the model does not know.
     /// - Parameter cache: where decoded features are looked up and stored; nil decodes every file.
-    public static func run(datasetPath: String, modelPath: String, split: EvaluationSplit, threads: Int,
-                           cache: FeatureCache? = nil, console: Console) throws -> EvaluationReport {
-        let model = try ModelFile.read(modelPath)
+    /// - Parameter loaded: the model already read from `modelPath`, if the caller has it; else it is read.
+    public static func run(datasetPath: String, modelPath: String, loaded: TrainedModel? = nil, split: EvaluationSplit,
+                           threads: Int, cache: FeatureCache? = nil, console: Console) throws -> EvaluationReport {
+        let model = try loaded ?? ModelFile.read(modelPath)
         let dataset = try DatasetScanner.scan(datasetPath)
         for w in dataset.warnings { console.warn("warning: \(w)") }
         // A genre the model does not know cannot be scored (train ignores a genre without decodable files

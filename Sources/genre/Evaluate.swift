@@ -24,7 +24,8 @@ struct Evaluate: ParsableCommand {
             try requireModel(model)
             try outputs.check(dataset: dataset)
             let console = common.console
-            let report = try Evaluation.run(datasetPath: dataset, modelPath: model, split: split,
+            let trained = try ModelFile.read(model)
+            let report = try Evaluation.run(datasetPath: dataset, modelPath: model, loaded: trained, split: split,
                                             threads: common.threads, cache: try caching.cache(for: dataset),
                                             console: console)
             let matrix = report.clipConfusion
@@ -32,7 +33,7 @@ struct Evaluate: ParsableCommand {
             func writeOutputs() throws -> [String] {
                 try outputs.write(matrix: matrix, svgTitle: "\(OutputPath.fileName(of: report.model)) on "
                                   + "\(OutputPath.fileName(of: report.dataset)), \(report.split) split") {
-                    HTMLReport(evaluation: report, history: (try? ModelFile.read(model)).map(TrainingCurves.history(of:)) ?? []).html()
+                    HTMLReport(evaluation: report, history: TrainingCurves.history(of: trained)).html()
                 }
             }
             if json {
