@@ -40,12 +40,15 @@ let package = Package(
         .executableTarget(name: "FuzzModelLoader", dependencies: ["FuzzSupport", "GenreTraining", "SafeTensors"]),
         .executableTarget(name: "FuzzAudioReader", dependencies: ["FuzzSupport", "GenreTraining", "GenreAudio", "GenreFeatures"]),
 
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
-        .testTarget(name: "GenreAudioTests", dependencies: ["GenreAudio"]),
-        .testTarget(name: "GenreFeaturesTests", dependencies: ["GenreFeatures", "GenreAudio", "SafeTensors"]),
-        .testTarget(name: "GenreNetworkTests", dependencies: ["GenreNetwork", "SafeTensors"]),
-        .testTarget(name: "GenreTrainingTests", dependencies: ["GenreTraining"]),
-        .testTarget(name: "GenreCLITests", dependencies: ["genre", "GenreAudio", "GenreTraining"]),
+        // Where the tests find ../shared, the binary and Python, and how a missing one skips or fails
+        // (GENRE_REQUIRE_REFERENCE=1).
+        .target(name: "GenreTestSupport", path: "Tests/GenreTestSupport"),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "GenreTestSupport"]),
+        .testTarget(name: "GenreAudioTests", dependencies: ["GenreAudio", "GenreTestSupport"]),
+        .testTarget(name: "GenreFeaturesTests", dependencies: ["GenreFeatures", "GenreAudio", "SafeTensors", "GenreTestSupport"]),
+        .testTarget(name: "GenreNetworkTests", dependencies: ["GenreNetwork", "SafeTensors", "GenreTestSupport"]),
+        .testTarget(name: "GenreTrainingTests", dependencies: ["GenreTraining", "GenreTestSupport"]),
+        .testTarget(name: "GenreCLITests", dependencies: ["genre", "GenreAudio", "GenreTraining", "GenreTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,23 +1,12 @@
 import CSndfile
 import Foundation
+import GenreTestSupport
 import XCTest
 
 /// Shared data and scratch files for the GenreAudio tests.
 enum TestFiles {
-    /// ../shared beside the repository, found from this file's path
-    /// (Tests/GenreAudioTests/TestFiles.swift → repository root → ../shared).
-    static let sharedRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("../shared").standardizedFileURL
-
-    /// `../shared/<relative>`, or an XCTSkip when the shared data is absent.
-    static func shared(_ relative: String) throws -> URL {
-        let url = sharedRoot.appendingPathComponent(relative)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("test data not found at \(url.path) (expected ../shared beside the repository)")
-        }
-        return url
-    }
+    /// `../shared/<relative>`; a skip when absent, a failure under `GENRE_REQUIRE_REFERENCE=1`.
+    static func shared(_ relative: String) throws -> URL { try Reference.shared(relative) }
 
     /// A fresh temporary directory, removed when the test ends.
     static func scratchDirectory(for test: XCTestCase) throws -> URL {

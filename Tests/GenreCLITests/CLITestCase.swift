@@ -1,4 +1,5 @@
 import Foundation
+import GenreTestSupport
 import XCTest
 import GenreTraining
 
@@ -45,10 +46,11 @@ extension GenreCLIRunning {
                    stderr: String(decoding: e, as: UTF8.self))
     }
 
-    /// Call from setUpWithError: skips without a built binary, else makes `folder`.
+    /// Call from setUpWithError: skips without a built binary (fails under GENRE_REQUIRE_REFERENCE=1),
+    /// else makes `folder`.
     func makeFolder() throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
-            throw XCTSkip("genre binary not built at \(Self.binary.path)")
+            throw Reference.unavailable("genre binary not built at \(Self.binary.path)")
         }
         folder = NSTemporaryDirectory() + "genre-cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -1,21 +1,11 @@
 import Foundation
+import GenreTestSupport
 import XCTest
 
-/// Where `../shared` (read-only test data beside the repository) lives, found from this file's path:
-/// Tests/GenreFeaturesTests/ReferenceData.swift → repository root → ../shared.
+/// `../shared` (read-only test data beside the repository).
 enum SharedData {
-    static let root: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("../shared").standardizedFileURL
-
-    /// `../shared/<relative>`, or an XCTSkip when the shared data is not present on this machine.
-    static func url(_ relative: String) throws -> URL {
-        let url = root.appendingPathComponent(relative)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("reference data not found at \(url.path) (expected ../shared beside the repository)")
-        }
-        return url
-    }
+    /// `../shared/<relative>`; a skip when absent, a failure under `GENRE_REQUIRE_REFERENCE=1`.
+    static func url(_ relative: String) throws -> URL { try Reference.shared(relative) }
 }
 
 /// Minimal test-only reader for `.safetensors` files holding F32 tensors: 8-byte little-endian header

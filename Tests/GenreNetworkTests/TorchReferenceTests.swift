@@ -1,4 +1,5 @@
 import XCTest
+import GenreTestSupport
 import SafeTensors
 @testable import GenreNetwork
 
@@ -7,15 +8,8 @@ import SafeTensors
 /// Tolerances are the reference README's: logits and loss within 1e-4 absolute, every gradient within 1e-4
 /// relative to that tensor's largest magnitude.
 final class TorchReferenceTests: XCTestCase {
-    static let referencePath = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/reference/torch/default_seed0_f32.safetensors").path
-
-    func loadReference() throws -> SafeTensorsFile {
-        guard FileManager.default.fileExists(atPath: Self.referencePath) else {
-            throw XCTSkip("PyTorch reference not found at \(Self.referencePath) (needs ../shared beside the repo)")
-        }
-        return try SafeTensorsFile(path: Self.referencePath)
+    func loadReference(_ name: String = "default_seed0_f32") throws -> SafeTensorsFile {
+        try SafeTensorsFile(path: Reference.shared("reference/torch/\(name).safetensors").path)
     }
 
     /// The default network with PyTorch's weights loaded by tensor name.

@@ -1,4 +1,5 @@
 import Foundation
+import GenreTestSupport
 import XCTest
 @testable import GenreTraining
 
@@ -101,10 +102,7 @@ final class DatasetTests: XCTestCase {
 /// The real layout the project ships tests against.
 final class SharedDatasetScanTests: XCTestCase {
     func testScansGTZANMini() throws {
-        // Tests/GenreTrainingTests/<file> → repository root → ../shared
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let root = repo.deletingLastPathComponent().appendingPathComponent("shared/datasets/gtzan-mini").path
-        guard FileManager.default.fileExists(atPath: root) else { throw XCTSkip("\(root) not present") }
+        let root = try Reference.shared("datasets/gtzan-mini").path
         let dataset = try DatasetScanner.scan(root)
         XCTAssertEqual(dataset.classNames, ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"])
         XCTAssertEqual(dataset.files.count, 100)

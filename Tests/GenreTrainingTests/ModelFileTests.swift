@@ -1,5 +1,6 @@
 import Foundation
 import GenreNetwork
+import GenreTestSupport
 import SafeTensors
 import XCTest
 @testable import GenreTraining
@@ -145,19 +146,11 @@ final class ModelFileTests: XCTestCase {
                               "conv1_sum": float(t["conv1.weight"].astype("float64").sum()),
                               "classes": json.loads(meta["classes"])}))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, path]
-        let pipe = Pipe(), errors = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errors
-        do { try process.run() } catch { throw XCTSkip("python3 not available") }
-        process.waitUntilExit()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        if stderr.contains("No module named") { throw XCTSkip("python safetensors/numpy not installed: pip install safetensors numpy") }
-        XCTAssertEqual(process.terminationStatus, 0, stderr)
+        try Reference.requirePythonSafetensors()
+        let run = try XCTUnwrap(Reference.runPython(script, arguments: [path]))
+        XCTAssertEqual(run.status, 0, run.err)
         struct Out: Decodable { var shapes: [String: [Int]]; var dtypes: [String]; var fc_bias: [Float]; var conv1_sum: Double; var classes: [String] }
-        let out = try JSONDecoder().decode(Out.self, from: pipe.fileHandleForReading.readDataToEndOfFile())
+        let out = try JSONDecoder().decode(Out.self, from: Data(run.out.utf8))
         XCTAssertEqual(out.dtypes, ["float32"])
         XCTAssertEqual(out.shapes["conv1.weight"], [3, 1, 3, 3])
         XCTAssertEqual(out.shapes["fc.weight"], [3, 48])

@@ -1,19 +1,17 @@
 import Foundation
 import GenreAudio
+import GenreTestSupport
 import XCTest
 @testable import GenreTraining
 
 /// `Predictor` on every file of shared/datasets/formats: a distribution for each readable file, a
 /// one-line error naming the file for the others (MANIFEST.tsv says which).
 final class PredictorTests: XCTestCase {
-    static let formats = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/datasets/formats")
+    static let formats = Reference.sharedRoot.appendingPathComponent("datasets/formats")
 
     func testEveryManifestFileIsPredictedOrRefusedInOneLine() throws {
         let manifest = Self.formats.appendingPathComponent("MANIFEST.tsv")
-        guard let text = try? String(contentsOf: manifest, encoding: .utf8) else {
-            throw XCTSkip("\(manifest.path) not found (needs ../shared beside the repo)")
-        }
+        let text = try String(contentsOf: Reference.shared("datasets/formats/MANIFEST.tsv"), encoding: .utf8)
         let predictor = try Predictor(model: smallModel(), threads: 2)
         var predicted = 0, refused = 0
         for line in text.split(separator: "\n").dropFirst() {

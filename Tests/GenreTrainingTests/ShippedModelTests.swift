@@ -1,5 +1,6 @@
 import Foundation
 import GenreFeatures
+import GenreTestSupport
 import XCTest
 @testable import GenreTraining
 
@@ -16,8 +17,7 @@ final class ShippedModelTests: XCTestCase {
         XCTAssertTrue(model.network.configuration.timePooling)
         XCTAssertEqual(model.features, FeatureParameters(fMax: 11025))  // the file stores fMax resolved
 
-        let mini = Self.repository.deletingLastPathComponent().appendingPathComponent("shared/datasets/gtzan-mini").path
-        guard FileManager.default.fileExists(atPath: mini) else { throw XCTSkip("\(mini) not found") }
+        let mini = try Reference.shared("datasets/gtzan-mini").path
         let dataset = try DatasetScanner.scan(mini)
         let predictor = try Predictor(model: model, threads: 2)
         var correct = 0
@@ -26,8 +26,10 @@ final class ShippedModelTests: XCTestCase {
             XCTAssertEqual(p.ranking.reduce(0) { $0 + $1.probability }, 1, accuracy: 1e-5)
             if p.ranking[0].genre == dataset.classNames[file.label] { correct += 1 }
         }
-        // These GTZAN clips may overlap its training data, so this is a check that the model works, not
-        // a measure of it (cross-validation is, in models/README.md); chance is 10 of 100.
-        XCTAssertGreaterThanOrEqual(correct, 50, "\(correct) of \(dataset.files.count) right")
+        // These GTZAN clips are songs the model trained on (gtzan-510's tracks 00000–00009), so this pins
+        // that the shipped weights and their preprocessing still work together (the model scores 99 of 100
+        // here), not how good it is: cross-validation is, in models/README.md. A broken feature, loader or
+        // normalisation step costs far more than two clips.
+        XCTAssertGreaterThanOrEqual(correct, 97, "\(correct) of \(dataset.files.count) right")
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
+import GenreTestSupport
 import XCTest
 @testable import SafeTensors
 
 /// Files cross the boundary with the reference implementation (Python `safetensors` 0.8) both ways.
 final class PythonInteropTests: XCTestCase {
     func testPythonLoadsOurFileWithEqualValuesAndMetadata() throws {
-        try requirePythonSafetensors()
+        try Reference.requirePythonSafetensors()
         let path = try temporaryFolder(self) + "/ours.safetensors"
         var writer = SafeTensorsWriter(metadata: ["format": "genre", "classes": "blues,jazz", "ü": "✓"])
         let values: [Float] = [0, -0.0, 1.5, -2.25, .infinity, .leastNonzeroMagnitude, 3.4e38, Float(bitPattern: 0x7FC0_0001)]
@@ -28,7 +29,7 @@ final class PythonInteropTests: XCTestCase {
             "d_bits": t["d"].view("<u8").tolist(),
         }))
         """
-        let result = try XCTUnwrap(runPython(script, arguments: [path]))
+        let result = try XCTUnwrap(Reference.runPython(script, arguments: [path]))
         XCTAssertEqual(result.status, 0, result.err)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
         XCTAssertEqual(json["meta"] as? [String: String], writer.metadata)
@@ -41,7 +42,7 @@ final class PythonInteropTests: XCTestCase {
     }
 
     func testWeLoadAFileWrittenByPython() throws {
-        try requirePythonSafetensors()
+        try Reference.requirePythonSafetensors()
         let path = try temporaryFolder(self) + "/theirs.safetensors"
         let script = """
         import sys, numpy as np
@@ -54,7 +55,7 @@ final class PythonInteropTests: XCTestCase {
             "u8": np.array([1, 2, 3], dtype=np.uint8),
         }, sys.argv[1], metadata={"source": "python", "n": "5"})
         """
-        let result = try XCTUnwrap(runPython(script, arguments: [path]))
+        let result = try XCTUnwrap(Reference.runPython(script, arguments: [path]))
         XCTAssertEqual(result.status, 0, result.err)
         let file = try SafeTensorsFile(path: path)
         XCTAssertEqual(file.metadata, ["source": "python", "n": "5"])
@@ -70,10 +71,7 @@ final class PythonInteropTests: XCTestCase {
     }
 
     func testSharedPyTorchReferenceLoads() throws {
-        // Tests/SafeTensorsTests/<this file> → repository root → ../shared
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let path = root.deletingLastPathComponent().appendingPathComponent("shared/reference/torch/default_seed0_f32.safetensors").path
-        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("\(path) not present") }
+        let path = try Reference.shared("reference/torch/default_seed0_f32.safetensors").path
         let file = try SafeTensorsFile(path: path)
         XCTAssertEqual(file.tensors["labels"]?.dtype, .I32)
         XCTAssertEqual(file.tensors["labels"]?.shape, [4])
@@ -87,13 +85,15 @@ final class PythonInteropTests: XCTestCase {
         XCTAssertTrue(input.allSatisfy(\.isFinite))
         XCTAssertEqual(file.metadata["seed"], "0")
 
-        // Same values as numpy reads, when python is here to say so.
-        guard let result = runPython("""
+        // Same values as numpy reads.
+        try Reference.requirePythonSafetensors()
+        let result = try XCTUnwrap(Reference.runPython("""
             import sys, json
             from safetensors.numpy import load_file
             t = load_file(sys.argv[1])
             print(json.dumps({"labels": t["labels"].tolist(), "sum": float(t["input"].astype("float64").sum()), "first": t["input"].ravel()[:5].view("<u4").tolist()}))
-            """, arguments: [path]), result.status == 0 else { return }
+            """, arguments: [path]))
+        XCTAssertEqual(result.status, 0, result.err)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
         XCTAssertEqual(json["labels"] as? [Int], labels.map(Int.init))
         XCTAssertEqual((json["first"] as? [NSNumber])?.map(\.uint32Value), input.prefix(5).map(\.bitPattern))
