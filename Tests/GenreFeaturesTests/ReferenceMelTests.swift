@@ -33,7 +33,9 @@ final class ReferenceMelTests: XCTestCase {
     }
 
     /// Every reference file that carries the `audio` tensor (already mono, 22050 Hz): the feature
-    /// stage alone must meet 0.01 dB on cells within 80 dB of the maximum.
+    /// stage alone is within 1e-3 dB on cells within 80 dB of the maximum (the reference README asks
+    /// 0.01 dB; we measure ≤ 6.1e-4 dB and hold the README's claim to what is measured), and within
+    /// 0.25 dB on every cell (float32 FFT leakage far below the peak reaches ≈ 0.2 dB).
     func testAudioTensorIntoLogMelMeetsTightTolerance() throws {
         let extractor = try LogMelExtractor(parameters: FeatureParameters())
         var checked = 0
@@ -45,22 +47,22 @@ final class ReferenceMelTests: XCTestCase {
             XCTAssertEqual([mel.nMels, mel.frames], reference.shape, source.name)
             XCTAssertEqual(mel.frames, 1 + audio.values.count / 512, source.name)
             let stats = Self.compare(mel, reference, floorBelowMax: 80)
-            print(String(format: "audio tensor  %-27@ cells %6d  max %.2e dB  median %.2e dB",
-                         source.name as NSString, stats.cells, stats.max, stats.median))
+            let all = Self.compare(mel, reference, floorBelowMax: .infinity)
+            print(String(format: "audio tensor  %-27@ cells %6d  max %.2e dB  median %.2e dB  all cells max %.2e dB",
+                         source.name as NSString, stats.cells, stats.max, stats.median, all.max))
             XCTAssertTrue(mel.values.allSatisfy(\.isFinite), source.name)
-            XCTAssertLessThanOrEqual(stats.max, 0.01, "\(source.name): max dB error")
+            XCTAssertLessThanOrEqual(stats.max, 1e-3, "\(source.name): max dB error within 80 dB of the maximum")
+            XCTAssertLessThanOrEqual(all.max, 0.25, "\(source.name): max dB error over all cells")
             checked += 1
         }
         XCTAssertEqual(checked, 10)
     }
 
-    /// Every reference file decoded from its audio through AudioDecoder.load + logMel. 22050 Hz inputs
-    /// meet the tight tolerance; 44100 Hz inputs go through the resampler and meet the resampled one
-    /// (median ≤ 0.05 dB, 99th percentile ≤ 1 dB on cells within 60 dB of max in bands centred
-    /// below 10 kHz).
+    /// Every reference file decoded from its audio through AudioDecoder.load + logMel, resampled ones
+    /// included (libsoxr as python-soxr, so the resampled samples agree too): within 1e-3 dB on cells
+    /// within 80 dB of the maximum, within 0.25 dB on every cell. This is the README's log-mel claim.
     func testDecodedFilesMatchReference() throws {
         let extractor = try LogMelExtractor(parameters: FeatureParameters())
-        let centres = MelFilterbank.melEdgesHz(nMels: 128, fMin: 0, fMax: 11025)
         for source in Self.sources {
             let tensors = try ReferenceTensors.load(try SharedData.url("reference/mel/\(source.name).safetensors"))
             let reference = try XCTUnwrap(tensors["logmel"])
@@ -81,18 +83,13 @@ final class ReferenceMelTests: XCTestCase {
             let mel = extractor.logMel(audio.samples)
             XCTAssertEqual([mel.nMels, mel.frames], reference.shape, source.name)
             XCTAssertTrue(mel.values.allSatisfy(\.isFinite), source.name)
-            if info.sampleRate == 22050 {
-                let stats = Self.compare(mel, reference, floorBelowMax: 80)
-                print(String(format: "decoded       %-27@ cells %6d  max %.2e dB  median %.2e dB",
-                             source.name as NSString, stats.cells, stats.max, stats.median))
-                XCTAssertLessThanOrEqual(stats.max, 0.01, "\(source.name): max dB error")
-            } else {
-                let stats = Self.compare(mel, reference, floorBelowMax: 60) { band in centres[band + 1] < 10_000 }
-                print(String(format: "resampled     %-27@ cells %6d  max %.2e dB  median %.2e dB  p99 %.2e dB",
-                             source.name as NSString, stats.cells, stats.max, stats.median, stats.p99))
-                XCTAssertLessThanOrEqual(stats.median, 0.05, "\(source.name): median dB error")
-                XCTAssertLessThanOrEqual(stats.p99, 1, "\(source.name): 99th percentile dB error")
-            }
+            let stats = Self.compare(mel, reference, floorBelowMax: 80)
+            let all = Self.compare(mel, reference, floorBelowMax: .infinity)
+            print(String(format: "decoded %@ %-27@ cells %6d  max %.2e dB  median %.2e dB  all cells max %.2e dB",
+                         info.sampleRate == 22050 ? "  " : "rs", source.name as NSString, stats.cells, stats.max,
+                         stats.median, all.max))
+            XCTAssertLessThanOrEqual(stats.max, 1e-3, "\(source.name): max dB error within 80 dB of the maximum")
+            XCTAssertLessThanOrEqual(all.max, 0.25, "\(source.name): max dB error over all cells")
         }
     }
 
