@@ -5,23 +5,29 @@ import GenreNetwork
 
 /// Throughput figures for `genre bench` (release builds only give meaningful numbers).
 public enum Benchmark {
-    public struct Figure: Sendable {
+    /// One throughput figure: `units` of work in `seconds` (the median run).
+    public struct Figure: Sendable, Codable, Equatable {
         public var name: String
         /// Median over the timed runs, seconds.
         public var seconds: Double
         /// Work units per timed run (segments, or seconds of audio).
         public var units: Double
         public var unit: String
-        public var rate: Double { units / seconds }
+        /// `units / seconds`: segments/s, or seconds of audio per second.
+        public var rate: Double
+        public init(name: String, seconds: Double, units: Double, unit: String) {
+            self.name = name; self.seconds = seconds; self.units = units; self.unit = unit; rate = units / seconds
+        }
     }
 
-    /// Median wall time of `body` over `runs` runs after `warmup` untimed ones.
-    public static func median(warmup: Int, runs: Int, _ body: () -> Void) -> Double {
-        for _ in 0..<warmup { body() }
+    /// Median wall time of `body` over `runs` runs after `warmup` untimed ones, seconds.
+    /// - Throws: whatever `body` throws; a failing run is an error, never a fast one.
+    public static func median(warmup: Int, runs: Int, _ body: () throws -> Void) rethrows -> Double {
+        for _ in 0..<warmup { try body() }
         var times: [Double] = []
         for _ in 0..<runs {
             let start = DispatchTime.now().uptimeNanoseconds
-            body()
+            try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         times.sort()
@@ -74,20 +80,22 @@ public enum Benchmark {
         let monoPath = folder + "/mono-22050.wav", stereoPath = folder + "/stereo-44100.wav"
         try AudioWriter.writeWAV(mono, sampleRate: 22050, to: monoPath)
         try AudioWriter.writeWAV(stereo, sampleRate: 44100, channels: 2, to: stereoPath)
-        // Decode once outside the timing so that a failure is thrown, not swallowed.
-        _ = try AudioDecoder.load(path: stereoPath, sampleRate: 22050)
+        // Decode both once before timing, so that a file that does not read back is an error here, and
+        // check they hold the 30 s written; the timed bodies decode with `try` too (a failure throws).
+        for path in [monoPath, stereoPath] {
+            let (audio, _) = try AudioDecoder.load(path: path, sampleRate: 22050)
+            guard audio.samples.count == 30 * 22050 else {
+                throw AudioError.unreadable(path: path, reason: "read back \(audio.samples.count) samples of \(30 * 22050)")
+            }
+        }
 
         let suffix = ", \(threads) thread(s)"
         let bare = median(warmup: warmup, runs: runs) { _ = extractor.logMel(mono, threads: threads) }
-        let decoded = median(warmup: warmup, runs: runs) {
-            if let (audio, _) = try? AudioDecoder.load(path: monoPath, sampleRate: 22050) {
-                _ = extractor.logMel(audio.samples, threads: threads)
-            }
+        let decoded = try median(warmup: warmup, runs: runs) {
+            _ = extractor.logMel(try AudioDecoder.load(path: monoPath, sampleRate: 22050).0.samples, threads: threads)
         }
-        let resampled = median(warmup: warmup, runs: runs) {
-            if let (audio, _) = try? AudioDecoder.load(path: stereoPath, sampleRate: 22050) {
-                _ = extractor.logMel(audio.samples, threads: threads)
-            }
+        let resampled = try median(warmup: warmup, runs: runs) {
+            _ = extractor.logMel(try AudioDecoder.load(path: stereoPath, sampleRate: 22050).0.samples, threads: threads)
         }
         return [Figure(name: "log-mel 30 s 22050 Hz" + suffix, seconds: bare, units: 30, unit: "s of audio"),
                 Figure(name: "  + WAV decode" + suffix, seconds: decoded, units: 30, unit: "s of audio"),
@@ -104,12 +112,21 @@ public enum Benchmark {
 }
 
 extension Benchmark {
+    /// One convolution's median forward and backward time, seconds, and its GFLOP/s.
+    public struct ConvolutionTiming: Sendable, Codable, Equatable {
+        public var name: String
+        public var forwardSeconds: Double
+        public var backwardSeconds: Double
+        public var forwardGFLOPs: Double
+        public var backwardGFLOPs: Double
+    }
+
     /// Forward and backward time of each convolution of the default network at `[batch, Cin, H, W]`,
     /// with GFLOP/s counting 2 FLOPs per multiply-add (forward 2·N·Cout·Cin·9·H·W; backward twice that,
     /// dW and dX, except the first layer, which needs no dX).
-    public static func convolutionLayers(batch: Int, threads: Int, warmup: Int = 2, runs: Int = 5) -> [(name: String, forward: Double, backward: Double, forwardGFLOPs: Double, backwardGFLOPs: Double)] {
+    public static func convolutionLayers(batch: Int, threads: Int, warmup: Int = 2, runs: Int = 5) -> [ConvolutionTiming] {
         let net = ConvNet(configuration: ConvNetConfiguration(classCount: 10), seed: 0)
-        var rows: [(String, Double, Double, Double, Double)] = []
+        var rows: [ConvolutionTiming] = []
         for (i, conv) in net.convolutions.enumerated() {
             var layer = conv
             let (h, w) = net.configuration.spatialSize(block: i)
@@ -130,9 +147,71 @@ extension Benchmark {
                                gradientScratch: gradScratch.pointer, threads: threads)
             }
             let flops = 2.0 * Double(batch * conv.outChannels * conv.inChannels * 9 * h * w)
-            rows.append(("conv\(i + 1) \(conv.inChannels)→\(conv.outChannels) @\(h)×\(w)", forward, backward,
-                         flops / forward / 1e9, (i == 0 ? 1 : 2) * flops / backward / 1e9))
+            rows.append(ConvolutionTiming(name: "conv\(i + 1) \(conv.inChannels)→\(conv.outChannels) @\(h)×\(w)",
+                                          forwardSeconds: forward, backwardSeconds: backward,
+                                          forwardGFLOPs: flops / forward / 1e9,
+                                          backwardGFLOPs: (i == 0 ? 1 : 2) * flops / backward / 1e9))
         }
         return rows
+    }
+}
+
+/// Everything one `genre bench` run measured, with the machine and the date, as `genre bench --json`
+/// prints it: the raw output that the README's speed figures are built from.
+public struct BenchmarkReport: Sendable, Codable {
+    /// The machine the figures come from: `/proc/cpuinfo`'s model name, cores available, memory.
+    public struct Machine: Sendable, Codable, Equatable {
+        public var cpu: String
+        public var cores: Int
+        public var memoryGiB: Double
+        public var os: String
+
+        /// This machine, read from `/proc` (fields it cannot read are "unknown" or 0).
+        public static var current: Machine {
+            let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+            let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?
+                .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown"
+            let os = ((try? String(contentsOfFile: "/etc/os-release", encoding: .utf8)) ?? "").split(separator: "\n")
+                .first { $0.hasPrefix("PRETTY_NAME=") }?.dropFirst("PRETTY_NAME=".count)
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\"")) ?? "unknown"
+            return Machine(cpu: model, cores: ProcessInfo.processInfo.activeProcessorCount,
+                           memoryGiB: (Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824 * 10).rounded() / 10,
+                           os: os)
+        }
+    }
+
+    /// A real `genre train` timed in a child process.
+    public struct TrainingTiming: Sendable, Codable, Equatable {
+        public var dataset: String
+        public var epochs: Int
+        /// Wall time, seconds.
+        public var seconds: Double
+        /// Peak resident memory of the child, MiB.
+        public var peakResidentMiB: Double
+        public init(dataset: String, epochs: Int, seconds: Double, peakResidentMiB: Double) {
+            self.dataset = dataset; self.epochs = epochs; self.seconds = seconds; self.peakResidentMiB = peakResidentMiB
+        }
+    }
+
+    /// UTC time the run started, ISO 8601.
+    public var date: String
+    public var machine: Machine
+    /// genre's and its libraries' versions, as `genre --version` prints them.
+    public var versions: [String]
+    public var batchSize: Int
+    public var runs: Int
+    public var figures: [Benchmark.Figure]
+    /// Per thread count (as a string key: "1", "2"), the four convolutions.
+    public var convolutions: [String: [Benchmark.ConvolutionTiming]]
+    /// Peak resident memory of the benchmark process itself, MiB.
+    public var peakResidentMiB: Double
+    public var train: TrainingTiming?
+
+    public init(date: String, machine: Machine, versions: [String], batchSize: Int, runs: Int,
+                figures: [Benchmark.Figure], convolutions: [String: [Benchmark.ConvolutionTiming]],
+                peakResidentMiB: Double, train: TrainingTiming?) {
+        self.date = date; self.machine = machine; self.versions = versions; self.batchSize = batchSize
+        self.runs = runs; self.figures = figures; self.convolutions = convolutions
+        self.peakResidentMiB = peakResidentMiB; self.train = train
     }
 }

@@ -12,6 +12,8 @@ struct Bench: ParsableCommand {
                                valueName: "dataset"))
     var train: String?
     @Option(parsing: .unconditional, help: "Epochs for --train (default: the default recipe's 60).") var epochs: Int?
+    @Flag(help: "Print one JSON document (every figure, the machine, the date and the library versions) instead of text.")
+    var json = false
 
     func validate() throws {
         guard (1...1024).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1024") }
@@ -27,41 +29,67 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let cores = ProcessInfo.processInfo.activeProcessorCount
-            let threadCounts = Set([1, cores]).sorted()
-            var figures: [Benchmark.Figure] = []
-            for threads in threadCounts { figures += try Benchmark.logMel(threads: threads, runs: max(runs, 5)) }
-            for threads in threadCounts {
-                figures += Benchmark.network(batch: batchSize, threads: threads, runs: runs)
+            let report = try measure()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                printText(report)
             }
-            for threads in threadCounts {
-                figures += Benchmark.network(batch: batchSize, threads: threads, recipe: .defaultRecipe, runs: runs)
+        }
+    }
+
+    /// Runs every figure: log-mel, both networks' training step and inference, the convolutions, each with
+    /// 1 thread and all cores, then the optional real training run.
+    func measure() throws -> BenchmarkReport {
+        let date = ISO8601DateFormatter().string(from: Date())
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let threadCounts = Set([1, cores]).sorted()
+        var figures: [Benchmark.Figure] = []
+        for threads in threadCounts { figures += try Benchmark.logMel(threads: threads, runs: max(runs, 5)) }
+        for threads in threadCounts { figures += Benchmark.network(batch: batchSize, threads: threads, runs: runs) }
+        for threads in threadCounts {
+            figures += Benchmark.network(batch: batchSize, threads: threads, recipe: .defaultRecipe, runs: runs)
+        }
+        var convolutions: [String: [Benchmark.ConvolutionTiming]] = [:]
+        for threads in threadCounts {
+            convolutions[String(threads)] = Benchmark.convolutionLayers(batch: batchSize, threads: threads)
+        }
+        let peak = Double(Benchmark.peakResidentBytes) / 1_048_576
+        let training = try train.map { dataset -> BenchmarkReport.TrainingTiming in
+            let (seconds, bytes) = try timeTraining(dataset)
+            return BenchmarkReport.TrainingTiming(dataset: dataset, epochs: epochs ?? TrainingSettings.defaultRecipe.epochs,
+                                               seconds: seconds, peakResidentMiB: Double(bytes) / 1_048_576)
+        }
+        return BenchmarkReport(date: date, machine: .current, versions: versions.split(separator: "\n").map(String.init),
+                               batchSize: batchSize, runs: runs, figures: figures, convolutions: convolutions,
+                               peakResidentMiB: peak, train: training)
+    }
+
+    /// The text form: one line per figure, the convolution table per thread count, memory, training.
+    func printText(_ report: BenchmarkReport) {
+        let width = max(46, (report.figures.map(\.name.count).max() ?? 0) + 2)
+        for f in report.figures {
+            print(f.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                  + String(format: "%9.1f %@/s   (median %.2f ms)", f.rate, f.unit, 1000 * f.seconds))
+        }
+        for (threads, rows) in report.convolutions.sorted(by: { Int($0.key)! < Int($1.key)! }) {
+            print("\nconvolutions, batch \(report.batchSize), \(threads) thread(s): forward ms (GFLOP/s), backward ms (GFLOP/s)")
+            for row in rows {
+                print(row.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                      + String(format: "%8.2f (%5.1f)   %8.2f (%5.1f)", 1000 * row.forwardSeconds, row.forwardGFLOPs,
+                               1000 * row.backwardSeconds, row.backwardGFLOPs))
             }
-            let width = max(46, (figures.map(\.name.count).max() ?? 0) + 2)
-            for f in figures {
-                print(f.name.padding(toLength: width, withPad: " ", startingAt: 0)
-                      + String(format: "%9.1f %@/s   (median %.2f ms)", f.rate, f.unit, 1000 * f.seconds))
-            }
-            for threads in threadCounts {
-                print("\nconvolutions, batch \(batchSize), \(threads) thread(s): forward ms (GFLOP/s), backward ms (GFLOP/s)")
-                let rows = Benchmark.convolutionLayers(batch: batchSize, threads: threads)
-                for row in rows {
-                    print(row.name.padding(toLength: 24, withPad: " ", startingAt: 0)
-                          + String(format: "%8.2f (%5.1f)   %8.2f (%5.1f)", 1000 * row.forward, row.forwardGFLOPs,
-                                   1000 * row.backward, row.backwardGFLOPs))
-                }
-                let seconds = rows.reduce(0) { $0 + $1.forward + $1.backward }
-                let gflop = rows.reduce(0) { $0 + $1.forward * $1.forwardGFLOPs + $1.backward * $1.backwardGFLOPs }
-                print("all four, fwd + bwd".padding(toLength: 24, withPad: " ", startingAt: 0)
-                      + String(format: "%8.2f ms, %.1f GFLOP/s", 1000 * seconds, gflop / seconds))
-            }
-            print(String(format: "\npeak resident memory of this process: %.0f MiB",
-                         Double(Benchmark.peakResidentBytes) / 1_048_576))
-            if let train {
-                let (seconds, peak) = try timeTraining(train)
-                print(String(format: "genre train %@ --epochs %d: %.1f s wall, peak resident memory %.0f MiB",
-                             train, epochs ?? TrainingSettings.defaultRecipe.epochs, seconds, Double(peak) / 1_048_576))
-            }
+            let seconds = rows.reduce(0) { $0 + $1.forwardSeconds + $1.backwardSeconds }
+            let gflop = rows.reduce(0) { $0 + $1.forwardSeconds * $1.forwardGFLOPs + $1.backwardSeconds * $1.backwardGFLOPs }
+            print("all four, fwd + bwd".padding(toLength: 24, withPad: " ", startingAt: 0)
+                  + String(format: "%8.2f ms, %.1f GFLOP/s", 1000 * seconds, gflop / seconds))
+        }
+        print(String(format: "\npeak resident memory of this process: %.0f MiB", report.peakResidentMiB))
+        if let t = report.train {
+            print(String(format: "genre train %@ --epochs %d: %.1f s wall, peak resident memory %.0f MiB",
+                         t.dataset, t.epochs, t.seconds, t.peakResidentMiB))
         }
     }
 
