@@ -24,6 +24,12 @@ public struct SkippedFile: Sendable, Equatable {
 
 /// Decodes and featurises many files in parallel.
 public enum ClipFeatureExtractor {
+    /// The version of the decode → mono → resample → log-mel → segments computation. The feature cache's
+    /// key carries it, beside every parameter and the libraries' versions: raise it with any change of
+    /// code that changes the segments a file yields for the same parameters (a downmix rule, padding,
+    /// a new normalisation step), so that no cache entry made by the old code is served.
+    public static let pipelineVersion = 1
+
     /// Decodes each file (libsndfile → mono → libsoxr to `extractor.parameters.sampleRate`) and cuts its
     /// log-mel into segments, on `threads` worker threads. Files that cannot be decoded are returned in
     /// `skipped` with the decoder's reason instead of stopping the run.

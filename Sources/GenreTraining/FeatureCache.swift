@@ -7,7 +7,8 @@ import GenreFeatures
 ///
 /// One file per clip, `<folder>/<16 hex digits>.logmel`, named by a 64-bit FNV-1a hash of its key. The key
 /// covers the audio file's absolute path, size and modification time (ns), every feature and segment
-/// parameter, and the versions of libsndfile and FFTW; any change gives another key. The whole key is
+/// parameter, the feature pipeline's version (`ClipFeatureExtractor.pipelineVersion`) and the versions of
+/// libsndfile, libsoxr and FFTW; any change gives another key. The whole key is
 /// stored in the entry and compared on reading, so a hash collision is a miss, never a wrong hit.
 ///
 /// Entry layout (little-endian): `"GENRELM1"`, u32 key length, key (UTF-8), u32 segment count, u32 nMels,
@@ -56,7 +57,9 @@ public final class FeatureCache: @unchecked Sendable {
                 "sample_rate \(p.sampleRate) n_fft \(p.nFFT) hop_length \(p.hopLength) n_mels \(p.nMels)",
                 "f_min \(p.fMin) f_max \(p.resolvedFMax)",
                 "segment_frames \(p.segmentFrames) min_last_frames \(p.minLastSegmentFrames)",
-                AudioDecoder.libsndfileVersion, LogMelExtractor.fftwVersion].joined(separator: "\n")
+                "pipeline \(ClipFeatureExtractor.pipelineVersion)",
+                AudioDecoder.libsndfileVersion, Resampler.libsoxrVersion, LogMelExtractor.fftwVersion]
+            .joined(separator: "\n")
     }
 
     func entryPath(key: String) -> String {

@@ -55,6 +55,18 @@ final class FeatureCacheTests: XCTestCase {
         XCTAssertNil(cache.problem)
     }
 
+    func testTheKeyCarriesThePipelineVersionAndEveryLibraryVersion() throws {
+        let path = try writeClip("a.wav")
+        let key = try XCTUnwrap(FeatureCache(folder: folder + "/cache").key(path: path, parameters: parameters))
+        let lines = key.split(separator: "\n").map(String.init)
+        // A change of the pipeline's code or of any library that computes the values must be a miss.
+        XCTAssertTrue(lines.contains("pipeline \(ClipFeatureExtractor.pipelineVersion)"), key)
+        for version in [AudioDecoder.libsndfileVersion, Resampler.libsoxrVersion, LogMelExtractor.fftwVersion] {
+            XCTAssertTrue(lines.contains(version), "\(version) missing from \(key)")
+        }
+        XCTAssertTrue(Resampler.libsoxrVersion.hasPrefix("libsoxr-"), Resampler.libsoxrVersion)
+    }
+
     func testAChangedFileOrFeatureParameterIsAMiss() throws {
         let path = try writeClip("a.wav")
         let cache = FeatureCache(folder: folder + "/cache")
