@@ -176,8 +176,10 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(loud.stderr, "")
     }
 
-    /// `kill -9` at a random moment of `genre train` leaves the previous model or the new one, both
-    /// loadable, and `--resume` then ends with the model an uninterrupted run writes, byte for byte.
+    /// `kill -9` of `genre train` once it has written a checkpoint leaves the previous model untouched and
+    /// loadable, and `--resume` then ends with the model an uninterrupted run writes, byte for byte (README,
+    /// "Checkpoints"). The kill waits for the checkpoint rather than a random delay, so every run of the test
+    /// checks the resume: once right after the first checkpoint, once late in the run.
     func testKillNineLeavesALoadableModelAndResumeFinishesTheSameModel() throws {
         XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "6", "--seconds", "3"], in: folder).status, 0)
         let args = ["train", "data", "--epochs", "8", "--threads", "1", "--quiet"]
@@ -188,44 +190,66 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         // The previous model at the path the killed run writes: an earlier, shorter run.
         XCTAssertEqual(try genre(args + ["--epochs", "2", "--model", "m.safetensors"], in: folder).status, 0)
         let previous = try Data(contentsOf: URL(fileURLWithPath: folder + "/m.safetensors"))
-        var g = SystemRandomNumberGenerator()
-        for round in 0..<3 {
-            let process = Process()
-            process.executableURL = Self.binary
-            process.arguments = args + ["--model", "m.safetensors"]
-            process.currentDirectoryURL = URL(fileURLWithPath: folder)
-            process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": folder + "/xdg-cache"]) { $1 }
+        XCTAssertNotEqual(previous, whole, "the two outcomes must be told apart")
+        let checkpoint = folder + "/m.checkpoint.safetensors"
+        // Kill once the checkpoint holds at least this many epochs: the first one, then one late in the run
+        // (epoch 5 of 8 leaves the kill three epochs to land before the run would finish on its own).
+        for atLeast in [1, 5] {
+            let process = genreProcess(args + ["--model", "m.safetensors"], in: folder)
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            // Up to about the whole run's length; sometimes before the first checkpoint.
-            usleep(UInt32.random(in: 50_000...900_000, using: &g))
+            let seen = waitForCheckpoint(checkpoint, atLeast: atLeast, of: process)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            let now = try Data(contentsOf: URL(fileURLWithPath: folder + "/m.safetensors"))
-            XCTAssertTrue(now == previous || now == whole, "round \(round): the model is the previous or the new one")
-            XCTAssertNoThrow(try ModelFile.read(folder + "/m.safetensors"))
-            // A kill inside a write can leave only a hidden temporary file, never a half-written model.
-            let visible = Set(try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") })
-            XCTAssertTrue(visible.isSubset(of: ["data", "xdg-cache", "whole.safetensors", "whole.split.tsv", "whole.curves.svg",
-                                                "m.safetensors", "m.split.tsv", "m.checkpoint.safetensors", "m.curves.svg"]), "\(visible)")
-            if FileManager.default.fileExists(atPath: folder + "/m.checkpoint.safetensors") {
-                // Forgetting --resume does not throw the progress away.
-                let fresh = try genre(args + ["--model", "m.safetensors"], in: folder)
-                XCTAssertEqual(fresh.status, 1)
-                XCTAssertTrue(fresh.stderr.contains("m.checkpoint.safetensors: holds an unfinished run (after epoch"), fresh.stderr)
-                let resumed = try genre(args + ["--model", "m.safetensors", "--resume"], in: folder)
-                XCTAssertEqual(resumed.status, 0, resumed.stderr)
-                XCTAssertTrue(resumed.stdout.contains("resuming from m.checkpoint.safetensors after epoch"), resumed.stdout)
-                XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/m.safetensors")), whole,
-                               "round \(round): the resumed run writes the uninterrupted run's model")
-                XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/m.checkpoint.safetensors"))
-            }
-            try Data(previous).write(to: URL(fileURLWithPath: folder + "/m.safetensors"))
+            XCTAssertEqual(process.terminationReason, .uncaughtSignal, "killed, not finished on its own")
+            let done = try XCTUnwrap(seen, "the run ended without a checkpoint of \(atLeast) epoch(s)")
+            // The run may have finished one more epoch between the poll and the kill: read what it left.
+            let kept = try Checkpoint.read(checkpoint).state.completedEpochs
+            XCTAssertTrue((done...7).contains(kept), "checkpoint after epoch \(kept), seen after \(done)")
+            try checkKilledRun(args: args, previous: previous, whole: whole, checkpointEpochs: kept)
+            try previous.write(to: URL(fileURLWithPath: folder + "/m.safetensors"))
         }
         let none = try genre(args + ["--model", "m.safetensors", "--resume"], in: folder)
         XCTAssertEqual(none.status, 1)
         XCTAssertTrue(none.stderr.contains("m.checkpoint.safetensors: no checkpoint to resume from"), none.stderr)
+    }
+
+    /// Polls (no time limit: the run's own end stops it) until `path` holds a readable checkpoint of at least
+    /// `epochs` completed epochs; nil if `process` exits first.
+    private func waitForCheckpoint(_ path: String, atLeast epochs: Int, of process: Process) -> Int? {
+        while process.isRunning {
+            // Written atomically (rename), so a file that exists is whole.
+            if let done = try? Checkpoint.read(path).state.completedEpochs, done >= epochs { return done }
+            usleep(5_000)
+        }
+        return nil
+    }
+
+    /// After a kill: the previous model is still there and loadable, nothing half-written is visible, a run
+    /// without --resume refuses to throw the checkpoint away, and --resume writes `whole`.
+    private func checkKilledRun(args: [String], previous: Data, whole: Data, checkpointEpochs: Int) throws {
+        let model = folder + "/m.safetensors", checkpoint = folder + "/m.checkpoint.safetensors"
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: model)), previous, "the model is written only at the end")
+        XCTAssertNoThrow(try ModelFile.read(model))
+        // A kill inside a write can leave only a hidden temporary file, never a half-written model.
+        let visible = Set(try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") })
+        XCTAssertEqual(visible, ["data", "xdg-cache", "whole.safetensors", "whole.split.tsv", "whole.curves.svg",
+                                 "m.safetensors", "m.split.tsv", "m.checkpoint.safetensors", "m.curves.svg"])
+        // Forgetting --resume does not throw the progress away.
+        let saved = try Data(contentsOf: URL(fileURLWithPath: checkpoint))
+        let fresh = try genre(args + ["--model", "m.safetensors"], in: folder)
+        XCTAssertEqual(fresh.status, 1)
+        XCTAssertEqual(fresh.stderr, "genre: error: m.checkpoint.safetensors: holds an unfinished run (after epoch \(checkpointEpochs)); "
+                       + "continue it with --resume, or delete it to start afresh\n")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: checkpoint)), saved, "the refused run left the checkpoint alone")
+        let resumed = try genre(args + ["--model", "m.safetensors", "--resume"], in: folder)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("resuming from m.checkpoint.safetensors after epoch \(checkpointEpochs) of 8"),
+                      resumed.stdout)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: model)), whole,
+                       "after epoch \(checkpointEpochs): the resumed run writes the uninterrupted run's model")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: checkpoint), "a finished run removes its checkpoint")
     }
 
     /// Found by newcomers: a dataset named "genre" must not replace the shipped model unasked; a cache
@@ -374,15 +398,27 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         let again = try genre(["make-dataset", "data"], in: folder)
         XCTAssertEqual(again.status, 1)
         XCTAssertTrue(again.stderr.contains("data: folder is not empty"), again.stderr)
-        for args in [["bench", "--runs", "0"], ["bench", "--batch-size", "0"], ["train", "data", "--threads", "0"],
-                     ["train", "data", "--hop-length", "0"], ["train", "data", "--sample-rate", "100"],
-                     ["train", "data", "--epochs", "0"], ["make-dataset", "big", "--clips", "100000000"],
-                     ["bench", "--train", "nowhere"], ["bench", "--epochs", "0"]] {
+        // Each is a usage error: exit 64 (EX_USAGE), nothing on stdout, and ArgumentParser's two-part message —
+        // the reason on the first line, then the usage of the command that refused it (its option list is
+        // left unpinned: it grows with every new option).
+        for (args, reason) in [(["bench", "--runs", "0"], "--runs must be between 1 and 10000"),
+                               (["bench", "--batch-size", "0"], "--batch-size must be between 1 and 1024"),
+                               (["train", "data", "--threads", "0"], "--threads must be between 1 and 256"),
+                               (["train", "data", "--hop-length", "0"], "--hop-length must be between 1 and --n-fft (2048)"),
+                               (["train", "data", "--sample-rate", "100"], "--sample-rate must be between 1000 and 768000 Hz"),
+                               (["train", "data", "--epochs", "0"], "--epochs must be between 1 and 10000"),
+                               (["make-dataset", "big", "--clips", "100000000"], "--clips must be between 3 and 1000"),
+                               (["bench", "--train", "nowhere"], "--train nowhere: dataset folder not found"),
+                               (["bench", "--epochs", "0"], "--epochs must be between 1 and 10000")] {
             let run = try genre(args, in: folder)
-            XCTAssertNotEqual(run.status, 0, "\(args)")
-            XCTAssertFalse(run.stderr.contains("crashed") || run.stderr.contains("Fatal error"), "\(args): \(run.stderr)")
+            XCTAssertEqual(run.status, 64, "\(args): \(run.stderr)")
+            XCTAssertEqual(run.stdout, "", "\(args): refused before any output")
+            let lines = run.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            XCTAssertEqual(lines.first, "Error: \(reason)", "\(args)")
+            XCTAssertTrue(lines.count > 1 && lines[1].hasPrefix("Usage: genre \(args[0]) "), "\(args): \(run.stderr)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/big"), "refused before writing")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/models"), "no train run got as far as its output folder")
         // Negative numbers are values, checked like any other (not "missing value").
         for (args, message) in [(["train", "data", "--epochs", "-1"], "--epochs must be between 1 and 10000"),
                                 (["predict", "x.wav", "--top", "-2"], "--top must be at least 1"),
