@@ -47,7 +47,8 @@ let package = Package(
         .testTarget(name: "GenreAudioTests", dependencies: ["GenreAudio", "GenreTestSupport"]),
         .testTarget(name: "GenreFeaturesTests", dependencies: ["GenreFeatures", "GenreAudio", "SafeTensors", "GenreTestSupport"]),
         .testTarget(name: "GenreNetworkTests", dependencies: ["GenreNetwork", "SafeTensors", "GenreTestSupport"]),
-        .testTarget(name: "GenreTrainingTests", dependencies: ["GenreTraining", "GenreTestSupport"]),
+        .testTarget(name: "GenreTrainingTests", dependencies: ["GenreTraining", "GenreTestSupport",
+                                                            .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "GenreCLITests", dependencies: ["genre", "GenreAudio", "GenreTraining", "GenreTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

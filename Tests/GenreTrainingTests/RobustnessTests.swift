@@ -1,5 +1,6 @@
 import Foundation
 import GenreFeatures
+import GenreNetwork
 import XCTest
 @testable import GenreTraining
 
@@ -92,6 +93,85 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: splitPath)), splitBefore)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), ["m.safetensors", "m.split.tsv"],
                        "no staged or temporary file left behind")
+    }
+
+    /// Every single-byte change of a model file is refused with an error naming the file — a change in the
+    /// tensor data by the checksum — unless the byte is JSON whitespace outside any string in the header (the
+    /// writer's padding) and becomes JSON whitespace again, which must load the identical model. The outcome
+    /// of each change is predicted from where it falls and checked, so a damaged file that loads, a harmless
+    /// change that is refused, or a refusal that does not say which file are all failures.
+    func testEverySingleByteChangeIsRefusedNamingTheFileOrIsHarmlessSpacing() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/m.safetensors"
+        // The writer pads the header with spaces to a multiple of 8 bytes, the only JSON whitespace it writes;
+        // the small model's header needs none, so its dataset note is lengthened until the header needs some.
+        var model = smallModel(), bytes: [UInt8] = [], headerEnd = 0, spacing: Set<Int> = []
+        for extra in 0..<8 where spacing.isEmpty {
+            model.notes["dataset"] = "tiny" + String(repeating: "!", count: extra)
+            bytes = ModelFile.serialize(model)
+            headerEnd = 8 + Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+            spacing = Set(jsonWhitespaceOutsideStrings(bytes, in: 8..<headerEnd))
+        }
+        XCTAssertFalse(spacing.isEmpty, "some note length needs padding")
+        let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+
+        /// Writes `bytes` with `at` set to `value` and checks the outcome against the prediction; returns the
+        /// kind of outcome.
+        func check(at: Int, value: UInt8, _ context: String) throws -> String {
+            var damaged = bytes
+            damaged[at] = value
+            try Data(damaged).write(to: URL(fileURLWithPath: path))
+            let harmless = spacing.contains(at) && whitespace.contains(value)
+            do {
+                let loaded = try ModelFile.read(path)
+                XCTAssertTrue(harmless, "\(context): byte \(at) set to \(value) still loads")
+                XCTAssertEqual(loaded, model, "\(context): byte \(at) set to \(value) loads another model")
+                return "harmless"
+            } catch {
+                let message = "\(error)"
+                XCTAssertFalse(harmless, "\(context): spacing byte \(at) set to \(value) is refused: \(message)")
+                XCTAssertTrue(message.hasPrefix(path + ": "), "\(context): \(message)")
+                XCTAssertFalse(message.contains("\n"), "\(context): one line: \(message)")
+                if at >= headerEnd {
+                    XCTAssertTrue(message.contains("checksum mismatch"), "\(context): a data byte is caught by the checksum: \(message)")
+                }
+                return at < 8 ? "length" : at < headerEnd ? "header" : "data"
+            }
+        }
+        // Exhaustively where a byte can be harmless: every padding byte, to each JSON whitespace and to a letter.
+        for at in spacing.sorted() {
+            for value: UInt8 in [0x09, 0x0A, 0x0D] { XCTAssertEqual(try check(at: at, value: value, "spacing"), "harmless") }
+            XCTAssertEqual(try check(at: at, value: UInt8(ascii: "x"), "spacing"), "header")
+        }
+        // Exhaustively the length prefix: any change, low or high bit, misplaces the header.
+        for at in 0..<8 { for flip: UInt8 in [0x01, 0x80] { XCTAssertEqual(try check(at: at, value: bytes[at] ^ flip, "length"), "length") } }
+        // A seeded sample of the whole file, each byte changed to another value.
+        var g = SeededGenerator(seed: 42)
+        var kinds: [String: Int] = [:]
+        for trial in 0..<1000 {
+            let at = Int(g.next() % UInt64(bytes.count))
+            let value = bytes[at] ^ UInt8(truncatingIfNeeded: 1 + g.next() % 255)  // never 0: the byte always changes
+            kinds[try check(at: at, value: value, "trial \(trial)"), default: 0] += 1
+        }
+        // The sample reaches the header's JSON and the tensor data, so both checks above were exercised.
+        XCTAssertGreaterThan(kinds["header", default: 0], 100, "\(kinds)")
+        XCTAssertGreaterThan(kinds["data", default: 0], 100, "\(kinds)")
+    }
+
+    /// Offsets in `range` of `bytes` (JSON text) holding JSON whitespace outside string literals.
+    func jsonWhitespaceOutsideStrings(_ bytes: [UInt8], in range: Range<Int>) -> [Int] {
+        var inString = false, escaped = false, found: [Int] = []
+        for i in range {
+            let b = bytes[i]
+            if inString {
+                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
+            } else if b == UInt8(ascii: "\"") {
+                inString = true
+            } else if [0x20, 0x09, 0x0A, 0x0D].contains(b) {
+                found.append(i)
+            }
+        }
+        return found
     }
 
     func testOutputPathsAreCheckedBeforeAnyWork() throws {
