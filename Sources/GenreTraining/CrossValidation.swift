@@ -14,6 +14,10 @@ public struct CrossValidationOptions: Sendable {
     public var cache: FeatureCache?
     /// Too-short files and `--strict`.
     public var screening = FileScreening()
+    /// Only these folds (from 0) are trained and scored; nil runs every fold. Rerunning one fold of a
+    /// published cross-validation reproduces that fold's predictions (training is seeded and the same for
+    /// every thread count).
+    public var onlyFolds: Set<Int>? = nil
 
     public init(datasetPath: String, foldFile: String? = nil, folds: Int = 5, settings: TrainingSettings = .init(),
                 features: FeatureParameters = .init(), threads: Int, cache: FeatureCache? = nil) {
@@ -109,7 +113,7 @@ public enum CrossValidation {
 
         var results: [FoldResult] = []
         var confusion = ConfusionMatrix(classNames: dataset.classNames)
-        for k in 0..<assignment.foldCount {
+        for k in 0..<assignment.foldCount where options.onlyFolds?.contains(k) ?? true {
             let started = DispatchTime.now().uptimeNanoseconds
             let test = assignment.files(inFold: k)
             let pool = dataset.files.filter { assignment.foldOf[$0.relativePath].map { $0 != k } ?? false }
