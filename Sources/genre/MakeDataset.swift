@@ -27,6 +27,8 @@ struct MakeDataset: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // An empty name is not "here": FileManager would resolve it against / and write there.
+            guard !folder.isEmpty else { throw RunError("output folder is empty; give a folder name, e.g. datasets/demo") }
             // Never mix a new dataset into an old one (or write into a file's place).
             var isFolder: ObjCBool = false
             if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {

@@ -398,6 +398,11 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         let again = try genre(["make-dataset", "data"], in: folder)
         XCTAssertEqual(again.status, 1)
         XCTAssertTrue(again.stderr.contains("data: folder is not empty"), again.stderr)
+        // An empty name once resolved to / and wrote four genre folders there.
+        let unnamed = try genre(["make-dataset", ""], in: folder)
+        XCTAssertEqual(unnamed.status, 1)
+        XCTAssertTrue(unnamed.stderr.contains("output folder is empty; give a folder name"), unnamed.stderr)
+        XCTAssertTrue(unnamed.stdout.isEmpty, unnamed.stdout)
         // Each is a usage error: exit 64 (EX_USAGE), nothing on stdout, and ArgumentParser's two-part message —
         // the reason on the first line, then the usage of the command that refused it (its option list is
         // left unpinned: it grows with every new option).
