@@ -98,9 +98,9 @@ public enum Benchmark {
             _ = extractor.logMel(try AudioDecoder.load(path: stereoPath, sampleRate: 22050).0.samples, threads: threads)
         }
         return [Figure(name: "log-mel 30 s 22050 Hz" + suffix, seconds: bare, units: 30, unit: "s of audio"),
-                Figure(name: "  + WAV decode" + suffix, seconds: decoded, units: 30, unit: "s of audio"),
-                Figure(name: "  44.1 kHz stereo WAV, + mix + resample" + suffix, seconds: resampled, units: 30,
-                       unit: "s of audio")]
+                Figure(name: "22050 Hz WAV, decode + log-mel" + suffix, seconds: decoded, units: 30, unit: "s of audio"),
+                Figure(name: "44.1 kHz stereo WAV, decode + mix + resample + log-mel" + suffix, seconds: resampled,
+                       units: 30, unit: "s of audio")]
     }
 
     /// Peak resident set size of this process so far, bytes (`getrusage` `ru_maxrss`).
