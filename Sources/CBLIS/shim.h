@@ -16,4 +16,9 @@ void cblas_sgemm(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE transA, enum CBLAS
 // BLIS's own version string, e.g. "0.9.0" (from blis.h).
 const char *bli_info_get_version_str(void);
 
+// The kernel set BLIS chose for this processor at run time (blis.h's arch_t, an enum, passed as int) and
+// its name, e.g. "skx", "zen3", or "generic" for a processor this BLIS does not know.
+int bli_arch_query_id(void);
+const char *bli_arch_string(int id);
+
 #endif

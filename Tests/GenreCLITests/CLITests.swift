@@ -367,6 +367,8 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         for (line, prefix) in zip(lines.dropFirst(), ["libsndfile-1.", "libsoxr-0.", "fftw-3.", "BLIS "]) {
             XCTAssertTrue(line.hasPrefix(prefix), "\(line) starts with \(prefix)")
         }
+        // The kernel set BLIS chose is named: it sets the convolutions' speed and rounding.
+        XCTAssertNotNil(lines[4].range(of: #"^BLIS [0-9]+\.[0-9]+\.[0-9]+ \([a-z0-9]+ kernels\)$"#, options: .regularExpression), lines[4])
     }
 
     func testDivergenceStopsTheRunAndKeepsThePreviousModel() throws {
