@@ -224,6 +224,9 @@ final class ReportCLITests: XCTestCase, GenreCLIRunning {
         let info = try genre(["info", model, "--json"], in: folder)
         XCTAssertEqual(info.status, 0, info.stderr)
         try checkAgainstREADME("info", info.stdout)
+        let bench = try genre(["bench", "--runs", "1", "--batch-size", "4", "--json"], in: folder)
+        XCTAssertEqual(bench.status, 0, bench.stderr)
+        try checkAgainstREADME("bench", bench.stdout)
         // And each decodes into its Swift type.
         XCTAssertNoThrow(try JSONDecoder().decode(EvaluationReport.self, from: Data(evaluate.stdout.utf8)))
         XCTAssertNoThrow(try JSONDecoder().decode(CrossValidationReport.self, from: Data(crossval.stdout.utf8)))
