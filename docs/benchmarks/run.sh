@@ -20,6 +20,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
 { date -u +%Y-%m-%dT%H:%M:%SZ; uname -srm; grep -m1 'model name' /proc/cpuinfo; nproc; grep MemTotal /proc/meminfo
+  grep -m1 'cpu family' /proc/cpuinfo; grep -m1 -E '^model\s' /proc/cpuinfo
   grep -o -m1 -w -E 'avx512f|avx2' /proc/cpuinfo | sort -u | tr '\n' ' '; echo
   "$genre" --version; "$py" -c 'import torch, librosa, numpy; print("torch", torch.__version__, "librosa", librosa.__version__, "numpy", numpy.__version__)'
 } > "$out/machine.txt"
