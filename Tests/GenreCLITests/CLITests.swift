@@ -1,5 +1,6 @@
 import Foundation
 import FoundationXML
+import GenreTestSupport
 import XCTest
 import GenreAudio
 import GenreTraining
@@ -610,8 +611,7 @@ final class CLITests: XCTestCase, GenreCLIRunning {
 
     /// From the repository root, predict needs no --model: the shipped model answers.
     func testPredictUsesTheShippedModelFromTheRepositoryRoot() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
+        let root = Reference.repository.path
         XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "3", "--seconds", "4"], in: folder).status, 0)
         let run = try genre(["predict", folder + "/data/beat/beat.00000.wav", "--json"], in: root)
         XCTAssertEqual(run.status, 0, run.stderr)

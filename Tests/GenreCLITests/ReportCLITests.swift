@@ -153,8 +153,7 @@ final class ReportCLITests: XCTestCase, GenreCLIRunning {
     /// The README's table under the heading line "`genre <command> --json`:": documented paths and whether
     /// each is optional or an open object.
     func documentedSchema(_ command: String) throws -> (paths: Set<String>, optional: Set<String>, open: Set<String>) {
-        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let readme = Reference.repository.appendingPathComponent("README.md")
         let lines = try String(contentsOf: readme, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
         let start = try XCTUnwrap(lines.firstIndex(of: "`genre \(command) --json`:"), "README documents \(command) --json")
         var paths = Set<String>(), optional = Set<String>(), open = Set<String>()

@@ -6,11 +6,9 @@ import XCTest
 
 /// The model committed as models/genre.safetensors: it loads, is the documented one, and classifies.
 final class ShippedModelTests: XCTestCase {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
 
     func testTheShippedModelLoadsAndClassifiesGTZANClips() throws {
-        let model = try ModelFile.read(Self.repository.appendingPathComponent("models/genre.safetensors").path)
+        let model = try ModelFile.read(Reference.repository.appendingPathComponent("models/genre.safetensors").path)
         XCTAssertEqual(model.classNames, ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"])
         XCTAssertEqual(model.training, TrainingSettings.defaultRecipe, "the shipped model is the default recipe's")
         XCTAssertTrue(model.network.configuration.batchNorm)
