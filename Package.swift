@@ -17,14 +17,17 @@ let package = Package(
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        // EBU R128 / ITU-R BS.1770 loudness, for level normalisation.
+        .systemLibrary(name: "CEbur128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
         // No pkg-config file ships with Debian's BLIS; blis.h and libblis.so are on the default paths.
         .systemLibrary(name: "CBLIS", providers: [.apt(["libblis-serial-dev"])]),
         // glibc's vector math library (libmvec); part of libc6, no pkg-config file.
         .systemLibrary(name: "CMvec"),
 
         .target(name: "SafeTensors"),
-        .target(name: "GenreAudio", dependencies: ["CSndfile", "CSoxr"]),
-        .target(name: "GenreFeatures", dependencies: ["CFFTW", "CMvec"]),
+        .target(name: "GenreAudio", dependencies: ["CSndfile", "CSoxr", "CEbur128"]),
+        // Features depend on audio for the preprocessing they record (downmix rule, level normalisation).
+        .target(name: "GenreFeatures", dependencies: ["GenreAudio", "CFFTW", "CMvec"]),
         .target(name: "GenreNetwork", dependencies: ["CBLIS"]),
         .target(name: "GenreTraining",
                 dependencies: ["GenreAudio", "GenreFeatures", "GenreNetwork", "SafeTensors",

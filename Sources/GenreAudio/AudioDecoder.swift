@@ -69,7 +69,8 @@ public enum AudioDecoder {
             throw AudioError.noFrames(path: path)
         }
         let info = AudioInfo(path: path, sampleRate: Int(sfInfo.samplerate), channels: channels,
-                             frames: frames, format: FormatNames.describe(format: sfInfo.format))
+                             frames: frames, format: FormatNames.describe(format: sfInfo.format),
+                             channelRoles: channelRoles(file, sfInfo))
         return (samples, info)
     }
 
@@ -81,6 +82,18 @@ public enum AudioDecoder {
         defer { sf_close(file) }
         return AudioInfo(path: path, sampleRate: Int(sfInfo.samplerate), channels: Int(sfInfo.channels),
                          frames: Int(sfInfo.frames), format: FormatNames.describe(format: sfInfo.format))
+    }
+
+    /// The channel roles of an open file: its channel map when libsndfile reports one, else its codec's
+    /// order for the channel count (`ChannelLayout.roles`). Mono and stereo need none.
+    private static func channelRoles(_ file: OpaquePointer, _ sfInfo: SF_INFO) -> [ChannelRole]? {
+        let channels = Int(sfInfo.channels)
+        guard channels > 2 else { return nil }
+        var map = [Int32](repeating: 0, count: channels)
+        let reported = map.withUnsafeMutableBytes { bytes in
+            sf_command(file, Int32(SFC_GET_CHANNEL_MAP_INFO), bytes.baseAddress, Int32(bytes.count)) == SF_TRUE
+        }
+        return ChannelLayout.roles(format: sfInfo.format, channels: channels, map: reported ? map : nil)
     }
 
     /// Opens `path` for reading with libsndfile; the caller closes the handle.
@@ -102,25 +115,48 @@ public enum AudioDecoder {
         return (file, sfInfo)
     }
 
-    /// Decodes `path` and averages its channels into one (librosa `to_mono`: the Float mean of the
-    /// channels of each frame).
+    /// Decodes `path` and mixes its channels into one by `downmix`: `.mean` is librosa `to_mono` (the
+    /// Float mean of the channels of each frame); `.itu775` weighs the channels of a known 5.1 or 7.1
+    /// layout by ITU-R BS.775 (`ChannelLayout.weights`) and is the mean otherwise.
     ///
     /// - Returns: mono samples `[frames]` at the file's own rate (Hz) and the file's `AudioInfo`.
     /// - Throws: the `AudioError`s of `readInterleaved(path:)`.
-    public static func readMono(path: String) throws -> (audio: MonoAudio, info: AudioInfo) {
+    public static func readMono(path: String, downmix: Downmix = .mean) throws -> (audio: MonoAudio, info: AudioInfo) {
         let (interleaved, info) = try readInterleaved(path: path)
-        return (MonoAudio(samples: mixToMono(interleaved, channels: info.channels), sampleRate: info.sampleRate), info)
+        let mono: [Float]
+        if downmix == .mean || info.channels <= 2 {
+            mono = mixToMono(interleaved, channels: info.channels)
+        } else {
+            let weights = ChannelLayout.weights(rule: downmix, channels: info.channels, roles: info.channelRoles)
+            mono = mix(interleaved, weights: weights)
+        }
+        return (MonoAudio(samples: mono, sampleRate: info.sampleRate), info)
     }
 
-    /// Decodes `path`, mixes to mono and, when the file's rate differs from `sampleRate`, resamples with
+    /// Frame-wise weighted sum of interleaved channels `[frames * weights.count]` → `[frames]`.
+    static func mix(_ interleaved: [Float], weights: [Float]) -> [Float] {
+        let channels = weights.count, frames = interleaved.count / channels
+        return [Float](unsafeUninitializedCapacity: frames) { out, count in
+            interleaved.withUnsafeBufferPointer { x in
+                for t in 0..<frames {
+                    var sum: Float = 0
+                    for c in 0..<channels { sum += weights[c] * x[t * channels + c] }
+                    out[t] = sum
+                }
+            }
+            count = frames
+        }
+    }
+
+    /// Decodes `path`, mixes to mono by `downmix` (`readMono`) and, when the file's rate differs from `sampleRate`, resamples with
     /// `Resampler.resample` (libsoxr HQ, as librosa `load(sr=...)` / `resample(res_type="soxr_hq")`).
     ///
     /// - Parameter sampleRate: the wanted rate, Hz, > 0.
     /// - Returns: mono audio at `sampleRate` with `ceil(frames * sampleRate / info.sampleRate)` samples,
     ///   and the file's `AudioInfo` (which keeps the file's own rate).
     /// - Throws: the `AudioError`s of `readInterleaved(path:)`, and `.resampleFailed` naming `path`.
-    public static func load(path: String, sampleRate: Int) throws -> (audio: MonoAudio, info: AudioInfo) {
-        var (audio, info) = try readMono(path: path)
+    public static func load(path: String, sampleRate: Int, downmix: Downmix = .mean) throws -> (audio: MonoAudio, info: AudioInfo) {
+        var (audio, info) = try readMono(path: path, downmix: downmix)
         if info.sampleRate != sampleRate {
             do {
                 audio.samples = try Resampler.resample(audio.samples, from: info.sampleRate, to: sampleRate)

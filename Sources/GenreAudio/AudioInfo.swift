@@ -13,9 +13,14 @@ public struct AudioInfo: Sendable, Equatable {
     /// constants (the names python-soundfile uses), e.g. `"WAV PCM_16"`, `"OGG VORBIS"`,
     /// `"MP3 MPEG_LAYER_III"`.
     public let format: String
+    /// What each channel carries, from the file's channel map or its codec's order for the count
+    /// (`ChannelLayout.roles`); nil when neither says (mono and stereo files need none).
+    public let channelRoles: [ChannelRole]?
 
     /// Memberwise; `AudioDecoder` fills these from libsndfile.
-    public init(path: String, sampleRate: Int, channels: Int, frames: Int, format: String) {
+    public init(path: String, sampleRate: Int, channels: Int, frames: Int, format: String,
+                channelRoles: [ChannelRole]? = nil) {
+        self.channelRoles = channelRoles
         self.path = path
         self.sampleRate = sampleRate
         self.channels = channels

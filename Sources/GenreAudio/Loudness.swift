@@ -1,0 +1,81 @@
+import CEbur128
+import Foundation
+
+/// Integrated loudness (ITU-R BS.1770-4 / EBU R128: K-weighting, 400 ms blocks with 75 % overlap, the
+/// −70 LUFS absolute and −10 LU relative gates) measured with libebur128.
+public enum Loudness {
+    /// The integrated loudness of a mono signal, LUFS; `-infinity` when every block lies below the
+    /// −70 LUFS absolute gate (digital silence, near-silence). The one channel is weighted 1 (as a
+    /// front channel in BS.1770), so a full-scale 997 Hz sine reads −3.01 LUFS.
+    /// - Parameters:
+    ///   - samples: `[frames]`, float scale.
+    ///   - sampleRate: Hz, > 0 (libebur128 designs its K-weighting filter for any rate).
+    /// - Returns: nil only if libebur128 cannot allocate its state.
+    public static func integratedLUFS(_ samples: [Float], sampleRate: Int) -> Double? {
+        guard let state = ebur128_init(1, UInt(sampleRate), Int32(EBUR128_MODE_I.rawValue)) else { return nil }
+        var handle: UnsafeMutablePointer<ebur128_state>? = state
+        defer { ebur128_destroy(&handle) }
+        let added = samples.withUnsafeBufferPointer { ebur128_add_frames_float(state, $0.baseAddress, $0.count) }
+        var lufs = 0.0
+        guard added == Int32(EBUR128_SUCCESS.rawValue), ebur128_loudness_global(state, &lufs) == Int32(EBUR128_SUCCESS.rawValue) else {
+            return nil
+        }
+        return lufs
+    }
+
+    /// libebur128's version, e.g. `"libebur128 1.2.6"`.
+    public static var libebur128Version: String {
+        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+        ebur128_get_version(&major, &minor, &patch)
+        return "libebur128 \(major).\(minor).\(patch)"
+    }
+}
+
+/// How a clip's level is taken out of its features before the network sees them. Applied as one dB
+/// offset `g` added to every log-mel cell above the −100 dB floor (clamped at −100), which is the
+/// log-mel of the clip scaled by `10^(g/20)` except for cells whose power lay below the floor.
+/// Being one offset per clip, computed from the whole clip, it can be applied after a streaming
+/// first pass. Recorded in model files as `feature.level_normalization` (+ `feature.level_target_lufs`,
+/// `feature.level_max_gain_db`).
+public enum LevelNormalization: Sendable, Equatable, Codable {
+    /// Features keep the file's absolute level (the seed recipe, and every model written before).
+    case none
+    /// Loudness normalisation (EBU R128 / ITU-R BS.1770-4, `Loudness.integratedLUFS` of the mono
+    /// signal at the model's rate) to `targetLUFS`, with the gain capped at `maxGainDB` so near-silence is
+    /// not blown up (a clip below the absolute gate gets the cap).
+    case loudness(targetLUFS: Float, maxGainDB: Float)
+    /// Peak normalisation in the log-mel: the clip's loudest cell is moved to 0 dB (librosa
+    /// `power_to_db(ref=np.max)` over the clip), the gain capped at `maxGainDB`. The alternative measured
+    /// against `.loudness`.
+    case peak(maxGainDB: Float)
+
+    /// EBU R128's programme target and a +30 dB cap.
+    public static let ebuR128 = LevelNormalization.loudness(targetLUFS: -23, maxGainDB: 30)
+
+    /// The gain `g`, dB, for a clip of integrated loudness `lufs` (`.loudness`) or loudest log-mel cell
+    /// `peakDB` (`.peak`); 0 for `.none`.
+    public func gainDB(lufs: Double, peakDB: Float) -> Float {
+        switch self {
+        case .none: return 0
+        case .loudness(let target, let cap):
+            return lufs.isFinite ? min(target - Float(lufs), cap) : cap
+        case .peak(let cap):
+            return min(-peakDB, cap)
+        }
+    }
+
+    /// The name stored in `feature.level_normalization`.
+    public var metadataName: String {
+        switch self {
+        case .none: return "none"
+        case .loudness: return "loudness"
+        case .peak: return "peak"
+        }
+    }
+
+    /// Adds `gainDB` to every log-mel cell above `floorDB` and clamps the result at `floorDB`.
+    public static func apply(gainDB: Float, to values: inout [Float], floorDB: Float = -100) {
+        guard gainDB != 0 else { return }
+        for i in values.indices where values[i] > floorDB { values[i] = max(values[i] + gainDB, floorDB) }
+    }
+}
