@@ -16,6 +16,8 @@ public enum FeatureError: Error, CustomStringConvertible, Equatable {
     /// These mel bands (0-based) have no FFT bin with non-zero weight: the FFT grid
     /// (sampleRate / nFFT Hz per bin) is coarser than the narrow low-frequency filters.
     case emptyMelBands([Int], nMels: Int, nFFT: Int, sampleRate: Int)
+    /// The level normalisation's target (LUFS) or gain cap (dB) is outside what it accepts.
+    case invalidLevel(String)
 
     /// One line naming the offending parameter(s) and value(s) and, for empty bands, the remedy.
     public var description: String {
@@ -32,6 +34,8 @@ public enum FeatureError: Error, CustomStringConvertible, Equatable {
             return "fMax \(fMax) Hz is above the Nyquist frequency \(Float(sampleRate) / 2) Hz of \(sampleRate) Hz audio"
         case .invalidMinLastSegmentFrames(let value, let segmentFrames):
             return "minLastSegmentFrames must be in 1...\(segmentFrames) (got \(value))"
+        case .invalidLevel(let reason):
+            return "level normalisation: \(reason)"
         case .emptyMelBands(let bands, let nMels, let nFFT, let sampleRate):
             // Keep the line readable when nearly every band is empty (e.g. --n-mels 100000).
             var list = bands.prefix(20).map(String.init).joined(separator: ", ")

@@ -1,3 +1,5 @@
+import GenreAudio
+
 /// Log-mel front-end settings. The defaults are librosa 0.11's `melspectrogram` defaults at 22050 Hz
 /// with 128 mel bands, and 128-frame (≈ 2.97 s) segments for the network.
 public struct FeatureParameters: Sendable, Equatable, Codable {
@@ -18,10 +20,18 @@ public struct FeatureParameters: Sendable, Equatable, Codable {
     /// A trailing partial segment is kept only when it has at least this many real frames,
     /// 1 ... segmentFrames.
     public var minLastSegmentFrames: Int = 64
+    /// How more than two channels become one (`feature.mono`); `.mean` is librosa's `to_mono`.
+    public var downmix: Downmix = .mean
+    /// How the clip's level is taken out of its log-mel (`feature.level_normalization`); `.none` keeps
+    /// the absolute level, as librosa does.
+    public var level: LevelNormalization = .none
 
     /// Every argument defaults to the value documented on its property.
     public init(sampleRate: Int = 22050, nFFT: Int = 2048, hopLength: Int = 512, nMels: Int = 128,
-                fMin: Float = 0, fMax: Float? = nil, segmentFrames: Int = 128, minLastSegmentFrames: Int = 64) {
+                fMin: Float = 0, fMax: Float? = nil, segmentFrames: Int = 128, minLastSegmentFrames: Int = 64,
+                downmix: Downmix = .mean, level: LevelNormalization = .none) {
+        self.downmix = downmix
+        self.level = level
         self.sampleRate = sampleRate
         self.nFFT = nFFT
         self.hopLength = hopLength
@@ -66,6 +76,14 @@ public struct FeatureParameters: Sendable, Equatable, Codable {
         }
         guard top <= Float(sampleRate) / 2 else {
             throw FeatureError.fMaxAboveNyquist(fMax: top, sampleRate: sampleRate)
+        }
+        switch level {
+        case .none: break
+        case .loudness(let target, let cap):
+            guard target.isFinite, (-70...0).contains(target) else { throw FeatureError.invalidLevel("target \(target) LUFS is outside −70…0") }
+            guard cap.isFinite, (0...60).contains(cap) else { throw FeatureError.invalidLevel("gain cap \(cap) dB is outside 0…60") }
+        case .peak(let cap):
+            guard cap.isFinite, (0...60).contains(cap) else { throw FeatureError.invalidLevel("gain cap \(cap) dB is outside 0…60") }
         }
         guard (1...segmentFrames).contains(minLastSegmentFrames) else {
             throw FeatureError.invalidMinLastSegmentFrames(minLastSegmentFrames, segmentFrames: segmentFrames)

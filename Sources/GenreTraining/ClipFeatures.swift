@@ -119,30 +119,50 @@ public enum ClipFeatureExtractor {
         return "\(path): " + parts.joined(separator: ", ")
     }
 
-    /// One file's log-mel segments: decoded with libsndfile, mixed to mono, resampled to the extractor's
-    /// rate, cut into `[count, nMels, segmentFrames]` (dB, not yet standardised). `threads` workers share
-    /// the STFT frames (use 1 when files are already processed in parallel).
-    /// - Returns: also the duration of the decoded audio in seconds and its RMS level in dBFS
-    ///   (20·log10 of the root mean square of the mono samples, floored at −200 for digital silence).
+    /// One file's log-mel segments: decoded with libsndfile, mixed to mono by the extractor's `downmix`,
+    /// resampled to its rate, cut into `[count, nMels, segmentFrames]` (dB, not yet standardised), and
+    /// shifted by the clip's level-normalisation gain (`LevelNormalization`, measured on the whole mono
+    /// signal at the model's rate). `threads` workers share the STFT frames (use 1 when files are
+    /// already processed in parallel).
+    /// - Returns: also the duration of the decoded audio in seconds, its RMS level in dBFS (20·log10 of the
+    ///   root mean square of the mono samples, floored at −200 for digital silence) and the gain applied,
+    ///   dB. The RMS level is measured before normalisation: it describes the file.
     /// - Throws: `AudioError` for a missing, unreadable or empty file; `RunError` when the audio holds
     ///   NaN or infinite samples, or samples so large that their power overflows Float.
-    public static func segments(path: String, extractor: LogMelExtractor,
-                                threads: Int = 1) throws -> (values: [Float], count: Int, duration: Double, rmsDBFS: Double) {
-        let sampleRate = extractor.parameters.sampleRate
-        let (audio, _) = try AudioDecoder.load(path: path, sampleRate: sampleRate)
+    public static func segments(path: String, extractor: LogMelExtractor, threads: Int = 1)
+        throws -> (values: [Float], count: Int, duration: Double, rmsDBFS: Double, gainDB: Float) {
+        let p = extractor.parameters
+        let (audio, _) = try AudioDecoder.load(path: path, sampleRate: p.sampleRate, downmix: p.downmix)
         // Float files can hold anything. A NaN sample would read as silence (−100 dB) after
         // max(1e-10, ·), and a huge one overflows the power spectrum: refuse both.
         guard audio.samples.allSatisfy(\.isFinite) else {
             throw RunError("\(path): holds NaN or infinite samples; cannot compute features")
         }
-        let (values, count) = extractor.segments(audio.samples, threads: threads)
+        var (values, count) = extractor.segments(audio.samples, threads: threads)
         guard values.allSatisfy(\.isFinite) else {
             throw RunError("\(path): samples so large that their power overflows; cannot compute features")
         }
+        let gain = try levelGain(p.level, samples: audio.samples, sampleRate: p.sampleRate, values: values, path: path)
+        LevelNormalization.apply(gainDB: gain, to: &values)
         var power = 0.0
         for x in audio.samples { power += Double(x) * Double(x) }
         let rms = (power / Double(max(audio.samples.count, 1))).squareRoot()
-        return (values, count, Double(audio.samples.count) / Double(sampleRate), 20 * log10(max(rms, 1e-10)))
+        return (values, count, Double(audio.samples.count) / Double(p.sampleRate), 20 * log10(max(rms, 1e-10)), gain)
+    }
+
+    /// The level-normalisation gain of one clip, dB (0 for `.none`).
+    static func levelGain(_ level: LevelNormalization, samples: [Float], sampleRate: Int, values: [Float],
+                          path: String) throws -> Float {
+        switch level {
+        case .none: return 0
+        case .loudness:
+            guard let lufs = Loudness.integratedLUFS(samples, sampleRate: sampleRate) else {
+                throw RunError("\(path): libebur128 could not measure the loudness")
+            }
+            return level.gainDB(lufs: lufs, peakDB: 0)
+        case .peak:
+            return level.gainDB(lufs: 0, peakDB: values.max() ?? 0)
+        }
     }
 
     /// The error's one-line text without the leading "path: " (the caller prints the path itself).

@@ -1,4 +1,5 @@
 import Foundation
+import GenreAudio
 import GenreFeatures
 import GenreNetwork
 
@@ -18,6 +19,9 @@ public struct CrossValidationOptions: Sendable {
     /// published cross-validation reproduces that fold's predictions (training is seeded and the same for
     /// every thread count).
     public var onlyFolds: Set<Int>? = nil
+    /// After each fold, its model is also scored on its test files under each of these (`Robustness`):
+    /// the invariance suite run on clips the model did not train on.
+    public var perturbations: [Perturbation] = []
 
     public init(datasetPath: String, foldFile: String? = nil, folds: Int = 5, settings: TrainingSettings = .init(),
                 features: FeatureParameters = .init(), threads: Int, cache: FeatureCache? = nil) {
@@ -47,6 +51,8 @@ public struct FoldResult: Sendable, Codable, Equatable {
     public var predictions: [ClipPrediction]
     /// The fold's training history, one entry per epoch.
     public var history: [EpochReport]
+    /// The fold's model on its test files under each `--perturb` perturbation; absent without `--perturb`.
+    public var robustness: [PerturbationResult]?
 }
 
 /// Mean and sample standard deviation (n − 1) over folds.
@@ -73,6 +79,8 @@ public struct CrossValidationReport: Sendable, Codable {
     /// Clip confusion matrix summed over the test folds, rows true, columns predicted.
     public var confusion: ConfusionMatrix
     public var skipped: [String]
+    /// Every fold's robustness pooled over its test clips (`Robustness.pooled`); absent without `--perturb`.
+    public var robustness: [PerturbationResult]?
 }
 
 /// k-fold cross-validation by file: per fold, the other folds are split (stratified, 15 % by file,
@@ -137,7 +145,7 @@ public enum CrossValidation {
 
             let trained = try Trainer(settings: options.settings, threads: options.threads)
                 .train(network: ConvNet(configuration: config, seed: options.settings.seed), train: train,
-                       validation: validation, onBatch: { e, b, n in
+                       validation: validation, normalization: normalization, onBatch: { e, b, n in
                            // The whole fold is one task, so its ETA is the fold's.
                            console.progress("fold \(k)", (e - 1) * n + b, options.settings.epochs * n, unit: "batches",
                                             status: "epoch \(e)/\(options.settings.epochs)")
@@ -145,12 +153,22 @@ public enum CrossValidation {
             let (clipMatrix, segmentMatrix, predictions) = Classifier(network: trained.network, threads: options.threads)
                 .confusionMatrices(testClips, network: trained.network, classNames: dataset.classNames)
             confusion.add(clipMatrix)
-            let result = FoldResult(fold: k, trainFiles: train.count, validationFiles: validation.count,
+            var result = FoldResult(fold: k, trainFiles: train.count, validationFiles: validation.count,
                                     testFiles: testClips.count, bestEpoch: trained.bestEpoch,
                                     clipAccuracy: clipMatrix.accuracy, segmentAccuracy: segmentMatrix.accuracy,
                                     macroF1: clipMatrix.macroF1, balancedAccuracy: clipMatrix.balancedAccuracy,
                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
                                     predictions: predictions, history: trained.history)
+            if !options.perturbations.isEmpty {
+                let model = TrainedModel(network: trained.network, classNames: dataset.classNames, features: options.features,
+                                         normalization: normalization, training: options.settings)
+                result.robustness = try Robustness.measure(
+                    model: model, files: test.map { (dataset.root + "/" + $0, byPath[$0]!.label) },
+                    perturbations: options.perturbations, threads: options.threads) { done, total in
+                        console.progress("fold \(k) perturbed", done, total, unit: "files")
+                    }
+            }
+            result.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             results.append(result)
             onFold?(result, assignment.foldCount)
         }
@@ -158,7 +176,8 @@ public enum CrossValidation {
             dataset: options.datasetPath, classNames: dataset.classNames, folds: results,
             clipAccuracy: MeanStd(results.map(\.clipAccuracy)), segmentAccuracy: MeanStd(results.map(\.segmentAccuracy)),
             macroF1: MeanStd(results.map(\.macroF1)), balancedAccuracy: MeanStd(results.map(\.balancedAccuracy)),
-            confusion: confusion, skipped: skipped.map(\.description))
+            confusion: confusion, skipped: skipped.map(\.description),
+            robustness: options.perturbations.isEmpty ? nil : Robustness.pooled(results.compactMap(\.robustness)))
     }
 }
 

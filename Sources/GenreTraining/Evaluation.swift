@@ -1,4 +1,5 @@
 import Foundation
+import GenreAudio
 import GenreFeatures
 
 /// Which files `genre evaluate` scores.
@@ -53,6 +54,8 @@ public struct EvaluationReport: Sendable, Codable {
     public var segmentConfusionMatrix: [[Int]]
     public var predictions: [ClipRow]
     public var skipped: [String]
+    /// The model on the scored clips under each `--perturb` perturbation; absent without `--perturb`.
+    public var robustness: [PerturbationResult]? = nil
 }
 
 /// The `genre evaluate` pipeline.
@@ -153,6 +156,20 @@ public enum Evaluation {
                                 perClass: perClass, confusionMatrix: clipMatrix.counts,
                                 segmentConfusionMatrix: segmentMatrix.counts, predictions: rows,
                                 skipped: skipped.map(\.description))
+    }
+}
+
+extension Evaluation {
+    /// The model on the clips `report` scored, under each perturbation (`Robustness.measure`): how often
+    /// the top-1 genre stays, the accuracy, and how far the probabilities move.
+    /// - Throws: as `Robustness.measure`.
+    public static func robustness(of report: EvaluationReport, model: TrainedModel, datasetPath: String,
+                                  perturbations: [Perturbation], threads: Int, console: Console) throws -> [PerturbationResult] {
+        let labelOf = Dictionary(uniqueKeysWithValues: model.classNames.enumerated().map { ($1, $0) })
+        let files = report.predictions.map { (path: datasetPath + "/" + $0.file, label: labelOf[$0.genre]!) }
+        return try Robustness.measure(model: model, files: files, perturbations: perturbations, threads: threads) {
+            console.progress("perturbing", $0, $1, unit: "files")
+        }
     }
 }
 

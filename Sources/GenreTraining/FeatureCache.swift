@@ -57,8 +57,10 @@ public final class FeatureCache: @unchecked Sendable {
                 "sample_rate \(p.sampleRate) n_fft \(p.nFFT) hop_length \(p.hopLength) n_mels \(p.nMels)",
                 "f_min \(p.fMin) f_max \(p.resolvedFMax)",
                 "segment_frames \(p.segmentFrames) min_last_frames \(p.minLastSegmentFrames)",
+                "downmix \(p.downmix.rawValue) level \(p.level)",
                 "pipeline \(ClipFeatureExtractor.pipelineVersion)",
-                AudioDecoder.libsndfileVersion, Resampler.libsoxrVersion, LogMelExtractor.fftwVersion]
+                AudioDecoder.libsndfileVersion, Resampler.libsoxrVersion, LogMelExtractor.fftwVersion,
+                p.level == .none ? "" : Loudness.libebur128Version]
             .joined(separator: "\n")
     }
 

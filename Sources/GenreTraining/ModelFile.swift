@@ -1,4 +1,5 @@
 import Foundation
+import GenreAudio
 import GenreFeatures
 import GenreNetwork
 import SafeTensors
@@ -83,7 +84,8 @@ public enum ModelFile {
             "feature.mel_scale": "slaney",
             "feature.mel_norm": "slaney",
             "feature.db": "10*log10(max(1e-10, S)), top_db none",
-            "feature.mono": "mean of channels",
+            "feature.mono": f.downmix.metadataName,
+            "feature.level_normalization": f.level.metadataName,
             "feature.resampler": "soxr HQ",
             "segment.frames": String(f.segmentFrames),
             "segment.min_last_frames": String(f.minLastSegmentFrames),
@@ -110,10 +112,22 @@ public enum ModelFile {
             "training.random_crops": String(t.augmentation.randomCrops),
             "training.time_mask": String(t.augmentation.timeMask),
             "training.frequency_mask": String(t.augmentation.frequencyMask),
+            "training.gain_augment_db": floatString(t.augmentation.gainDB),
+            "training.tilt_augment_db": floatString(t.augmentation.tiltDB),
             "training.mixup": floatString(t.targets.mixup),
             "training.label_smoothing": floatString(t.targets.labelSmoothing),
             "training.init": "he-uniform",
         ]
+        switch f.level {
+        case .none: break
+        case .loudness(let target, let cap):
+            m["feature.level_target_lufs"] = floatString(target)
+            m["feature.level_max_gain_db"] = floatString(cap)
+            m["feature.level_source"] = "ITU-R BS.1770-4 integrated loudness of the mono signal (\(Loudness.libebur128Version))"
+        case .peak(let cap):
+            m["feature.level_max_gain_db"] = floatString(cap)
+            m["feature.level_source"] = "loudest log-mel cell to 0 dB (librosa power_to_db ref=np.max)"
+        }
         for (k, v) in model.notes { m["train.\(k)"] = v }
         return m
     }
@@ -206,7 +220,8 @@ public enum ModelFile {
             sampleRate: try int("feature.sample_rate"), nFFT: try int("feature.n_fft"),
             hopLength: try int("feature.hop_length"), nMels: try int("feature.n_mels"),
             fMin: try float("feature.f_min"), fMax: try float("feature.f_max"),
-            segmentFrames: try int("segment.frames"), minLastSegmentFrames: try int("segment.min_last_frames", min: 0))
+            segmentFrames: try int("segment.frames"), minLastSegmentFrames: try int("segment.min_last_frames", min: 0),
+            downmix: try downmix(m, path: path), level: try level(m, path: path))
         do { try features.validate() } catch { throw invalid("feature parameters: \(error)") }
         let std = try float("normalization.std")
         // The writer never stores a std below the floor; a smaller one means the file was altered.
@@ -278,7 +293,9 @@ public enum ModelFile {
             weightDecay: (try? float("training.weight_decay")) ?? 0,
             augmentation: Augmentation(randomCrops: m["training.random_crops"] == "true",
                                        timeMask: (try? int("training.time_mask", min: 0)) ?? 0,
-                                       frequencyMask: (try? int("training.frequency_mask", min: 0)) ?? 0),
+                                       frequencyMask: (try? int("training.frequency_mask", min: 0)) ?? 0,
+                                       gainDB: (try? float("training.gain_augment_db")) ?? 0,
+                                       tiltDB: (try? float("training.tilt_augment_db")) ?? 0),
             batchNorm: config.batchNorm, dropout: config.dropout, timePooling: config.timePooling,
             schedule: ScheduleKind(rawValue: m["training.schedule"] ?? "") ?? .step,
             earlyStopping: (try? int("training.early_stopping", min: 0)) ?? 0,
@@ -288,6 +305,31 @@ public enum ModelFile {
         for (k, v) in m where k.hasPrefix("train.") { notes[String(k.dropFirst(6))] = v }
         return TrainedModel(network: network, classNames: classes, features: features,
                             normalization: normalization, training: training, notes: notes)
+    }
+
+    /// `feature.mono`: models written before the key had a rule say "mean of channels" or nothing.
+    private static func downmix(_ m: [String: String], path: String) throws -> Downmix {
+        guard let rule = Downmix(metadataName: m["feature.mono"]) else {
+            throw ModelFileError.invalid(path: path, reason: "unknown feature.mono \"\(m["feature.mono"] ?? "")\"")
+        }
+        return rule
+    }
+
+    /// `feature.level_normalization` and its parameters; absent in models written before it existed (none).
+    private static func level(_ m: [String: String], path: String) throws -> LevelNormalization {
+        func number(_ key: String) throws -> Float {
+            guard let s = m[key], let v = Float(s), v.isFinite else {
+                throw ModelFileError.invalid(path: path, reason: "metadata '\(key)' missing or not a finite number")
+            }
+            return v
+        }
+        switch m["feature.level_normalization"] {
+        case nil, "none": return .none
+        case "loudness": return .loudness(targetLUFS: try number("feature.level_target_lufs"),
+                                          maxGainDB: try number("feature.level_max_gain_db"))
+        case "peak": return .peak(maxGainDB: try number("feature.level_max_gain_db"))
+        case let other?: throw ModelFileError.invalid(path: path, reason: "unknown feature.level_normalization \"\(other)\"")
+        }
     }
 
     /// The default path of the split list written beside a model: `X.safetensors` → `X.split.tsv`.

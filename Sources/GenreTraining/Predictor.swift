@@ -67,8 +67,8 @@ public final class Predictor {
     /// Standardised segments `[count, nMels, segmentFrames]` of a file, decoded at the model's rate.
     /// - Throws: as `ClipFeatureExtractor.segments(path:extractor:)`.
     public func features(path: String) throws -> (segments: [Float], count: Int, duration: Double, rmsDBFS: Double) {
-        var (values, count, duration, rms) = try ClipFeatureExtractor.segments(path: path, extractor: extractor,
-                                                                                      threads: threads)
+        var (values, count, duration, rms, _) = try ClipFeatureExtractor.segments(path: path, extractor: extractor,
+                                                                                         threads: threads)
         model.normalization.apply(&values)
         return (values, count, duration, rms)
     }

@@ -102,13 +102,14 @@ public struct Trainer {
     ///   - resume: a state saved by `onCheckpoint` of a run with the same settings and data: training
     ///     continues after its last epoch and ends with the same network as a run never stopped.
     ///   - onBatch: (epoch 1-based, batch index 1-based, batches per epoch) after each step.
+    ///   - normalization: the standardisation `train` went through (gain and tilt augmentation work in dB).
     ///   - onEpoch: after each epoch.
     ///   - onCheckpoint: after each epoch, the state to save; what it throws stops training.
     /// - Returns: the best network, its 1-based epoch, and every epoch's report.
     /// - Throws: `TrainingError.diverged` at the first non-finite loss; `.noTrainingData`; whatever
     ///   `onCheckpoint` throws.
     public func train(network start: ConvNet, train: [ClipFeatures], validation: [ClipFeatures],
-                      resume: TrainingState? = nil,
+                      normalization: Normalization = Normalization(mean: 0, std: 1), resume: TrainingState? = nil,
                       onBatch: ((_ epoch: Int, _ batch: Int, _ batches: Int) -> Void)? = nil,
                       onEpoch: ((EpochReport) -> Void)? = nil,
                       onCheckpoint: ((TrainingState) throws -> Void)? = nil) throws -> (network: ConvNet, bestEpoch: Int, history: [EpochReport]) {
@@ -182,7 +183,7 @@ public struct Trainer {
                         if augmentation.isEnabled {
                             augmentation.example(src.baseAddress!, count: train[c].segmentCount, segment: s,
                                                  nMels: cfg.inputHeight, width: cfg.inputWidth,
-                                                 into: batchInput.pointer + j * cells, generator: &augmenter)
+                                                 normalization: normalization, into: batchInput.pointer + j * cells, generator: &augmenter)
                         } else {
                             (batchInput.pointer + j * cells).update(from: src.baseAddress! + s * cells, count: cells)
                         }

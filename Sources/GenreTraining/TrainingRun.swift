@@ -225,7 +225,8 @@ public enum TrainingRun {
         let modelFolder = OutputPath.parent(of: modelPath)
         if !modelFolder.isEmpty { try OutputPath.createFolder(modelFolder) }  // the checkpoint goes there from epoch 1
         var secondsSoFar = 0.0, epochsSoFar = 0
-        let result = try trainer.train(network: initial, train: train, validation: validation, resume: saved?.state,
+        let result = try trainer.train(network: initial, train: train, validation: validation,
+                                       normalization: normalization, resume: saved?.state,
                                        onBatch: { e, b, n in
                                            // The whole run is one task, so its ETA is the run's.
                                            console.progress("training", (e - 1) * n + b, epochs * n, unit: "batches",

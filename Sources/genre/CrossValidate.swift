@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import GenreAudio
+import GenreFeatures
 import GenreTraining
 
 struct CrossValidate: ParsableCommand {
@@ -19,6 +21,11 @@ struct CrossValidate: ParsableCommand {
     @Option(help: "Fold file with the header file<TAB>genre<TAB>fold.") var foldFile: String?
     @Option(parsing: .unconditional, help: "Folds to draw when there is no --fold-file (default: 5).") var folds: Int?
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
+    @Option(help: ArgumentHelp("After each fold, also score its model on its test files perturbed, as evaluate --perturb does (e.g. suite).",
+                               valueName: "list"))
+    var perturb: String?
+    @Option(help: ArgumentHelp("Train and score only these folds (comma-separated, from 0); the others are skipped.", valueName: "list"))
+    var onlyFolds: String?
     @OptionGroup var outputs: ReportOptions
     @OptionGroup var recipe: RecipeOptions
     @OptionGroup var files: ScreeningOptions
@@ -28,6 +35,8 @@ struct CrossValidate: ParsableCommand {
     func validate() throws {
         if foldFile != nil, folds != nil { throw ValidationError("--fold-file and --folds exclude each other") }
         guard (2...100).contains(folds ?? 5) else { throw ValidationError("--folds must be between 2 and 100") }
+        if let onlyFolds, parsedFolds(onlyFolds) == nil { throw ValidationError("--only-folds takes fold numbers from 0, comma-separated (got \"\(onlyFolds)\")") }
+        if let perturb { do { _ = try Perturbation.parseList(perturb) } catch { throw ValidationError("--perturb: \(error)") } }
     }
 
     func run() throws {
@@ -36,9 +45,11 @@ struct CrossValidate: ParsableCommand {
             let console = common.console
             var options = CrossValidationOptions(
                 datasetPath: dataset, foldFile: foldFile, folds: folds ?? 5,
-                settings: recipe.settings,
+                settings: recipe.settings, features: recipe.features(FeatureParameters()),
                 threads: common.threads, cache: try caching.cache(for: dataset))
             options.screening = files.screening
+            if let perturb { options.perturbations = try Perturbation.parseList(perturb) }
+            options.onlyFolds = onlyFolds.flatMap(parsedFolds)
             var secondsSoFar = 0.0
             let report = try CrossValidation.run(options, console: console) { f, foldCount in
                 secondsSoFar += f.seconds
@@ -80,9 +91,20 @@ struct CrossValidate: ParsableCommand {
             print(line("segment accuracy", report.segmentAccuracy, percent: true))
             print("\nconfusion matrix summed over the test folds (clips; rows: true genre, columns: predicted)")
             print(report.confusion.textTable())
+            if let robustness = report.robustness {
+                print("\nrobustness: each fold's model on its test files perturbed, pooled over the folds")
+                for line in Robustness.table(robustness) { print(line) }
+            }
             if !report.skipped.isEmpty { print("\(report.skipped.count) file(s) skipped (see warnings above)") }
             fflush(stdout)
             for line in try writeOutputs() { print(line) }
         }
+    }
+
+    /// `0,2` → {0, 2}; nil for anything else.
+    private func parsedFolds(_ text: String) -> Set<Int>? {
+        let numbers = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !numbers.isEmpty, numbers.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
+        return Set(numbers.compactMap { $0 })
     }
 }

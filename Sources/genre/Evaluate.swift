@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GenreAudio
 import GenreTraining
 
 extension EvaluationSplit: ExpressibleByArgument {}
@@ -15,9 +16,16 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Model file.") var model: String = defaultModelPath
     @Option(help: "Which files: test, validation or all.") var split: EvaluationSplit = .test
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
+    @Option(help: ArgumentHelp("Also score every clip after perturbing it, comma-separated: gain=<dB>dB, mp3=<kb/s>k, vorbis=q<0-10>, downmix=5.1, downmix=5.1-flac, stereo=one-silent, dc=<offset>, rate=<Hz>, or suite (all of the invariance suite). Reports, per perturbation, how often the top genre stays, the accuracy and how far the probabilities move.",
+                               valueName: "list"))
+    var perturb: String?
     @OptionGroup var outputs: ReportOptions
     @OptionGroup var common: RunOptions
     @OptionGroup var caching: CacheOptions
+
+    func validate() throws {
+        if let perturb { do { _ = try Perturbation.parseList(perturb) } catch { throw ValidationError("--perturb: \(error)") } }
+    }
 
     func run() throws {
         try reportingErrors {
@@ -25,9 +33,14 @@ struct Evaluate: ParsableCommand {
             try outputs.check(dataset: dataset)
             let console = common.console
             let trained = try ModelFile.read(model)
-            let report = try Evaluation.run(datasetPath: dataset, modelPath: model, loaded: trained, split: split,
+            var report = try Evaluation.run(datasetPath: dataset, modelPath: model, loaded: trained, split: split,
                                             threads: common.threads, cache: try caching.cache(for: dataset),
                                             console: console)
+            if let perturb {
+                report.robustness = try Evaluation.robustness(of: report, model: trained, datasetPath: dataset,
+                                                              perturbations: try Perturbation.parseList(perturb),
+                                                              threads: common.threads, console: console)
+            }
             let matrix = report.clipConfusion
             // The results are printed before the files are written, so a failed write cannot lose them.
             func writeOutputs() throws -> [String] {
@@ -53,6 +66,12 @@ struct Evaluate: ParsableCommand {
             print(matrix.perClassTable())
             print("confusion matrix (clips; rows: true genre, columns: predicted)")
             print(matrix.textTable())
+            if let robustness = report.robustness {
+                print("")
+                print("robustness (the same clips perturbed; top-1 unchanged compares with the unperturbed prediction)")
+                for line in Robustness.table(robustness) { print(line) }
+                for r in robustness { for f in r.failed { print("  \(r.perturbation): \(f)") } }
+            }
             if !report.skipped.isEmpty { print("\(report.skipped.count) file(s) skipped (see warnings above)") }
             fflush(stdout)
             for line in try writeOutputs() { print(line) }

@@ -1,20 +1,38 @@
 import ArgumentParser
+import GenreAudio
+import GenreFeatures
 import GenreTraining
 
 extension OptimizerKind: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
+extension Downmix: ExpressibleByArgument {}
+
+/// `--level`: how a clip's level is taken out of its features.
+enum LevelName: String, ExpressibleByArgument, CaseIterable {
+    case none, loudness, peak
+
+    var normalization: LevelNormalization {
+        switch self {
+        case .none: return .none
+        case .loudness: return .ebuR128
+        case .peak: return .peak(maxGainDB: 30)
+        }
+    }
+}
 
 /// A named starting point for the training options.
 enum RecipeName: String, ExpressibleByArgument, CaseIterable {
     case `default`, seed
 
     var settings: TrainingSettings { self == .seed ? .seedRecipe : .defaultRecipe }
+    /// The recipe's preprocessing (downmix and level normalisation); the seed recipe keeps librosa's.
+    var features: FeatureParameters { self == .seed ? FeatureParameters() : .defaultRecipe }
 }
 
 /// The training recipe options shared by `train` and `crossval`: `--recipe` picks every setting, and each
 /// option given on the command line overrides that one setting.
 struct RecipeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("default: BatchNorm, time pooling, dropout 0.3, Adam 0.001 with weight decay 0.0001, crops and SpecAugment, cosine schedule, 60 epochs. seed: the reference network's recipe (SGD momentum 0.9, 0.01 ×0.5 every 10 epochs, 30 epochs, nothing else).",
+    @Option(help: ArgumentHelp("default: loudness normalisation (−23 LUFS) and the ITU downmix; BatchNorm, time pooling, dropout 0.3, Adam 0.001 with weight decay 0.0001, crops, SpecAugment, random gain and tilt, cosine schedule, 60 epochs. seed: the reference network's recipe (librosa's features; SGD momentum 0.9, 0.01 ×0.5 every 10 epochs, 30 epochs, nothing else).",
                                valueName: "default|seed"))
     var recipe: RecipeName = .default
     @Option(parsing: .unconditional, help: "Training epochs (default 60; seed 30).") var epochs: Int?
@@ -33,6 +51,16 @@ struct RecipeOptions: ParsableArguments {
     var weightDecay: Float?
     @Flag(inversion: .prefixedNo, help: "Augment training examples: random 128-frame crops, one SpecAugment time mask (≤ 20 frames) and one frequency mask (≤ 16 bands) (default on; seed off).")
     var augment: Bool?
+    @Option(help: ArgumentHelp("How a clip's level is taken out of its features: loudness (EBU R128 integrated loudness to −23 LUFS, gain ≤ +30 dB), peak (loudest mel cell to 0 dB, gain ≤ +30 dB) or none (default loudness; seed none).",
+                               valueName: "loudness|peak|none"))
+    var level: LevelName?
+    @Option(help: ArgumentHelp("How more than two channels become one: itu775 (ITU-R BS.775 weights, LFE dropped) or mean (default itu775; seed mean).",
+                               valueName: "itu775|mean"))
+    var downmix: Downmix?
+    @Option(parsing: .unconditional, help: "Random gain of training examples, ± this many dB, in [0, 40] (default 6; seed 0).")
+    var gainAugment: Float?
+    @Option(parsing: .unconditional, help: "Random spectral tilt of training examples, ± this many dB at the band edges, in [0, 20] (default 6; seed 0).")
+    var tiltAugment: Float?
     @Flag(inversion: .prefixedNo, help: "BatchNorm after each convolution (default on; seed off).") var batchNorm: Bool?
     @Flag(inversion: .prefixedNo, help: "Average the last feature map over time before the Linear layer (default on; seed off).")
     var timePooling: Bool?
@@ -54,6 +82,15 @@ struct RecipeOptions: ParsableArguments {
         guard s.targets.mixup >= 0, s.targets.mixup <= 1 else { throw ValidationError("--mixup must be in [0, 1]") }
         guard s.targets.labelSmoothing >= 0, s.targets.labelSmoothing < 1 else { throw ValidationError("--label-smoothing must be in [0, 1)") }
         guard s.weightDecay >= 0, s.weightDecay < 1 else { throw ValidationError("--weight-decay must be in [0, 1)") }
+        if let problem = s.problem, problem.contains("augment") { throw ValidationError(problem) }
+    }
+
+    /// The recipe's downmix and level normalisation, with the given options applied, on `base`.
+    func features(_ base: FeatureParameters) -> FeatureParameters {
+        var f = base
+        f.downmix = downmix ?? recipe.features.downmix
+        f.level = level?.normalization ?? recipe.features.level
+        return f
     }
 
     /// The recipe's settings with every given option applied.
@@ -68,7 +105,14 @@ struct RecipeOptions: ParsableArguments {
         if let lrGamma { s.learningRateGamma = lrGamma }
         if let optimizer { s.optimizer = optimizer }
         if let weightDecay { s.weightDecay = weightDecay }
-        if let augment { s.augmentation = augment ? .standard : .none }
+        if let augment {
+            let kept = s.augmentation
+            s.augmentation = augment ? .standard : .none
+            // --augment switches crops and masks; the level augmentations keep the recipe's unless given.
+            if augment { s.augmentation.gainDB = kept.gainDB; s.augmentation.tiltDB = kept.tiltDB }
+        }
+        if let gainAugment { s.augmentation.gainDB = gainAugment }
+        if let tiltAugment { s.augmentation.tiltDB = tiltAugment }
         if let batchNorm { s.batchNorm = batchNorm }
         if let timePooling { s.timePooling = timePooling }
         if let dropout { s.dropout = dropout }

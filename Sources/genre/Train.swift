@@ -45,7 +45,7 @@ struct Train: ParsableCommand {
             var options = TrainOptions(
                 datasetPath: dataset, modelPath: model, splitFile: splitFile, noTest: noTest,
                 settings: recipe.settings,
-                features: FeatureParameters(sampleRate: sampleRate, nFFT: nFFT, hopLength: hopLength, nMels: nMels),
+                features: recipe.features(FeatureParameters(sampleRate: sampleRate, nFFT: nFFT, hopLength: hopLength, nMels: nMels)),
                 threads: common.threads, cache: try caching.cache(for: dataset))
             options.screening = files.screening
             options.resume = resume

@@ -16,7 +16,7 @@ final class AugmentationTests: XCTestCase {
     func draw(_ a: Augmentation, segment: Int = 1, seed: UInt64) -> [Float] {
         var out = [Float](repeating: .nan, count: nMels * width)
         var g = SeededGenerator(seed: seed)
-        clip.withUnsafeBufferPointer { a.example($0.baseAddress!, count: count, segment: segment, nMels: nMels, width: width, into: &out, generator: &g) }
+        clip.withUnsafeBufferPointer { a.example($0.baseAddress!, count: count, segment: segment, nMels: nMels, width: width, normalization: Normalization(mean: 0, std: 1), into: &out, generator: &g) }
         return out
     }
 

@@ -36,7 +36,7 @@ final class RobustnessTests: XCTestCase {
         // Samples above 1.0 that stay finite are fine: read as they are.
         let loud = folder + "/loud.wav"
         XCTAssertTrue(FileManager.default.createFile(atPath: loud, contents: floatWAV((0..<22050).map { Float(sin(Double($0) * 0.05)) * 2 })))
-        let (values, count, _, _) = try ClipFeatureExtractor.segments(path: loud, extractor: extractor)
+        let (values, count, _, _, _) = try ClipFeatureExtractor.segments(path: loud, extractor: extractor)
         XCTAssertEqual(count, 1)
         XCTAssertTrue(values.allSatisfy(\.isFinite))
     }
@@ -57,7 +57,7 @@ final class RobustnessTests: XCTestCase {
                                                      ("tone.wav", tone, 20 * log10(0.1 / 2.0.squareRoot()), false)] {
             let path = folder + "/" + name
             XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: floatWAV(samples, sampleRate: 16000)))
-            let (values, count, duration, rms) = try ClipFeatureExtractor.segments(path: path, extractor: extractor)
+            let (values, count, duration, rms, _) = try ClipFeatureExtractor.segments(path: path, extractor: extractor)
             XCTAssertEqual(duration, Double(samples.count) / 16000, accuracy: 1e-9, name)
             XCTAssertEqual(rms, expectedRMS, accuracy: 0.05, name)
             XCTAssertEqual(values.count, count * 16 * 12, name)

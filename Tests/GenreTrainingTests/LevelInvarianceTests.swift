@@ -1,0 +1,112 @@
+import Foundation
+import GenreAudio
+import GenreFeatures
+import GenreTestSupport
+import XCTest
+@testable import GenreTraining
+
+/// Level normalisation and the downmix rule on real clips, their record in model files, and models
+/// written before them, which must predict exactly as they did.
+final class LevelInvarianceTests: XCTestCase {
+    private func miniClip(_ genre: String, index: Int = 0) throws -> String {
+        let folder = try Reference.shared("datasets/gtzan-mini/\(genre)").path
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        return folder + "/" + names[index]
+    }
+
+    /// Under the default recipe's preprocessing a clip 12 dB quieter, and the same clip as 5.1 (music in
+    /// the front pair), give the same log-mel cells to within 1e-3 dB; without normalisation the quiet copy
+    /// is 12 dB lower. The RMS level reported for the file is the file's own, before normalisation.
+    func testLoudnessNormalisedFeaturesIgnoreGainAndLayout() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let source = try miniClip("jazz")
+        let quiet = folder + "/quiet.wav", surround = folder + "/surround.wav"
+        try Perturbation.gain(dB: -12).write(from: source, to: quiet)
+        try Perturbation.surround51(flac: false).write(from: source, to: surround)
+
+        let normalised = try LogMelExtractor(parameters: .defaultRecipe)
+        let original = try ClipFeatureExtractor.segments(path: source, extractor: normalised)
+        XCTAssertEqual(Double(original.gainDB), -23 - Loudness.integratedLUFS(try AudioDecoder.load(path: source, sampleRate: 22050).audio.samples, sampleRate: 22050)!, accuracy: 1e-4)
+        for path in [quiet, surround] {
+            let other = try ClipFeatureExtractor.segments(path: path, extractor: normalised)
+            XCTAssertEqual(other.count, original.count)
+            let worst = zip(original.values, other.values).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(worst, 1e-3, path)
+        }
+        let quietFeatures = try ClipFeatureExtractor.segments(path: quiet, extractor: normalised)
+        XCTAssertEqual(quietFeatures.rmsDBFS, original.rmsDBFS - 12, accuracy: 1e-3, "rmsDBFS describes the file")
+        XCTAssertEqual(quietFeatures.gainDB, original.gainDB + 12, accuracy: 1e-3)
+
+        let absolute = try LogMelExtractor(parameters: FeatureParameters())
+        let a = try ClipFeatureExtractor.segments(path: source, extractor: absolute)
+        let b = try ClipFeatureExtractor.segments(path: quiet, extractor: absolute)
+        XCTAssertEqual(a.gainDB, 0)
+        // Over cells well above the floor (padding stays at −100 dB whatever the level).
+        func meanShift(_ x: [Float], _ y: [Float]) -> Double {
+            let pairs = zip(x, y).filter { $0.0 > -60 }
+            return pairs.map { Double($0.1 - $0.0) }.reduce(0, +) / Double(pairs.count)
+        }
+        XCTAssertEqual(meanShift(a.values, b.values), -12, accuracy: 0.01)
+        // The old rule averages six channels: the 5.1 copy is 20·log10(6/2) ≈ 9.54 dB quieter.
+        let c = try ClipFeatureExtractor.segments(path: surround, extractor: absolute)
+        XCTAssertEqual(meanShift(a.values, c.values), -20 * log10(3.0), accuracy: 0.01)
+    }
+
+    /// The model file records the downmix rule, the level normalisation and the level augmentations, and
+    /// reads them back; an unknown value is refused; a file without the keys is the old behaviour.
+    func testModelFileRecordsPreprocessingAndAugmentation() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        var model = smallModel()
+        model.features.downmix = .itu775
+        model.features.level = .ebuR128
+        model.training.augmentation = .levelRobust
+        let path = folder + "/m.safetensors"
+        try ModelFile.write(model, to: path)
+        let back = try ModelFile.read(path)
+        XCTAssertEqual(back.features.downmix, .itu775)
+        XCTAssertEqual(back.features.level, .ebuR128)
+        XCTAssertEqual(back.training.augmentation, .levelRobust)
+        let m = ModelFile.metadata(for: model)
+        XCTAssertEqual(m["feature.level_normalization"], "loudness")
+        XCTAssertEqual(m["feature.level_target_lufs"], "-23.0")
+        XCTAssertEqual(m["feature.level_max_gain_db"], "30.0")
+        XCTAssertTrue(m["feature.mono"]!.hasPrefix("ITU-R BS.775"))
+
+        model.features.level = .peak(maxGainDB: 20)
+        try ModelFile.write(model, to: path)
+        XCTAssertEqual(try ModelFile.read(path).features.level, .peak(maxGainDB: 20))
+
+        let old = try ModelFile.read(Reference.repository.appendingPathComponent("Tests/Fixtures/model-before-issue-12.safetensors").path)
+        XCTAssertEqual(old.features.downmix, .mean)
+        XCTAssertEqual(old.features.level, LevelNormalization.none)
+        XCTAssertEqual(old.training.augmentation, .standard)
+    }
+
+    /// A model written before level normalisation existed (the shipped model of that time) predicts, with
+    /// today's code, exactly the probabilities and RMS levels that code printed (`genre predict --top 10
+    /// --json`, committed beside it).
+    func testModelsWrittenBeforePredictBitIdentically() throws {
+        let fixtures = Reference.repository.appendingPathComponent("Tests/Fixtures")
+        let model = try ModelFile.read(fixtures.appendingPathComponent("model-before-issue-12.safetensors").path)
+        struct Expected: Decodable {
+            struct Result: Decodable {
+                struct Entry: Decodable { var genre: String; var probability: Double }
+                var file: String; var rmsDBFS: Double; var segments: Int; var top: [Entry]
+            }
+            var results: [Result]
+        }
+        let data = try Data(contentsOf: fixtures.appendingPathComponent("model-before-issue-12.predictions.json"))
+        let expected = try JSONDecoder().decode(Expected.self, from: data)
+        XCTAssertEqual(expected.results.count, 5)
+        let predictor = try Predictor(model: model, threads: 1)
+        for r in expected.results {
+            // Written from the repository root as ../shared/datasets/gtzan-mini/<genre>/<file>.
+            let relative = r.file.components(separatedBy: "datasets/").last!
+            let p = try predictor.predict(path: try Reference.shared("datasets/" + relative).path)
+            XCTAssertEqual(p.rmsDBFS, r.rmsDBFS, relative)
+            XCTAssertEqual(p.segments, r.segments, relative)
+            XCTAssertEqual(p.ranking.map(\.genre), r.top.map(\.genre), relative)
+            XCTAssertEqual(p.ranking.map(\.probability), r.top.map(\.probability), relative)
+        }
+    }
+}
