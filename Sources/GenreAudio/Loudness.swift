@@ -32,8 +32,8 @@ public enum Loudness {
 }
 
 /// How a clip's level is taken out of its features before the network sees them. Applied as one dB
-/// offset `g` added to every log-mel cell above the −100 dB floor (clamped at −100), which is the
-/// log-mel of the clip scaled by `10^(g/20)` except for cells whose power lay below the floor.
+/// offset `g` added to every log-mel cell, computed with a floor far below −100 dB, then clamped at
+/// −100 dB: the log-mel of the clip scaled by `10^(g/20)`.
 /// Being one offset per clip, computed from the whole clip, it can be applied after a streaming
 /// first pass. Recorded in model files as `feature.level_normalization` (+ `feature.level_target_lufs`,
 /// `feature.level_max_gain_db`).
@@ -73,9 +73,10 @@ public enum LevelNormalization: Sendable, Equatable, Codable {
         }
     }
 
-    /// Adds `gainDB` to every log-mel cell above `floorDB` and clamps the result at `floorDB`.
+    /// Adds `gainDB` to every log-mel cell and clamps the result at `floorDB` (−100 dB, librosa's floor).
+    /// The cells were computed with the lower floor of `FeatureParameters.floorPower`, so this equals the
+    /// log-mel of the clip scaled by 10^(gainDB/20) with librosa's floor, for any gain.
     public static func apply(gainDB: Float, to values: inout [Float], floorDB: Float = -100) {
-        guard gainDB != 0 else { return }
-        for i in values.indices where values[i] > floorDB { values[i] = max(values[i] + gainDB, floorDB) }
+        for i in values.indices { values[i] = max(values[i] + gainDB, floorDB) }
     }
 }

@@ -25,11 +25,15 @@ public struct FeatureParameters: Sendable, Equatable, Codable {
     /// How the clip's level is taken out of its log-mel (`feature.level_normalization`); `.none` keeps
     /// the absolute level, as librosa does.
     public var level: LevelNormalization = .none
+    /// Subtract each frame's mean before windowing (Kaldi's `remove_dc_offset`), so a constant offset
+    /// in the signal leaves the features unchanged (`feature.dc_removal`); off in librosa.
+    public var dcRemoval: Bool = false
 
     /// Every argument defaults to the value documented on its property.
     public init(sampleRate: Int = 22050, nFFT: Int = 2048, hopLength: Int = 512, nMels: Int = 128,
                 fMin: Float = 0, fMax: Float? = nil, segmentFrames: Int = 128, minLastSegmentFrames: Int = 64,
-                downmix: Downmix = .mean, level: LevelNormalization = .none) {
+                downmix: Downmix = .mean, level: LevelNormalization = .none, dcRemoval: Bool = false) {
+        self.dcRemoval = dcRemoval
         self.downmix = downmix
         self.level = level
         self.sampleRate = sampleRate
@@ -41,6 +45,12 @@ public struct FeatureParameters: Sendable, Equatable, Codable {
         self.segmentFrames = segmentFrames
         self.minLastSegmentFrames = minLastSegmentFrames
     }
+
+    /// The power below which a cell reads as the floor before level normalisation: librosa's `amin`
+    /// 1e-10 (−100 dB) without it; 1e-30 (−300 dB) with it, so that the level offset is added before the
+    /// −100 dB floor is applied (`LevelNormalization.apply`) and a quiet copy of a clip loses no cell to
+    /// the floor that its loud original keeps.
+    public var floorPower: Float { level == .none ? 1e-10 : 1e-30 }
 
     /// `fMax`, or `sampleRate / 2` (Hz) when it is `nil` (librosa `filters.mel`'s default).
     public var resolvedFMax: Float { fMax ?? Float(sampleRate) / 2 }

@@ -118,6 +118,20 @@ public final class LogMelExtractor: @unchecked Sendable {
         return out
     }
 
+    /// Rewrites `input` as the frame minus its mean, windowed: Kaldi's `remove_dc_offset` (the mean of the
+    /// nFFT samples, zero padding included, taken out before the window). Accumulated in Double.
+    private func windowWithoutMean(_ x: UnsafeBufferPointer<Float>, start: Int, lo: Int, hi: Int,
+                                   into input: UnsafeMutablePointer<Float>) {
+        let n = parameters.nFFT
+        var sum = 0.0
+        for i in lo..<hi { sum += Double(x[start + i]) }
+        let mean = Float(sum / Double(n))
+        for i in 0..<n {
+            let sample = i >= lo && i < hi ? x[start + i] : 0
+            input[i] = window[i] * (sample - mean)
+        }
+    }
+
     /// Frames `range` of the log-mel, written to columns `range` of `out` `[nMels, frames]`.
     private func computeFrames(_ x: UnsafeBufferPointer<Float>, _ range: Range<Int>, frames: Int,
                                into o: UnsafeMutablePointer<Float>) {
@@ -137,6 +151,7 @@ public final class LogMelExtractor: @unchecked Sendable {
         defer { power.deallocate() }
         // One frame's mel energies, padded to whole 4-lane vectors for the vector log.
         let melEnergy = UnsafeMutablePointer<Float>.allocate(capacity: (nMels + 3) / 4 * 4)
+        let amin = parameters.floorPower, floorDB = 10 * log10(amin)
         melEnergy.initialize(repeating: 1, count: (nMels + 3) / 4 * 4)
         defer { melEnergy.deallocate() }
         // fftwf_complex is float[2]: read it as interleaved (re, im) pairs.
@@ -155,6 +170,7 @@ public final class LogMelExtractor: @unchecked Sendable {
                 for i in 0..<(hi - lo) { target[i] = taper[i] * source[i] }
             }
             for i in hi..<n { input[i] = 0 }
+            if parameters.dcRemoval { windowWithoutMean(x, start: start, lo: lo, hi: hi, into: input) }
 
             fftwf_execute_dft_r2c(plan, input, spectrum)
 
@@ -172,11 +188,12 @@ public final class LogMelExtractor: @unchecked Sendable {
                 melEnergy[m] = sum
             }
             // librosa power_to_db(ref=1, amin=1e-10, top_db=None): 10 · log10(max(S, 1e-10)), with
-            // glibc's vector log10f (same accuracy as the scalar one, ~4× its speed).
+            // glibc's vector log10f (same accuracy as the scalar one, ~4× its speed). With level
+            // normalisation the floor is lower (`floorPower`) until the level offset is applied.
             var m = 0
             while m < nMels {
                 let s = UnsafeRawPointer(melEnergy + m).loadUnaligned(as: SIMD4<Float>.self)
-                let db = (10 * _ZGVbN4v_log10f(s)).replacing(with: -100, where: s .<= 1e-10)
+                let db = (10 * _ZGVbN4v_log10f(s)).replacing(with: floorDB, where: s .<= amin)
                 for lane in 0..<min(4, nMels - m) { o[(m + lane) * frames + t] = db[lane] }
                 m += 4
             }

@@ -143,7 +143,7 @@ public enum ClipFeatureExtractor {
             throw RunError("\(path): samples so large that their power overflows; cannot compute features")
         }
         let gain = try levelGain(p.level, samples: audio.samples, sampleRate: p.sampleRate, values: values, path: path)
-        LevelNormalization.apply(gainDB: gain, to: &values)
+        if p.level != .none { LevelNormalization.apply(gainDB: gain, to: &values) }
         var power = 0.0
         for x in audio.samples { power += Double(x) * Double(x) }
         let rms = (power / Double(max(audio.samples.count, 1))).squareRoot()

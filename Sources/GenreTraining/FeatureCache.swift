@@ -57,7 +57,7 @@ public final class FeatureCache: @unchecked Sendable {
                 "sample_rate \(p.sampleRate) n_fft \(p.nFFT) hop_length \(p.hopLength) n_mels \(p.nMels)",
                 "f_min \(p.fMin) f_max \(p.resolvedFMax)",
                 "segment_frames \(p.segmentFrames) min_last_frames \(p.minLastSegmentFrames)",
-                "downmix \(p.downmix.rawValue) level \(p.level)",
+                "downmix \(p.downmix.rawValue) level \(p.level) dc_removal \(p.dcRemoval)",
                 "pipeline \(ClipFeatureExtractor.pipelineVersion)",
                 AudioDecoder.libsndfileVersion, Resampler.libsoxrVersion, LogMelExtractor.fftwVersion,
                 p.level == .none ? "" : Loudness.libebur128Version]

@@ -83,7 +83,9 @@ public enum ModelFile {
             "feature.power": "2",
             "feature.mel_scale": "slaney",
             "feature.mel_norm": "slaney",
-            "feature.db": "10*log10(max(1e-10, S)), top_db none",
+            "feature.db": f.level == .none ? "10*log10(max(1e-10, S)), top_db none"
+                : "max(10*log10(max(1e-30, S)) + level gain, -100), top_db none",
+            "feature.dc_removal": f.dcRemoval ? "frame mean (Kaldi remove_dc_offset)" : "none",
             "feature.mono": f.downmix.metadataName,
             "feature.level_normalization": f.level.metadataName,
             "feature.resampler": "soxr HQ",
@@ -221,7 +223,8 @@ public enum ModelFile {
             hopLength: try int("feature.hop_length"), nMels: try int("feature.n_mels"),
             fMin: try float("feature.f_min"), fMax: try float("feature.f_max"),
             segmentFrames: try int("segment.frames"), minLastSegmentFrames: try int("segment.min_last_frames", min: 0),
-            downmix: try downmix(m, path: path), level: try level(m, path: path))
+            downmix: try downmix(m, path: path), level: try level(m, path: path),
+            dcRemoval: try dcRemoval(m, path: path))
         do { try features.validate() } catch { throw invalid("feature parameters: \(error)") }
         let std = try float("normalization.std")
         // The writer never stores a std below the floor; a smaller one means the file was altered.
@@ -313,6 +316,15 @@ public enum ModelFile {
             throw ModelFileError.invalid(path: path, reason: "unknown feature.mono \"\(m["feature.mono"] ?? "")\"")
         }
         return rule
+    }
+
+    /// `feature.dc_removal`; absent in models written before it existed (none).
+    private static func dcRemoval(_ m: [String: String], path: String) throws -> Bool {
+        switch m["feature.dc_removal"] {
+        case nil, "none": return false
+        case "frame mean (Kaldi remove_dc_offset)": return true
+        case let other?: throw ModelFileError.invalid(path: path, reason: "unknown feature.dc_removal \"\(other)\"")
+        }
     }
 
     /// `feature.level_normalization` and its parameters; absent in models written before it existed (none).

@@ -15,7 +15,7 @@ struct Genre: ParsableCommand {
 }
 
 /// `genre --version`: genre's own and the libraries it runs on.
-let versions = ["genre 0.1.0", AudioDecoder.libsndfileVersion, Resampler.libsoxrVersion, LogMelExtractor.fftwVersion,
+let versions = ["genre 0.1.0", AudioDecoder.libsndfileVersion, Resampler.libsoxrVersion, Loudness.libebur128Version, LogMelExtractor.fftwVersion,
                 BLAS.version].joined(separator: "\n")
 
 /// Options every subcommand that computes shares.

@@ -26,7 +26,9 @@ enum RecipeName: String, ExpressibleByArgument, CaseIterable {
 
     var settings: TrainingSettings { self == .seed ? .seedRecipe : .defaultRecipe }
     /// The recipe's preprocessing (downmix and level normalisation); the seed recipe keeps librosa's.
-    var features: FeatureParameters { self == .seed ? FeatureParameters() : .defaultRecipe }
+    func features(_ base: FeatureParameters) -> FeatureParameters {
+        self == .seed ? base : base.withDefaultRecipePreprocessing()
+    }
 }
 
 /// The training recipe options shared by `train` and `crossval`: `--recipe` picks every setting, and each
@@ -57,6 +59,10 @@ struct RecipeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("How more than two channels become one: itu775 (ITU-R BS.775 weights, LFE dropped) or mean (default itu775; seed mean).",
                                valueName: "itu775|mean"))
     var downmix: Downmix?
+    @Flag(inversion: .prefixedNo, help: "Subtract each frame's mean before the FFT, so a DC offset changes nothing (default on; seed off).")
+    var dcRemoval: Bool?
+    @Option(parsing: .unconditional, help: "Highest mel band edge, Hz (default 9500 at 22050 Hz, scaled with --sample-rate; seed: half the sample rate).")
+    var fMax: Float?
     @Option(parsing: .unconditional, help: "Random gain of training examples, ± this many dB, in [0, 40] (default 6; seed 0).")
     var gainAugment: Float?
     @Option(parsing: .unconditional, help: "Random spectral tilt of training examples, ± this many dB at the band edges, in [0, 20] (default 6; seed 0).")
@@ -87,9 +93,11 @@ struct RecipeOptions: ParsableArguments {
 
     /// The recipe's downmix and level normalisation, with the given options applied, on `base`.
     func features(_ base: FeatureParameters) -> FeatureParameters {
-        var f = base
-        f.downmix = downmix ?? recipe.features.downmix
-        f.level = level?.normalization ?? recipe.features.level
+        var f = recipe.features(base)
+        if let downmix { f.downmix = downmix }
+        if let level { f.level = level.normalization }
+        if let dcRemoval { f.dcRemoval = dcRemoval }
+        if let fMax { f.fMax = fMax }
         return f
     }
 

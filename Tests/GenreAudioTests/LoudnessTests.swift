@@ -35,13 +35,14 @@ final class LoudnessTests: XCTestCase {
         XCTAssertEqual(LevelNormalization.peak(maxGainDB: 30).gainDB(lufs: 0, peakDB: -50), 30)
     }
 
-    /// The offset moves every cell above the floor, clamps at it, and leaves floor cells (silence, padding) alone.
-    func testApplyKeepsTheFloor() {
-        var cells: [Float] = [-100, -95, -40, 10]
+    /// The offset moves every cell, computed with the low floor, then clamps at −100 dB: a cell at −110 dB
+    /// (below librosa's floor) rises to −90 dB under +20 dB, as it would in the log-mel of the louder clip.
+    func testApplyAddsBeforeTheFloor() {
+        var cells: [Float] = [-300, -110, -95, -40, 10]
         LevelNormalization.apply(gainDB: -10, to: &cells)
-        XCTAssertEqual(cells, [-100, -100, -50, 0])
-        cells = [-100, -95, -40, 10]
+        XCTAssertEqual(cells, [-100, -100, -100, -50, 0])
+        cells = [-300, -110, -95, -40, 10]
         LevelNormalization.apply(gainDB: 20, to: &cells)
-        XCTAssertEqual(cells, [-100, -75, -20, 30])
+        XCTAssertEqual(cells, [-100, -90, -75, -20, 30])
     }
 }
