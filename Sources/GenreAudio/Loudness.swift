@@ -64,6 +64,35 @@ public enum LevelNormalization: Sendable, Equatable, Codable {
         }
     }
 
+    private enum CodingKeys: String, CodingKey { case method, targetLUFS, maxGainDB }
+
+    /// JSON: `{"method": "none" | "loudness" | "peak", "targetLUFS": …, "maxGainDB": …}`, the numbers only
+    /// where the method has them.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(metadataName, forKey: .method)
+        switch self {
+        case .none: break
+        case .loudness(let target, let cap):
+            try c.encode(target, forKey: .targetLUFS)
+            try c.encode(cap, forKey: .maxGainDB)
+        case .peak(let cap):
+            try c.encode(cap, forKey: .maxGainDB)
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch try c.decode(String.self, forKey: .method) {
+        case "none": self = .none
+        case "loudness": self = .loudness(targetLUFS: try c.decode(Float.self, forKey: .targetLUFS),
+                                          maxGainDB: try c.decode(Float.self, forKey: .maxGainDB))
+        case "peak": self = .peak(maxGainDB: try c.decode(Float.self, forKey: .maxGainDB))
+        case let other:
+            throw DecodingError.dataCorruptedError(forKey: .method, in: c, debugDescription: "unknown level normalisation \(other)")
+        }
+    }
+
     /// The name stored in `feature.level_normalization`.
     public var metadataName: String {
         switch self {
