@@ -116,6 +116,9 @@ public enum CrossValidation {
             assignment = Folds.stratified(dataset, folds: options.folds, seed: options.settings.seed)
         }
         for w in assignment.warnings { console.warn("warning: \(w)") }
+        if let bad = options.onlyFolds?.first(where: { $0 >= assignment.foldCount }) {
+            throw RunError("--only-folds \(bad): there are \(assignment.foldCount) folds, numbered 0 to \(assignment.foldCount - 1)")
+        }
         let config = options.settings.configuration(features: options.features, classCount: dataset.classNames.count)
         if let problem = config.problem { throw RunError("--n-mels \(options.features.nMels): \(problem)") }
 

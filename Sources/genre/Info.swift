@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GenreFeatures
 import GenreTraining
 
 struct Info: ParsableCommand {
@@ -35,10 +36,15 @@ struct Info: ParsableCommand {
                          + "(last kept from %d); standardised with mean %.2f dB, std %.2f dB",
                          f.sampleRate, f.nFFT, f.hopLength, f.nMels, f.fMin, f.resolvedFMax, f.segmentFrames,
                          f.minLastSegmentFrames, info.normalizationMean, info.normalizationStd))
+            print("preprocessing: " + Self.preprocessing(f))
             var recipe = "training: \(t.optimizer.metadataName), learning rate \(t.learningRate)"
             recipe += t.schedule == .cosine ? " (cosine)" : " (×\(t.learningRateGamma) every \(t.learningRateStep) epochs)"
             recipe += ", weight decay \(t.weightDecay), batch \(t.batchSize), \(t.epochs) epochs, seed \(t.seed)"
-            if t.augmentation.isEnabled { recipe += ", crops and SpecAugment" }
+            if t.augmentation.randomCrops || t.augmentation.timeMask > 0 || t.augmentation.frequencyMask > 0 {
+                recipe += ", crops and SpecAugment"
+            }
+            if t.augmentation.gainDB > 0 { recipe += ", random gain ±\(t.augmentation.gainDB) dB" }
+            if t.augmentation.tiltDB > 0 { recipe += ", random tilt ±\(t.augmentation.tiltDB) dB" }
             if t.targets.mixup > 0 { recipe += ", mixup \(t.targets.mixup)" }
             if t.targets.labelSmoothing > 0 { recipe += ", label smoothing \(t.targets.labelSmoothing)" }
             print(recipe)
@@ -51,5 +57,17 @@ struct Info: ParsableCommand {
                 print("history: \(epochs.count) epochs (train.history in the file; the curves are drawn beside the model by train)")
             }
         }
+    }
+
+    /// "ITU-R BS.775 downmix, loudness normalised to -23 LUFS (gain ≤ +30 dB), DC removed per frame".
+    static func preprocessing(_ f: FeatureParameters) -> String {
+        var parts = [f.downmix == .itu775 ? "ITU-R BS.775 downmix" : "channels averaged"]
+        switch f.level {
+        case .none: parts.append("the file's own level")
+        case .loudness(let target, let cap): parts.append("loudness normalised to \(target) LUFS (gain ≤ +\(cap) dB)")
+        case .peak(let cap): parts.append("peak normalised (gain ≤ +\(cap) dB)")
+        }
+        if f.dcRemoval { parts.append("DC removed per frame") }
+        return parts.joined(separator: ", ")
     }
 }
