@@ -105,3 +105,19 @@ public struct FeatureParameters: Sendable, Equatable, Codable {
         }
     }
 }
+
+extension FeatureParameters {
+    /// Decodes what `encode` wrote; the preprocessing fields, added later, default to the behaviour before
+    /// them when absent (a checkpoint written before they existed resumes as it was started).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(sampleRate: try c.decode(Int.self, forKey: .sampleRate), nFFT: try c.decode(Int.self, forKey: .nFFT),
+                  hopLength: try c.decode(Int.self, forKey: .hopLength), nMels: try c.decode(Int.self, forKey: .nMels),
+                  fMin: try c.decode(Float.self, forKey: .fMin), fMax: try c.decodeIfPresent(Float.self, forKey: .fMax),
+                  segmentFrames: try c.decode(Int.self, forKey: .segmentFrames),
+                  minLastSegmentFrames: try c.decode(Int.self, forKey: .minLastSegmentFrames),
+                  downmix: try c.decodeIfPresent(Downmix.self, forKey: .downmix) ?? .mean,
+                  level: try c.decodeIfPresent(LevelNormalization.self, forKey: .level) ?? .none,
+                  dcRemoval: try c.decodeIfPresent(Bool.self, forKey: .dcRemoval) ?? false)
+    }
+}

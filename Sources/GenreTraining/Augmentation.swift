@@ -102,3 +102,14 @@ public struct Augmentation: Sendable, Equatable, Codable {
         return (2 * unit - 1) * limit
     }
 }
+
+extension Augmentation {
+    /// Decodes what `encode` wrote; gain and tilt, added later, are 0 when absent.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(randomCrops: try c.decode(Bool.self, forKey: .randomCrops), timeMask: try c.decode(Int.self, forKey: .timeMask),
+                  frequencyMask: try c.decode(Int.self, forKey: .frequencyMask),
+                  gainDB: try c.decodeIfPresent(Float.self, forKey: .gainDB) ?? 0,
+                  tiltDB: try c.decodeIfPresent(Float.self, forKey: .tiltDB) ?? 0)
+    }
+}

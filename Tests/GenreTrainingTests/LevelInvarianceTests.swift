@@ -109,4 +109,19 @@ final class LevelInvarianceTests: XCTestCase {
             XCTAssertEqual(p.ranking.map(\.probability), r.top.map(\.probability), relative)
         }
     }
+
+    /// A checkpoint written before the preprocessing fields existed holds JSON without them: it decodes to
+    /// the behaviour of that time, and today's JSON round-trips.
+    func testSettingsJSONWithoutTheNewFieldsDecodesAsBefore() throws {
+        let oldFeatures = #"{"sampleRate":22050,"nFFT":2048,"hopLength":512,"nMels":128,"fMin":0,"segmentFrames":128,"minLastSegmentFrames":64}"#
+        XCTAssertEqual(try JSONDecoder().decode(FeatureParameters.self, from: Data(oldFeatures.utf8)), FeatureParameters())
+        let oldAugmentation = #"{"randomCrops":true,"timeMask":20,"frequencyMask":16}"#
+        XCTAssertEqual(try JSONDecoder().decode(Augmentation.self, from: Data(oldAugmentation.utf8)), .standard)
+        for f in [FeatureParameters.defaultRecipe, FeatureParameters(level: .peak(maxGainDB: 12))] {
+            XCTAssertEqual(try JSONDecoder().decode(FeatureParameters.self, from: JSONEncoder().encode(f)), f)
+        }
+        XCTAssertEqual(try JSONDecoder().decode(Augmentation.self, from: JSONEncoder().encode(Augmentation.levelRobust)), .levelRobust)
+        let json = String(decoding: try JSONEncoder().encode(FeatureParameters.defaultRecipe.level), as: UTF8.self)
+        XCTAssertTrue(json.contains(#""method":"loudness""#), json)
+    }
 }
