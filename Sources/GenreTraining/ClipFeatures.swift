@@ -45,44 +45,26 @@ public enum ClipFeatureExtractor {
                                extractor: LogMelExtractor, threads: Int, cache: FeatureCache? = nil,
                                progress: ((Int, Int) -> Void)? = nil,
                                detail: ((String) -> Void)? = nil) -> (clips: [ClipFeatures], skipped: [SkippedFile]) {
-        var results = [Result<ClipFeatures, SkippedFile>?](repeating: nil, count: files.count)
-        let lock = NSLock()
-        var next = 0, done = 0
-        let workers = max(1, min(threads, files.count))
-        results.withUnsafeMutableBufferPointer { out in
-            let out = out
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while true {
-                    let i: Int? = lock.withLock { if next < files.count { next += 1; return next - 1 }; return nil }
-                    guard let i else { return }
-                    let f = files[i]
-                    let result: Result<ClipFeatures, SkippedFile>
-                    do {
-                        let (values, count, duration, cached) = try cachedSegments(path: f.path, extractor: extractor,
-                                                                                   cache: cache)
-                        result = .success(ClipFeatures(relativePath: f.relativePath, label: f.label, segments: values,
-                                                       segmentCount: count, duration: duration))
-                        if let detail {
-                            detail(Self.describe(f.relativePath, probe: try? AudioDecoder.probe(path: f.path), duration: duration,
-                                                 segments: count, cached: cached))
-                        }
-                    } catch {
-                        result = .failure(SkippedFile(path: f.path, reason: Self.reason(error, path: f.path)))
-                    }
-                    out[i] = result
-                    lock.withLock {
-                        done += 1
-                        progress?(done, files.count)
-                    }
+        let results = WorkQueue.map(count: files.count, workers: threads, makeWorker: { _ in () }, done: progress) {
+            _, i -> Result<ClipFeatures, SkippedFile> in
+            let f = files[i]
+            do {
+                let (values, count, duration, cached) = try cachedSegments(path: f.path, extractor: extractor, cache: cache)
+                if let detail {
+                    detail(Self.describe(f.relativePath, probe: try? AudioDecoder.probe(path: f.path), duration: duration,
+                                         segments: count, cached: cached))
                 }
+                return .success(ClipFeatures(relativePath: f.relativePath, label: f.label, segments: values,
+                                             segmentCount: count, duration: duration))
+            } catch {
+                return .failure(SkippedFile(path: f.path, reason: Self.reason(error, path: f.path)))
             }
         }
         var clips: [ClipFeatures] = [], skipped: [SkippedFile] = []
         for r in results {
             switch r {
-            case .success(let c)?: clips.append(c)
-            case .failure(let s)?: skipped.append(s)
-            case nil: break
+            case .success(let c): clips.append(c)
+            case .failure(let s): skipped.append(s)
             }
         }
         return (clips, skipped)

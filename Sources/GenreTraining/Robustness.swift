@@ -40,22 +40,11 @@ public enum Robustness {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let extractor = try LogMelExtractor(parameters: model.features)
         // outcomes[file][0] is the original, [1 + j] perturbation j: clip probabilities or a failure reason.
-        var outcomes = [[Result<[Float], SkippedFile>]](repeating: [], count: files.count)
-        let lock = NSLock()
-        var next = 0, done = 0
-        let workers = max(1, min(threads, files.count))
-        outcomes.withUnsafeMutableBufferPointer { out in
-            let out = out
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let classifier = Classifier(network: model.network, threads: 1)
-                while true {
-                    let i: Int? = lock.withLock { if next < files.count { next += 1; return next - 1 }; return nil }
-                    guard let i else { return }
-                    out[i] = classify(files[i].path, perturbations: perturbations, model: model, extractor: extractor,
-                                      classifier: classifier, scratch: "\(folder)/\(worker)")
-                    lock.withLock { done += 1; progress?(done, files.count) }
-                }
-            }
+        let outcomes = WorkQueue.map(count: files.count, workers: threads,
+                                     makeWorker: { w in (Classifier(network: model.network, threads: 1), "\(folder)/\(w)") },
+                                     done: progress) { worker, i in
+            classify(files[i].path, perturbations: perturbations, model: model, extractor: extractor,
+                     classifier: worker.0, scratch: worker.1)
         }
         return perturbations.indices.map { j in
             summarize(perturbations[j], outcomes: outcomes.map { ($0[0], $0[1 + j]) }, files: files,
