@@ -68,8 +68,8 @@ public enum Perturbation: Sendable, Equatable, Hashable, CustomStringConvertible
     /// Parses one spelling (see the type's documentation); `suite` names the whole suite.
     /// - Throws: `PerturbationError` with a one-line reason naming the accepted spellings.
     public init(parsing text: String) throws {
-        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { throw PerturbationError(text) }
+        let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, Self.kinds.contains(parts[0].lowercased()) else { throw PerturbationError(text) }
         let (name, value) = (parts[0].lowercased(), parts[1].lowercased())
         switch name {
         case "gain":
@@ -104,13 +104,24 @@ public enum Perturbation: Sendable, Equatable, Hashable, CustomStringConvertible
         }
     }
 
-    /// Parses a comma-separated list; `suite` expands to `Perturbation.suite`. Duplicates are dropped.
+    /// The names before `=`.
+    static let kinds: Set<String> = ["gain", "mp3", "vorbis", "downmix", "stereo", "dc", "rate"]
+
+    /// The most perturbations one list may hold (each costs a decode and a classification of every file).
+    public static let maxListLength = 64
+
+    /// Parses a comma-separated list; `suite` (any case) expands to `Perturbation.suite`. Duplicates are
+    /// dropped; an empty item (`gain=-6dB,,mp3=128k`) is an error.
     public static func parseList(_ text: String) throws -> [Perturbation] {
         var out: [Perturbation] = []
-        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
-            for p in item == "suite" ? suite : [try Perturbation(parsing: item)] where !out.contains(p) { out.append(p) }
+        let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard items.count <= maxListLength else {
+            throw PerturbationError(description: "at most \(maxListLength) perturbations in one list (got \(items.count))")
         }
-        guard !out.isEmpty else { throw PerturbationError(text) }
+        for item in items {
+            guard !item.isEmpty else { throw PerturbationError(description: "empty item in the list \(PerturbationError.quoted(text))") }
+            for p in item.lowercased() == "suite" ? suite : [try Perturbation(parsing: item)] where !out.contains(p) { out.append(p) }
+        }
         return out
     }
 
@@ -174,8 +185,16 @@ public enum Perturbation: Sendable, Equatable, Hashable, CustomStringConvertible
 /// A perturbation spelling that does not parse.
 public struct PerturbationError: Error, CustomStringConvertible {
     public let description: String
+    init(description: String) { self.description = description }
+    /// "unknown perturbation" without a hint (the kind itself is unknown), "bad perturbation" with one.
     init(_ text: String, _ hint: String? = nil) {
-        description = "unknown perturbation \"\(text)\": " + (hint ?? "use gain=<dB>dB, mp3=<kb/s>k, vorbis=q<0-10>, "
-            + "downmix=5.1, downmix=5.1-flac, stereo=one-silent, dc=<offset>, rate=<Hz>, or suite")
+        description = hint.map { "bad perturbation \(Self.quoted(text)): \($0)" }
+            ?? "unknown perturbation \(Self.quoted(text)): use gain=<dB>dB, mp3=<kb/s>k, vorbis=q<0-10>, "
+            + "downmix=5.1, downmix=5.1-flac, stereo=one-silent, dc=<offset>, rate=<Hz>, or suite"
+    }
+
+    /// The text in quotes, cut to 40 characters so that the error stays one readable line.
+    static func quoted(_ text: String) -> String {
+        text.count <= 40 ? "\"\(text)\"" : "\"\(text.prefix(40))…\" (\(text.count) characters)"
     }
 }

@@ -38,6 +38,19 @@ public enum Robustness {
                                threads: Int, progress: ((Int, Int) -> Void)? = nil) throws -> [PerturbationResult] {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
+        // Every name a worker writes (Perturbation.fileExtension, and AudioWriter's temporary name beside it).
+        let scratch = (0..<max(1, min(threads, files.count))).flatMap { w in
+            ["wav", "flac", "mp3", "ogg"].flatMap { ["\(folder)/\(w).\($0)", "\(folder)/\(w).\($0).tmp-\(getpid())"] }
+        }
+        return try InterruptCleanup.run(deleting: scratch, thenFolder: folder) {
+            try measure(model: model, files: files, perturbations: perturbations, threads: threads, folder: folder,
+                        progress: progress)
+        }
+    }
+
+    /// `measure` with its scratch folder given.
+    static func measure(model: TrainedModel, files: [(path: String, label: Int)], perturbations: [Perturbation],
+                        threads: Int, folder: String, progress: ((Int, Int) -> Void)?) throws -> [PerturbationResult] {
         let extractor = try LogMelExtractor(parameters: model.features)
         // outcomes[file][0] is the original, [1 + j] perturbation j: clip probabilities or a failure reason.
         let outcomes = WorkQueue.map(count: files.count, workers: threads,

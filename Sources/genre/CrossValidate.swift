@@ -24,7 +24,7 @@ struct CrossValidate: ParsableCommand {
     @Option(help: ArgumentHelp("After each fold, also score its model on its test files perturbed, as evaluate --perturb does (e.g. suite).",
                                valueName: "list"))
     var perturb: String?
-    @Option(help: ArgumentHelp("Train and score only these folds (comma-separated, from 0); the others are skipped.", valueName: "list"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Train and score only these folds (comma-separated, from 0); the others are skipped.", valueName: "list"))
     var onlyFolds: String?
     @OptionGroup var outputs: ReportOptions
     @OptionGroup var recipe: RecipeOptions
@@ -35,6 +35,10 @@ struct CrossValidate: ParsableCommand {
     func validate() throws {
         if foldFile != nil, folds != nil { throw ValidationError("--fold-file and --folds exclude each other") }
         guard (2...100).contains(folds ?? 5) else { throw ValidationError("--folds must be between 2 and 100") }
+        try recipe.validateFMax(sampleRate: FeatureParameters().sampleRate)
+        if foldFile == nil, let onlyFolds, let bad = parsedFolds(onlyFolds)?.first(where: { $0 >= folds ?? 5 }) {
+            throw ValidationError("--only-folds \(bad): there are \(folds ?? 5) folds, numbered 0 to \((folds ?? 5) - 1)")
+        }
         if let onlyFolds, parsedFolds(onlyFolds) == nil { throw ValidationError("--only-folds takes fold numbers from 0, comma-separated (got \"\(onlyFolds)\")") }
         if let perturb { do { _ = try Perturbation.parseList(perturb) } catch { throw ValidationError("--perturb: \(error)") } }
     }

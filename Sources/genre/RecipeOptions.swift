@@ -89,6 +89,14 @@ struct RecipeOptions: ParsableArguments {
         guard s.targets.labelSmoothing >= 0, s.targets.labelSmoothing < 1 else { throw ValidationError("--label-smoothing must be in [0, 1)") }
         guard s.weightDecay >= 0, s.weightDecay < 1 else { throw ValidationError("--weight-decay must be in [0, 1)") }
         if let problem = s.problem, problem.contains("augment") { throw ValidationError(problem) }
+        if let fMax, !(fMax.isFinite && fMax > 0) { throw ValidationError("--f-max must be a positive number of Hz") }
+    }
+
+    /// --f-max against the sample rate the features use (Hz).
+    func validateFMax(sampleRate: Int) throws {
+        if let fMax, fMax > Float(sampleRate) / 2 {
+            throw ValidationError("--f-max \(fMax) Hz is above half the sample rate (\(sampleRate / 2) Hz at \(sampleRate) Hz)")
+        }
     }
 
     /// The recipe's downmix and level normalisation, with the given options applied, on `base`.

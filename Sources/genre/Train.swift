@@ -37,6 +37,7 @@ struct Train: ParsableCommand {
         guard (16...65536).contains(nFFT), nFFT % 2 == 0 else { throw ValidationError("--n-fft must be an even number between 16 and 65536") }
         guard (1...nFFT).contains(hopLength) else { throw ValidationError("--hop-length must be between 1 and --n-fft (\(nFFT))") }
         guard (1...1024).contains(nMels) else { throw ValidationError("--n-mels must be between 1 and 1024") }
+        try recipe.validateFMax(sampleRate: sampleRate)
     }
 
     func run() throws {

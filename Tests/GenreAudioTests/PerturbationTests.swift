@@ -9,11 +9,28 @@ final class PerturbationTests: XCTestCase {
         XCTAssertEqual(try Perturbation.parseList("suite").count, 13)
         XCTAssertEqual(try Perturbation.parseList("gain=-12dB, mp3=128k,gain=-12dB"), [.gain(dB: -12), .mp3(kbps: 128)])
         XCTAssertEqual(try Perturbation(parsing: "GAIN=+6dB"), .gain(dB: 6))
-        for bad in ["gain=-12", "gain=-100dB", "mp3=128", "mp3=999k", "vorbis=3", "vorbis=q11", "downmix=7.1",
-                    "rate=100", "dc=2", "loud", "", "stereo=left"] {
+        XCTAssertEqual(try Perturbation.parseList("SUITE"), Perturbation.suite)
+        for bad in ["gain=-12", "gain=-100dB", "gain=", "gain=abc dB", "mp3=128", "mp3=999k", "vorbis=3", "vorbis=q11",
+                    "downmix=7.1", "rate=100", "dc=2", "dc=nan", "stereo=left"] {
             XCTAssertThrowsError(try Perturbation.parseList(bad), bad) { error in
-                XCTAssertTrue("\(error)".hasPrefix("unknown perturbation"), "\(error)")
+                XCTAssertTrue("\(error)".hasPrefix("bad perturbation \"\(bad)\": "), "\(error)")
             }
+        }
+        for unknown in ["loud", "loud=3", "=3"] {
+            XCTAssertThrowsError(try Perturbation.parseList(unknown), unknown) { error in
+                XCTAssertTrue("\(error)".hasPrefix("unknown perturbation \"\(unknown)\": use gain="), "\(error)")
+            }
+        }
+        for empty in ["", ",", "gain=-6dB,", ",gain=-6dB", "gain=-6dB,,mp3=128k"] {
+            XCTAssertThrowsError(try Perturbation.parseList(empty), empty) { XCTAssertTrue("\($0)".hasPrefix("empty item"), "\($0)") }
+        }
+        XCTAssertThrowsError(try Perturbation.parseList(Array(repeating: "gain=-6dB", count: 65).joined(separator: ","))) {
+            XCTAssertEqual("\($0)", "at most 64 perturbations in one list (got 65)")
+        }
+        let long = "gain=" + String(repeating: "9", count: 100_000) + "dB"
+        XCTAssertThrowsError(try Perturbation.parseList(long)) { error in
+            XCTAssertLessThan("\(error)".count, 150, "one short line")
+            XCTAssertTrue("\(error)".contains("(100007 characters)"), "\(error)")
         }
     }
 

@@ -62,11 +62,58 @@ final class InvarianceCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(text.stdout.contains("dc=0.1"), text.stdout)
     }
 
+    /// The new options' bad values are usage errors (exit 64) that name the option.
+    func testBadPreprocessingOptionsAreUsageErrors() throws {
+        let cases: [([String], String)] = [
+            (["train", "data", "--f-max", "0"], "--f-max must be a positive number of Hz"),
+            (["train", "data", "--f-max", "nan"], "--f-max must be a positive number of Hz"),
+            (["train", "data", "--f-max", "20000"], "--f-max 20000.0 Hz is above half the sample rate (11025 Hz at 22050 Hz)"),
+            (["train", "data", "--sample-rate", "16000", "--f-max", "9000"], "--f-max 9000.0 Hz is above half the sample rate (8000 Hz at 16000 Hz)"),
+            (["crossval", "data", "--only-folds", "7"], "--only-folds 7: there are 5 folds, numbered 0 to 4"),
+            (["crossval", "data", "--only-folds", "-1"], "--only-folds takes fold numbers from 0"),
+            (["train", "data", "--level", "loud"], "--level"),
+            (["train", "data", "--gain-augment", "-1"], "--gain-augment must be in [0, 40] dB"),
+            (["train", "data", "--tilt-augment", "100"], "--tilt-augment must be in [0, 20] dB"),
+        ]
+        for (arguments, message) in cases {
+            let run = try genre(arguments, in: folder)
+            XCTAssertEqual(run.status, 64, "\(arguments): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        }
+    }
+
     func testBadPerturbationIsAUsageError() throws {
         for command in [["evaluate", "data"], ["crossval", "data"]] {
             let run = try genre(command + ["--perturb", "gain=-12"], in: folder)
             XCTAssertEqual(run.status, 64, run.stderr)
-            XCTAssertTrue(run.stderr.contains("unknown perturbation \"gain=-12\": gain needs dB"), run.stderr)
+            XCTAssertTrue(run.stderr.contains("bad perturbation \"gain=-12\": gain needs dB"), run.stderr)
+        }
+    }
+
+    /// Ctrl-C (SIGINT) or SIGTERM during `--perturb` removes the temporary folder of perturbed files, and
+    /// the process still ends by that signal.
+    func testInterruptedPerturbationLeavesNoTemporaryFiles() throws {
+        let mini = try Reference.shared("datasets/gtzan-mini").path
+        let model = Reference.repository.appendingPathComponent("Tests/Fixtures/model-before-issue-12.safetensors").path
+        for signal in [SIGINT, SIGTERM] {
+            let scratch = folder + "/tmp-\(signal)"
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            let process = genreProcess(["evaluate", mini, "--model", model, "--split", "all", "--perturb", "suite",
+                                        "--threads", "1", "--quiet"], in: folder)
+            process.environment!["TMPDIR"] = scratch
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Wait until perturbed files are being written, then interrupt.
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline, (try FileManager.default.contentsOfDirectory(atPath: scratch)).isEmpty { usleep(50_000) }
+            usleep(300_000)
+            XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty, "no scratch folder appeared")
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationReason, .uncaughtSignal, "signal \(signal)")
+            XCTAssertEqual(process.terminationStatus, signal)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch), [], "signal \(signal)")
         }
     }
 }
