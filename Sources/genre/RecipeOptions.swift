@@ -34,7 +34,7 @@ enum RecipeName: String, ExpressibleByArgument, CaseIterable {
 /// The training recipe options shared by `train` and `crossval`: `--recipe` picks every setting, and each
 /// option given on the command line overrides that one setting.
 struct RecipeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("default: loudness normalisation (−23 LUFS) and the ITU downmix; BatchNorm, time pooling, dropout 0.3, Adam 0.001 with weight decay 0.0001, crops, SpecAugment, random gain and tilt, cosine schedule, 60 epochs. seed: the reference network's recipe (librosa's features; SGD momentum 0.9, 0.01 ×0.5 every 10 epochs, 30 epochs, nothing else).",
+    @Option(help: ArgumentHelp("default: loudness normalisation (−23 LUFS) and the ITU downmix; BatchNorm, time pooling, dropout 0.3, Adam 0.001 with weight decay 0.0001, crops, SpecAugment, random gain, cosine schedule, 60 epochs. seed: the reference network's recipe (librosa's features; SGD momentum 0.9, 0.01 ×0.5 every 10 epochs, 30 epochs, nothing else).",
                                valueName: "default|seed"))
     var recipe: RecipeName = .default
     @Option(parsing: .unconditional, help: "Training epochs (default 60; seed 30).") var epochs: Int?
@@ -65,7 +65,7 @@ struct RecipeOptions: ParsableArguments {
     var fMax: Float?
     @Option(parsing: .unconditional, help: "Random gain of training examples, ± this many dB, in [0, 40] (default 6; seed 0).")
     var gainAugment: Float?
-    @Option(parsing: .unconditional, help: "Random spectral tilt of training examples, ± this many dB at the band edges, in [0, 20] (default 6; seed 0).")
+    @Option(parsing: .unconditional, help: "Random spectral tilt of training examples, ± this many dB at the band edges, in [0, 20] (0: off, the default).")
     var tiltAugment: Float?
     @Flag(inversion: .prefixedNo, help: "BatchNorm after each convolution (default on; seed off).") var batchNorm: Bool?
     @Flag(inversion: .prefixedNo, help: "Average the last feature map over time before the Linear layer (default on; seed off).")
