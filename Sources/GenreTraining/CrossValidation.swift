@@ -100,25 +100,7 @@ public enum CrossValidation {
                                                                      screening: options.screening, console: console)
 
         let byPath = Dictionary(uniqueKeysWithValues: clips.map { ($0.relativePath, $0) })
-        var assignment: FoldAssignment
-        if let foldFile = options.foldFile {
-            // Read against every scanned file, then drop the undecodable ones (already reported).
-            let listed = try Folds.read(foldFile, dataset: scanned)
-            assignment = FoldAssignment(foldOf: listed.foldOf.filter { byPath[$0.key] != nil },
-                                        foldCount: listed.foldCount, warnings: listed.warnings)
-            for k in 0..<assignment.foldCount where assignment.files(inFold: k).isEmpty {
-                throw RunError("\(foldFile): fold \(k) has no decodable file")
-            }
-        } else {
-            guard options.folds >= 2, options.folds <= dataset.files.count else {
-                throw RunError("\(options.datasetPath): --folds \(options.folds) is more folds than its \(dataset.files.count) decodable files")
-            }
-            assignment = Folds.stratified(dataset, folds: options.folds, seed: options.settings.seed)
-        }
-        for w in assignment.warnings { console.warn("warning: \(w)") }
-        if let bad = options.onlyFolds?.first(where: { $0 >= assignment.foldCount }) {
-            throw RunError("--only-folds \(bad): there are \(assignment.foldCount) folds, numbered 0 to \(assignment.foldCount - 1)")
-        }
+        let assignment = try assignFolds(options, scanned: scanned, dataset: dataset, decodable: byPath, console: console)
         let config = options.settings.configuration(features: options.features, classCount: dataset.classNames.count)
         if let problem = config.problem { throw RunError("--n-mels \(options.features.nMels): \(problem)") }
 
@@ -165,11 +147,8 @@ public enum CrossValidation {
             if !options.perturbations.isEmpty {
                 let model = TrainedModel(network: trained.network, classNames: dataset.classNames, features: options.features,
                                          normalization: normalization, training: options.settings)
-                result.robustness = try Robustness.measure(
-                    model: model, files: test.map { (dataset.root + "/" + $0, byPath[$0]!.label) },
-                    perturbations: options.perturbations, threads: options.threads) { done, total in
-                        console.progress("fold \(k) perturbed", done, total, unit: "files")
-                    }
+                result.robustness = try robustness(of: model, fold: k, files: test, dataset: dataset, decodable: byPath,
+                                                   options: options, console: console)
             }
             result.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             results.append(result)
@@ -181,6 +160,44 @@ public enum CrossValidation {
             macroF1: MeanStd(results.map(\.macroF1)), balancedAccuracy: MeanStd(results.map(\.balancedAccuracy)),
             confusion: confusion, skipped: skipped.map(\.description),
             robustness: options.perturbations.isEmpty ? nil : Robustness.pooled(results.compactMap(\.robustness)))
+    }
+}
+
+extension CrossValidation {
+    /// The folds: read from the fold file (its undecodable files dropped) or drawn stratified and seeded;
+    /// refuses a fold without decodable files and `onlyFolds` that do not exist.
+    static func assignFolds(_ options: CrossValidationOptions, scanned: Dataset, dataset: Dataset,
+                            decodable byPath: [String: ClipFeatures], console: Console) throws -> FoldAssignment {
+        var assignment: FoldAssignment
+        if let foldFile = options.foldFile {
+            // Read against every scanned file, then drop the undecodable ones (already reported).
+            let listed = try Folds.read(foldFile, dataset: scanned)
+            assignment = FoldAssignment(foldOf: listed.foldOf.filter { byPath[$0.key] != nil },
+                                        foldCount: listed.foldCount, warnings: listed.warnings)
+            for k in 0..<assignment.foldCount where assignment.files(inFold: k).isEmpty {
+                throw RunError("\(foldFile): fold \(k) has no decodable file")
+            }
+        } else {
+            guard options.folds >= 2, options.folds <= dataset.files.count else {
+                throw RunError("\(options.datasetPath): --folds \(options.folds) is more folds than its \(dataset.files.count) decodable files")
+            }
+            assignment = Folds.stratified(dataset, folds: options.folds, seed: options.settings.seed)
+        }
+        for w in assignment.warnings { console.warn("warning: \(w)") }
+        if let bad = options.onlyFolds?.first(where: { $0 >= assignment.foldCount }) {
+            throw RunError("--only-folds \(bad): there are \(assignment.foldCount) folds, numbered 0 to \(assignment.foldCount - 1)")
+        }
+        return assignment
+    }
+
+    /// Fold `fold`'s model on its test files under every perturbation of `options`.
+    static func robustness(of model: TrainedModel, fold: Int, files: [String], dataset: Dataset,
+                           decodable byPath: [String: ClipFeatures], options: CrossValidationOptions,
+                           console: Console) throws -> [PerturbationResult] {
+        try Robustness.measure(model: model, files: files.map { (dataset.root + "/" + $0, byPath[$0]!.label) },
+                               perturbations: options.perturbations, threads: options.threads) { done, total in
+            console.progress("fold \(fold) perturbed", done, total, unit: "files")
+        }
     }
 }
 
