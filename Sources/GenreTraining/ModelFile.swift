@@ -57,8 +57,17 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
 /// Source: the safetensors format (Hugging Face), tensor names as PyTorch's `state_dict`.
 public enum ModelFile {
     public static let format = "genre-model"
-    /// 2: with `checksum.sha256`. Version 1 files (no checksum) still load.
-    public static let formatVersion = "2"
+    /// 3: preprocessing a version-2 reader would not apply (`feature.level_normalization`, the ITU downmix,
+    /// `feature.dc_removal`): such a file says 3, so that an older genre refuses it instead of predicting
+    /// from features the model never saw. 2: with `checksum.sha256`; still written for models without that
+    /// preprocessing (the seed recipe), which older readers handle correctly. Version 1 files (no checksum)
+    /// still load.
+    public static let formatVersion = "3"
+
+    /// The version a file of these features is written with: 3 only when an older reader would misread it.
+    static func formatVersion(for f: FeatureParameters) -> String {
+        f.level == .none && f.downmix == .mean && !f.dcRemoval ? "2" : formatVersion
+    }
     /// The largest weight magnitude written or loaded. Trained weights of this network stay far below 100;
     /// flipped exponent bits give values like 1e37 that are finite yet wreck every prediction.
     public static let maxWeight: Float = 1e6
@@ -70,7 +79,7 @@ public enum ModelFile {
         let f = model.features, t = model.training, cfg = model.network.configuration
         var m: [String: String] = [
             "format": format,
-            "format_version": formatVersion,
+            "format_version": formatVersion(for: f),
             "classes": jsonArray(model.classNames),
             "feature.sample_rate": String(f.sampleRate),
             "feature.n_fft": String(f.nFFT),
@@ -188,7 +197,7 @@ public enum ModelFile {
         guard m["format"] == format else {
             throw ModelFileError.notAGenreModel(path: path, reason: "no '\(format)' marker in its metadata")
         }
-        guard let version = m["format_version"], version == formatVersion || version == "1" else {
+        guard let version = m["format_version"], ["1", "2", "3"].contains(version) else {
             throw ModelFileError.unsupportedVersion(path: path, version: m["format_version"] ?? "none")
         }
         func invalid(_ reason: String) -> ModelFileError { .invalid(path: path, reason: reason) }

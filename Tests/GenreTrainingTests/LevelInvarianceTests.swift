@@ -71,6 +71,9 @@ final class LevelInvarianceTests: XCTestCase {
         XCTAssertEqual(m["feature.level_target_lufs"], "-23.0")
         XCTAssertEqual(m["feature.level_max_gain_db"], "30.0")
         XCTAssertTrue(m["feature.mono"]!.hasPrefix("ITU-R BS.775"))
+        // Older readers (version 2) would ignore these keys and predict from other features: version 3.
+        XCTAssertEqual(m["format_version"], "3")
+        XCTAssertEqual(ModelFile.metadata(for: smallModel())["format_version"], "2", "no new preprocessing: readable by version-2 readers")
 
         model.features.level = .peak(maxGainDB: 20)
         try ModelFile.write(model, to: path)
