@@ -12,28 +12,13 @@ public enum AudioWriter {
     ///   - channels: ≥ 1; `samples.count` must be a multiple of it.
     /// - Throws: `AudioError.writeFailed` with libsndfile's or the OS's reason; no partial file is left.
     public static func writeWAV(_ samples: [Float], sampleRate: Int, channels: Int = 1, to path: String) throws {
-        precondition(channels >= 1 && samples.count % channels == 0, "samples must hold whole frames")
-        var info = SF_INFO()
-        info.samplerate = Int32(sampleRate)
-        info.channels = Int32(channels)
-        info.format = Int32(SF_FORMAT_WAV | SF_FORMAT_PCM_16)
-        let temporary = path + ".tmp-\(getpid())"
-        guard let file = sf_open(temporary, Int32(SFM_WRITE), &info) else {
-            throw AudioError.writeFailed(path: path, reason: "libsndfile: \(String(cString: sf_strerror(nil)))")
-        }
-        // Clip instead of wrapping when converting floats beyond ±1 to integers.
-        sf_command(file, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
-        let written = samples.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t($0.count / channels)) }
-        sf_write_sync(file)
-        sf_close(file)
-        guard written == samples.count / channels, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw AudioError.writeFailed(path: path, reason: String(cString: strerror(errno)))
-        }
+        try write(samples, sampleRate: sampleRate, channels: channels, as: .wavPCM16, to: path)
     }
 
     /// The encodings `write` produces.
     public enum Encoding: Sendable, Equatable {
+        /// 16-bit PCM WAV (samples beyond ±1 clipped).
+        case wavPCM16
         /// 32-bit float WAV (values beyond ±1 kept).
         case wavFloat
         /// 32-bit float WAVE_FORMAT_EXTENSIBLE with the 5.1 channel mask L R C LFE Ls Rs.
@@ -56,6 +41,7 @@ public enum AudioWriter {
         info.samplerate = Int32(sampleRate)
         info.channels = Int32(channels)
         switch encoding {
+        case .wavPCM16: info.format = Int32(SF_FORMAT_WAV | SF_FORMAT_PCM_16)
         case .wavFloat: info.format = Int32(SF_FORMAT_WAV | SF_FORMAT_FLOAT)
         case .wavexFloat51: info.format = Int32(SF_FORMAT_WAVEX | SF_FORMAT_FLOAT)
         case .flac24: info.format = Int32(SF_FORMAT_FLAC | SF_FORMAT_PCM_24)
@@ -67,6 +53,7 @@ public enum AudioWriter {
             throw AudioError.writeFailed(path: path, reason: "libsndfile: \(String(cString: sf_strerror(nil)))")
         }
         configure(file, encoding: encoding, sampleRate: sampleRate)
+        // Clip instead of wrapping when converting floats beyond ±1 to integers.
         sf_command(file, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
         let written = samples.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t($0.count / channels)) }
         let problem = sf_error(file) == 0 ? nil : String(cString: sf_strerror(file))

@@ -103,7 +103,8 @@ public enum Robustness {
                 if case .failure(let f) = perturbed { failed.append(f.description) }
                 continue
             }
-            let topA = argmax(a), topB = argmax(b)
+            let topA = a.withUnsafeBufferPointer { argmax($0.baseAddress!, classes) }
+            let topB = b.withUnsafeBufferPointer { argmax($0.baseAddress!, classes) }
             clips += 1
             if topA == topB { unchanged += 1 }
             if topA == files[i].label { baselineCorrect += 1 }
@@ -117,13 +118,6 @@ public enum Robustness {
                                   clips: clips, topOneUnchanged: Double(unchanged) / n,
                                   baselineAccuracy: Double(baselineCorrect) / n, accuracy: Double(correct) / n,
                                   meanMaxAbsDeltaP: sumDelta / n, maxAbsDeltaP: maxDelta, failed: failed)
-    }
-
-    /// Index of the largest value; ties go to the lower index, as in the confusion matrices.
-    static func argmax(_ v: [Float]) -> Int {
-        var best = 0
-        for i in v.indices where v[i] > v[best] { best = i }
-        return best
     }
 
     /// A fresh folder under the system's temporary directory.
