@@ -52,7 +52,8 @@ let package = Package(
         .testTarget(name: "GenreNetworkTests", dependencies: ["GenreNetwork", "SafeTensors", "GenreTestSupport"]),
         .testTarget(name: "GenreTrainingTests", dependencies: ["GenreTraining", "GenreTestSupport",
                                                             .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "GenreCLITests", dependencies: ["genre", "GenreAudio", "GenreTraining", "GenreTestSupport"]),
+        .testTarget(name: "GenreCLITests", dependencies: ["genre", "GenreAudio", "GenreTraining", "GenreTestSupport",
+                                                      .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v5]
 )
