@@ -55,7 +55,7 @@ public struct Augmentation: Sendable, Equatable, Codable {
     func example(_ segments: UnsafePointer<Float>, count: Int, segment: Int, nMels: Int, width: Int,
                  normalization: Normalization, into out: UnsafeMutablePointer<Float>, generator: inout SeededGenerator) {
         let frames = count * width
-        let start = randomCrops && count > 1 ? Int(Splitter.uniform(below: UInt64(frames - width + 1), using: &generator))
+        let start = randomCrops && count > 1 ? Int(RandomDraw.uniform(below: UInt64(frames - width + 1), using: &generator))
                                              : segment * width
         // Frame f of the clip is frame f % width of segment f / width.
         let first = start / width, offset = start % width
@@ -70,13 +70,13 @@ public struct Augmentation: Sendable, Equatable, Codable {
             shiftLevels(out, nMels: nMels, width: width, normalization: normalization, generator: &generator)
         }
         if timeMask > 0 {
-            let w = Int(Splitter.uniform(below: UInt64(min(timeMask, width) + 1), using: &generator))
-            let t0 = Int(Splitter.uniform(below: UInt64(width - w + 1), using: &generator))
+            let w = Int(RandomDraw.uniform(below: UInt64(min(timeMask, width) + 1), using: &generator))
+            let t0 = Int(RandomDraw.uniform(below: UInt64(width - w + 1), using: &generator))
             for m in 0..<nMels { (out + m * width + t0).update(repeating: 0, count: w) }
         }
         if frequencyMask > 0 {
-            let w = Int(Splitter.uniform(below: UInt64(min(frequencyMask, nMels) + 1), using: &generator))
-            let f0 = Int(Splitter.uniform(below: UInt64(nMels - w + 1), using: &generator))
+            let w = Int(RandomDraw.uniform(below: UInt64(min(frequencyMask, nMels) + 1), using: &generator))
+            let f0 = Int(RandomDraw.uniform(below: UInt64(nMels - w + 1), using: &generator))
             (out + f0 * width).update(repeating: 0, count: w * width)
         }
     }
@@ -99,7 +99,7 @@ public struct Augmentation: Sendable, Equatable, Codable {
 
     /// Uniform in [−limit, +limit].
     static func symmetric(_ limit: Float, using generator: inout SeededGenerator) -> Float {
-        let unit = Float(Splitter.uniform(below: 1 << 24, using: &generator)) / Float(1 << 24)
+        let unit = Float(RandomDraw.uniform(below: 1 << 24, using: &generator)) / Float(1 << 24)
         return (2 * unit - 1) * limit
     }
 }

@@ -81,7 +81,7 @@ public enum Folds {
         for (label, name) in dataset.classNames.enumerated() {
             var files = dataset.files.filter { $0.label == label }.map(\.relativePath).sorted(by: utf8Precedes)
             var generator = SeededGenerator(seed: seed ^ FNV1a.hash(name.utf8))
-            Splitter.shuffle(&files, using: &generator)
+            RandomDraw.shuffle(&files, using: &generator)
             for file in files {
                 foldOf[file] = next
                 next = (next + 1) % k

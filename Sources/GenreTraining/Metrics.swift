@@ -110,3 +110,13 @@ public struct ConfusionMatrix: Sendable, Equatable, Codable {
         try container.encode(counts, forKey: .counts)
     }
 }
+
+extension ConfusionMatrix {
+    /// A matrix with the given counts (rows true class, columns predicted; K×K, non-negative).
+    public init(classNames: [String], counts: [[Int]]) {
+        self.init(classNames: classNames)
+        for (t, row) in counts.enumerated() {
+            for (p, c) in row.enumerated() { for _ in 0..<c { add(trueLabel: t, predicted: p) } }
+        }
+    }
+}

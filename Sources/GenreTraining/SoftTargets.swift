@@ -40,7 +40,7 @@ public struct SoftTargets: Sendable, Equatable, Codable {
         }
         let lambda = Float(SoftTargets.beta(Double(mixup), using: &generator))
         var partner = Array(0..<n)
-        Splitter.shuffle(&partner, using: &generator)
+        RandomDraw.shuffle(&partner, using: &generator)
         scratch.update(from: input, count: n * cells)
         for j in 0..<n {
             let a = scratch + j * cells, b = scratch + partner[j] * cells, x = input + j * cells

@@ -112,7 +112,7 @@ public enum Splitter {
                 if nTest >= nVal && nTest > 0 { nTest -= 1 } else { nVal -= 1 }
             }
             var generator = SeededGenerator(seed: seed ^ FNV1a.hash(className.utf8))  // stable forever, unlike Hasher
-            shuffle(&files, using: &generator)
+            RandomDraw.shuffle(&files, using: &generator)
             split.validation += files[0..<nVal]
             split.test += files[nVal..<(nVal + nTest)]
             split.train += files[(nVal + nTest)...]
@@ -127,26 +127,6 @@ public enum Splitter {
     static func partSize(_ n: Int, _ fraction: Double) -> Int {
         guard fraction > 0 else { return 0 }
         return max(1, Int((Double(n) * fraction + 0.5 + 1e-9).rounded(.down)))
-    }
-
-    /// Fisher–Yates (Knuth, TAOCP vol. 2, Algorithm P), from the last element down.
-    static func shuffle<T>(_ items: inout [T], using generator: inout SeededGenerator) {
-        guard items.count > 1 else { return }
-        for i in stride(from: items.count - 1, to: 0, by: -1) {
-            let j = Int(uniform(below: UInt64(i + 1), using: &generator))
-            items.swapAt(i, j)
-        }
-    }
-
-    /// Uniform integer in 0..<bound without modulo bias: draws below 2⁶⁴ mod bound are rejected,
-    /// so the accepted range is a whole multiple of bound (the arc4random_uniform method).
-    static func uniform(below bound: UInt64, using generator: inout SeededGenerator) -> UInt64 {
-        precondition(bound > 0)
-        let threshold = (0 &- bound) % bound
-        while true {
-            let r = generator.next()
-            if r >= threshold { return r % bound }
-        }
     }
 
     /// Writes `split` as UTF-8 TSV: header "file\tsplit", then one "<relative path>\t<split>" line

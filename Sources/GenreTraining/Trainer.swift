@@ -1,21 +1,6 @@
 import Foundation
 import GenreNetwork
 
-/// What one epoch did. Losses are mean cross-entropy (nats) over segments; accuracies are fractions.
-public struct EpochReport: Sendable, Equatable, Codable {
-    /// 1-based.
-    public var epoch: Int
-    public var learningRate: Float
-    public var trainLoss: Float
-    /// Segment accuracy on the training segments, measured during the epoch (before each step).
-    public var trainAccuracy: Double
-    /// nil when there is no validation data.
-    public var validationLoss: Float?
-    /// Clip accuracy (mean of segment softmax per clip) on the validation files.
-    public var validationAccuracy: Double?
-    public var seconds: Double
-}
-
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     /// The loss (training, or validation after the epoch's last batch) stopped being finite.
     case diverged(epoch: Int, batch: Int, loss: Float)
@@ -170,7 +155,7 @@ public struct Trainer {
             sgd.learningRate = settings.schedule == .cosine ? cosine.learningRate(epoch: epoch) : step.learningRate(epoch: epoch)
             adam.learningRate = sgd.learningRate
             var generator = SeededGenerator(seed: settings.seed &* 0x9E37_79B9 &+ UInt64(epoch) &+ 1)
-            Splitter.shuffle(&index, using: &generator)
+            RandomDraw.shuffle(&index, using: &generator)
             // Crops and masks draw from their own stream, so turning them on leaves the shuffles alone.
             var augmenter = SeededGenerator(seed: settings.seed ^ 0x5EC_A06_0000 &+ UInt64(epoch))
             var mixer = SeededGenerator(seed: settings.seed ^ 0x313_0000_0000 &+ UInt64(epoch))
@@ -251,9 +236,3 @@ public struct Trainer {
     }
 }
 
-@inline(__always)
-func argmax(_ p: UnsafePointer<Float>, _ k: Int) -> Int {
-    var best = 0
-    for j in 1..<k where p[j] > p[best] { best = j }
-    return best
-}

@@ -21,13 +21,6 @@ public enum TrainingCurves {
         return String(decoding: (try? encoder.encode(timeless)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
-    /// The history a model records (`train.history`), or [] when it has none (models written before
-    /// histories were kept) or it does not decode.
-    public static func history(of model: TrainedModel) -> [EpochReport] {
-        guard let text = model.notes["history"] else { return [] }
-        return (try? JSONDecoder().decode([EpochReport].self, from: Data(text.utf8))) ?? []
-    }
-
     /// - Parameter history: the run's epoch reports, in order (validation values may be absent).
     /// - Returns: the SVG document (UTF-8 text).
     public static func svg(_ history: [EpochReport], title: String) -> String {

@@ -58,12 +58,6 @@ public struct TrainResult: Sendable {
     public var curvesPath: String?
 }
 
-/// Error for a whole run that cannot start or finish; one line.
-public struct RunError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// The `genre train` pipeline: check outputs, scan, decode, split, standardise, train, write.
 public enum TrainingRun {
     /// The model path may hold an earlier genre model (it is replaced), but nothing else: a slip of

@@ -59,7 +59,7 @@ final class AugmentationTests: XCTestCase {
     /// One draw pinned, so a change to the generator, the order of the draws or their bounds is caught (two
     /// fresh draws compared with each other would agree whatever they drew). Worked out outside this code,
     /// with a separate transcription of `SeededGenerator(seed: 8)` (xoshiro256** seeded by SplitMix64, Blackman
-    /// & Vigna) and of `Splitter.uniform` (rejection, then remainder), in the order
+    /// & Vigna) and of `RandomDraw.uniform` (rejection, then remainder), in the order
     /// `example` draws: crop start uniform in 0...10 → 7 (frames 7–11: segment 1 from its frame 2 on, then
     /// the first 2 frames of segment 2); time-mask width in 0...3 → 2, its start in 0...3 → 2 (frames 2, 3);
     /// frequency-mask width in 0...2 → 1, its start in 0...3 → 1 (band 1).

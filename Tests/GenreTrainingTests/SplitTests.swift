@@ -95,15 +95,15 @@ final class SplitTests: XCTestCase {
         var g = SeededGenerator(seed: 1)
         var seen = Set<UInt64>()
         for _ in 0..<1000 {
-            let v = Splitter.uniform(below: 7, using: &g)
+            let v = RandomDraw.uniform(below: 7, using: &g)
             XCTAssertLessThan(v, 7)
             seen.insert(v)
         }
         XCTAssertEqual(seen.count, 7)
-        XCTAssertEqual(Splitter.uniform(below: 1, using: &g), 0)
+        XCTAssertEqual(RandomDraw.uniform(below: 1, using: &g), 0)
         // The shuffle is a permutation.
         var items = Array(0..<50)
-        Splitter.shuffle(&items, using: &g)
+        RandomDraw.shuffle(&items, using: &g)
         XCTAssertEqual(items.sorted(), Array(0..<50))
         XCTAssertNotEqual(items, Array(0..<50))
     }

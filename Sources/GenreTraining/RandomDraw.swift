@@ -1,0 +1,25 @@
+import GenreNetwork
+
+/// Unbiased draws from a seeded generator, the same on every platform and Swift version (no stdlib
+/// shuffling or random ranges, whose algorithms may change).
+public enum RandomDraw {
+    /// Fisher–Yates (Knuth, TAOCP vol. 2, Algorithm P), from the last element down.
+    static func shuffle<T>(_ items: inout [T], using generator: inout SeededGenerator) {
+        guard items.count > 1 else { return }
+        for i in stride(from: items.count - 1, to: 0, by: -1) {
+            let j = Int(uniform(below: UInt64(i + 1), using: &generator))
+            items.swapAt(i, j)
+        }
+    }
+
+    /// Uniform integer in 0..<bound without modulo bias: draws below 2⁶⁴ mod bound are rejected,
+    /// so the accepted range is a whole multiple of bound (the arc4random_uniform method).
+    static func uniform(below bound: UInt64, using generator: inout SeededGenerator) -> UInt64 {
+        precondition(bound > 0)
+        let threshold = (0 &- bound) % bound
+        while true {
+            let r = generator.next()
+            if r >= threshold { return r % bound }
+        }
+    }
+}
