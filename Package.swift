@@ -29,19 +29,36 @@ let package = Package(
         // Features depend on audio for the preprocessing they record (downmix rule, level normalisation).
         .target(name: "GenreFeatures", dependencies: ["GenreAudio", "CFFTW", "CMvec"]),
         .target(name: "GenreNetwork", dependencies: ["CBLIS"]),
+        // The layers above the signal and network code, each importing only layers below it (README, "Layout").
+        // Errors, output paths, atomic text, hashes, seeded draws, worker threads: no audio, maths or C.
+        .target(name: "GenreSupport", dependencies: ["SafeTensors"]),
+        // Scores of labelled predictions (confusion matrix, precision/recall/F1): plain values.
+        .target(name: "GenreMetrics"),
+        // Report values and their renderers (tables, CSV, HTML, SVG): testable without FFTW, BLIS or libsndfile.
+        .target(name: "GenreReports", dependencies: ["GenreSupport", "GenreMetrics"]),
+        // Datasets on disk: scan, screening, decoded clip features and their cache, duplicates, splits,
+        // folds, standardisation, the demo set; and the console the pipelines write to.
+        .target(name: "GenreData", dependencies: ["GenreSupport", "GenreAudio", "GenreFeatures", "GenreNetwork"]),
+        // A trained model: its settings, file format and checksum, description, classifier and predictor.
+        // What `predict`, `info` and the fuzzers need; no trainer, no reports.
+        .target(name: "GenreModel",
+                dependencies: ["GenreSupport", "GenreMetrics", "GenreData", "GenreAudio", "GenreFeatures", "GenreNetwork",
+                               "SafeTensors", .product(name: "Crypto", package: "swift-crypto")]),
+        // The pipelines: training, checkpoints, evaluation, cross-validation, robustness, benchmark.
         .target(name: "GenreTraining",
-                dependencies: ["GenreAudio", "GenreFeatures", "GenreNetwork", "SafeTensors",
-                               .product(name: "Crypto", package: "swift-crypto")]),
+                dependencies: ["GenreSupport", "GenreMetrics", "GenreReports", "GenreData", "GenreModel",
+                               "GenreAudio", "GenreFeatures", "GenreNetwork", "SafeTensors"]),
         .executableTarget(name: "genre", dependencies: [
-            "GenreAudio", "GenreFeatures", "GenreNetwork", "GenreTraining",
+            "GenreAudio", "GenreFeatures", "GenreNetwork", "GenreSupport", "GenreMetrics", "GenreReports", "GenreData",
+            "GenreModel", "GenreTraining",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // libFuzzer targets (README, "Fuzzing"): built with -sanitize=fuzzer -DFUZZING libFuzzer supplies
         // main; in a plain build each replays the files named on its command line.
         .target(name: "FuzzSupport"),
-        .executableTarget(name: "FuzzModelLoader", dependencies: ["FuzzSupport", "GenreTraining", "SafeTensors"]),
-        .executableTarget(name: "FuzzAudioReader", dependencies: ["FuzzSupport", "GenreTraining", "GenreAudio", "GenreFeatures"]),
+        .executableTarget(name: "FuzzModelLoader", dependencies: ["FuzzSupport", "GenreModel", "SafeTensors"]),
+        .executableTarget(name: "FuzzAudioReader", dependencies: ["FuzzSupport", "GenreData", "GenreAudio", "GenreFeatures"]),
 
         // Where the tests find ../shared, the binary and Python, and how a missing one skips or fails
         // (GENRE_REQUIRE_REFERENCE=1).
@@ -50,9 +67,20 @@ let package = Package(
         .testTarget(name: "GenreAudioTests", dependencies: ["GenreAudio", "GenreTestSupport"]),
         .testTarget(name: "GenreFeaturesTests", dependencies: ["GenreFeatures", "GenreAudio", "SafeTensors", "GenreTestSupport"]),
         .testTarget(name: "GenreNetworkTests", dependencies: ["GenreNetwork", "SafeTensors", "GenreTestSupport"]),
-        .testTarget(name: "GenreTrainingTests", dependencies: ["GenreTraining", "GenreTestSupport",
-                                                            .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "GenreCLITests", dependencies: ["genre", "GenreAudio", "GenreTraining", "GenreTestSupport",
+        // The small model the model and training tests share.
+        .target(name: "GenreModelTestSupport", dependencies: ["GenreModel", "GenreData", "GenreFeatures", "GenreNetwork"],
+                path: "Tests/GenreModelTestSupport"),
+        .testTarget(name: "GenreReportsTests", dependencies: ["GenreReports", "GenreMetrics", "GenreSupport", "GenreTestSupport"]),
+        .testTarget(name: "GenreDataTests", dependencies: ["GenreData", "GenreSupport", "GenreAudio", "GenreFeatures",
+                                                         "GenreNetwork", "GenreTestSupport"]),
+        .testTarget(name: "GenreModelTests", dependencies: ["GenreModel", "GenreModelTestSupport", "GenreData", "GenreAudio",
+                                                          "GenreFeatures", "GenreNetwork", "SafeTensors", "GenreTestSupport",
+                                                          .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "GenreTrainingTests", dependencies: ["GenreTraining", "GenreModel", "GenreModelTestSupport", "GenreData",
+                                                            "GenreReports", "GenreMetrics", "GenreSupport", "GenreAudio",
+                                                            "GenreFeatures", "GenreNetwork", "GenreTestSupport"]),
+        .testTarget(name: "GenreCLITests", dependencies: ["genre", "GenreAudio", "GenreModel", "GenreMetrics", "GenreReports",
+                                                      "GenreTraining", "GenreTestSupport",
                                                       .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,8 +1,8 @@
 import Foundation
 import FuzzSupport
 import GenreAudio
+import GenreData
 import GenreFeatures
-import GenreTraining
 
 /// libFuzzer entry: any bytes, written to a file and read through the audio wrapper (libsndfile decode,
 /// mono mixdown, libsoxr resampling) and the log-mel pipeline, must give features or a one-line error —

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-import GenreTraining
+import GenreModel
 import SafeTensors
 
 /// libFuzzer entry: any bytes, read as a genre model file, must load or be refused with an error —

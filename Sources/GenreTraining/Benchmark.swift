@@ -1,6 +1,7 @@
 import Foundation
 import GenreAudio
 import GenreFeatures
+import GenreModel
 import GenreNetwork
 
 /// Throughput figures for `genre bench` (release builds only give meaningful numbers).

@@ -1,6 +1,10 @@
 import Foundation
+import GenreData
 import GenreFeatures
+import GenreMetrics
+import GenreModel
 import GenreNetwork
+import GenreSupport
 import SafeTensors
 
 /// The checkpoint `genre train` writes beside its model after every epoch (`X.checkpoint.safetensors`

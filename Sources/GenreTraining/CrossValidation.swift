@@ -1,7 +1,12 @@
 import Foundation
 import GenreAudio
+import GenreData
 import GenreFeatures
+import GenreMetrics
+import GenreModel
 import GenreNetwork
+import GenreReports
+import GenreSupport
 
 /// Everything `genre crossval` needs.
 public struct CrossValidationOptions: Sendable {

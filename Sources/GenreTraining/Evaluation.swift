@@ -1,6 +1,11 @@
 import Foundation
 import GenreAudio
+import GenreData
 import GenreFeatures
+import GenreMetrics
+import GenreModel
+import GenreReports
+import GenreSupport
 
 /// Which files `genre evaluate` scores.
 public enum EvaluationSplit: String, Sendable, CaseIterable {

@@ -1,6 +1,10 @@
 import Foundation
 import GenreAudio
+import GenreData
 import GenreFeatures
+import GenreModel
+import GenreReports
+import GenreSupport
 
 /// Measures how much a model's clip probabilities move when its input files are perturbed
 /// (`Perturbation`): the invariance suite and `genre evaluate --perturb`.

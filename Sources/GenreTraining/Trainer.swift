@@ -1,5 +1,9 @@
 import Foundation
+import GenreData
+import GenreMetrics
+import GenreModel
 import GenreNetwork
+import GenreSupport
 
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     /// The loss (training, or validation after the epoch's last batch) stopped being finite.

@@ -1,4 +1,7 @@
 import Foundation
+import GenreMetrics
+import GenreModel
+import GenreReports
 
 extension TrainingCurves {
     /// The history a model records (`train.history`), or [] when it has none (models written before

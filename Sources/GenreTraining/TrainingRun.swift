@@ -1,6 +1,11 @@
 import Foundation
+import GenreData
 import GenreFeatures
+import GenreMetrics
+import GenreModel
 import GenreNetwork
+import GenreReports
+import GenreSupport
 import SafeTensors
 
 /// Everything `genre train` needs.

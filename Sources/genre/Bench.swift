@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import GenreModel
+import GenreSupport
 import GenreTraining
 
 struct Bench: ParsableCommand {

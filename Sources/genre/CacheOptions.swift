@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import GenreTraining
+import GenreData
+import GenreSupport
 
 /// `--cache-dir` / `--no-cache` for the commands that featurise whole datasets.
 struct CacheOptions: ParsableArguments {

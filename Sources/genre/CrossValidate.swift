@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
 import GenreAudio
+import GenreData
 import GenreFeatures
+import GenreReports
+import GenreSupport
 import GenreTraining
 
 struct CrossValidate: ParsableCommand {

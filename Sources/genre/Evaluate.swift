@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import GenreAudio
+import GenreData
+import GenreModel
+import GenreReports
+import GenreSupport
 import GenreTraining
 
 extension EvaluationSplit: ExpressibleByArgument {}

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import GenreAudio
+import GenreData
 import GenreFeatures
 import GenreNetwork
-import GenreTraining
+import GenreSupport
 
 @main
 struct Genre: ParsableCommand {

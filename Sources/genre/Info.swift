@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import GenreFeatures
-import GenreTraining
+import GenreMetrics
+import GenreModel
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import GenreTraining
+import GenreData
+import GenreSupport
 
 struct MakeDataset: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import GenreAudio
-import GenreTraining
+import GenreData
+import GenreModel
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the most likely genres of audio files.")

@@ -1,7 +1,7 @@
 import ArgumentParser
 import GenreAudio
 import GenreFeatures
-import GenreTraining
+import GenreModel
 
 extension OptimizerKind: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import GenreTraining
+import GenreMetrics
+import GenreReports
+import GenreSupport
 
 /// The files `evaluate` and `crossval` can write besides their text or JSON: an HTML report, the confusion
 /// matrix as an SVG heatmap, and CSV tables. Every path is checked before the work starts.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import GenreTraining
+import GenreData
 
 /// `--min-duration` / `--strict` for the commands that train.
 struct ScreeningOptions: ParsableArguments {

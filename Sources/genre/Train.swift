@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GenreData
 import GenreFeatures
 import GenreTraining
 

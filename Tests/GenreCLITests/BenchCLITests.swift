@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import GenreTraining
+import XCTest
 
 /// `genre bench --json`: the raw document the README's speed figures are built from.
 final class BenchCLITests: XCTestCase, GenreCLIRunning {

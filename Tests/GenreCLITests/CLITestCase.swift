@@ -1,7 +1,6 @@
 import Foundation
 import GenreTestSupport
 import XCTest
-import GenreTraining
 
 /// What a run of the binary left: exit status, stdout and stderr.
 struct Run { var status: Int32; var stdout: String; var stderr: String }

@@ -1,9 +1,12 @@
 import Foundation
 import FoundationXML
-import GenreTestSupport
-import XCTest
 import GenreAudio
+import GenreMetrics
+import GenreModel
+import GenreReports
+import GenreTestSupport
 import GenreTraining
+import XCTest
 
 /// End-to-end: the built `genre` binary on a small generated dataset, its outputs and its error paths.
 final class CLITests: XCTestCase, GenreCLIRunning {

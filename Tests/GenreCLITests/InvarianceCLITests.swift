@@ -1,7 +1,7 @@
 import Foundation
 import GenreTestSupport
 import XCTest
-@testable import GenreTraining
+@testable import GenreReports
 
 /// The invariance suite at CI size: a default-recipe model trained here on gtzan-510's 2–3 s excerpts of
 /// tracks 00010–00050, checked with `genre evaluate --perturb suite` on gtzan-mini's 100 clips, which are

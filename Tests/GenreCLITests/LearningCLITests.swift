@@ -1,6 +1,8 @@
 import Foundation
+import GenreMetrics
+import GenreModel
+import GenreReports
 import XCTest
-import GenreTraining
 
 /// End to end, `genre train` learns from audio: on the synthetic demo set of `make-dataset` (4 genres,
 /// so chance is 25 %) a short run classifies held-out clips it never trained on far above chance. The

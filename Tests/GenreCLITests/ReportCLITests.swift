@@ -1,8 +1,9 @@
 import Foundation
 import FoundationXML
+import GenreModel
+import GenreReports
 import GenreTestSupport
 import XCTest
-import GenreTraining
 
 /// The report files of `evaluate` and `crossval`, the JSON documents against the README's schema tables,
 /// and progress output on a terminal, in a pipe and under --quiet.

@@ -1,9 +1,11 @@
 import Foundation
 import GenreAudio
 import GenreFeatures
+import GenreModelTestSupport
 import GenreTestSupport
 import XCTest
-@testable import GenreTraining
+@testable import GenreData
+@testable import GenreModel
 
 /// Level normalisation and the downmix rule on real clips, their record in model files, and models
 /// written before them, which must predict exactly as they did.

@@ -1,8 +1,11 @@
 import Foundation
-import GenreTestSupport
-import XCTest
 import GenreAudio
 import GenreFeatures
+import GenreTestSupport
+import XCTest
+@testable import GenreData
+@testable import GenreModel
+@testable import GenreReports
 @testable import GenreTraining
 
 /// The accuracy figures the README and the model card quote come from the raw `--json` outputs committed

@@ -1,7 +1,12 @@
 import Foundation
 import GenreFeatures
+import GenreModelTestSupport
 import GenreNetwork
+import GenreTestSupport
 import XCTest
+@testable import GenreData
+@testable import GenreModel
+@testable import GenreSupport
 @testable import GenreTraining
 
 /// Inputs that must be refused with a clear error rather than turned into NaN, and saves that must not

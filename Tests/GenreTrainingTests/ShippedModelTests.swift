@@ -3,6 +3,8 @@ import GenreAudio
 import GenreFeatures
 import GenreTestSupport
 import XCTest
+@testable import GenreData
+@testable import GenreModel
 @testable import GenreTraining
 
 /// The model committed as models/genre.safetensors: it loads, is the documented one, and classifies.

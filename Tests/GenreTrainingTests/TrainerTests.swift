@@ -1,7 +1,12 @@
 import Foundation
 import GenreFeatures
+import GenreModelTestSupport
 import GenreNetwork
+import GenreTestSupport
 import XCTest
+@testable import GenreData
+@testable import GenreMetrics
+@testable import GenreModel
 @testable import GenreTraining
 
 final class TrainerTests: XCTestCase {

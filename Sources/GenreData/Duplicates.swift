@@ -1,0 +1,32 @@
+import GenreSupport
+
+/// Duplicate audio inside a dataset: the same decoded samples under two names. Identical audio gives
+/// bit-identical log-mel segments (the pipeline is deterministic), so clips are grouped by a hash of their
+/// segments and confirmed by comparing them whole.
+public enum Duplicates {
+    /// Each later copy of an earlier clip (clips in the given order, e.g. sorted paths).
+    /// - Returns: (duplicate's path, the path of the first clip with the same audio).
+    public static func find(_ clips: [ClipFeatures]) -> [(duplicate: String, of: String)] {
+        var firstByHash: [UInt64: [Int]] = [:]
+        var found: [(String, String)] = []
+        for (i, clip) in clips.enumerated() {
+            let hash = clip.segments.withUnsafeBytes { FNV1a.hash($0) }
+            let candidates = firstByHash[hash, default: []]
+            if let original = candidates.first(where: { clips[$0].segments == clip.segments && clips[$0].segmentCount == clip.segmentCount }) {
+                found.append((clip.relativePath, clips[original].relativePath))
+            } else {
+                firstByHash[hash, default: []].append(i)
+            }
+        }
+        return found
+    }
+
+    /// `clips` without the later copies, and one warning line per copy dropped. Keeping one copy keeps
+    /// every copy on the same side of any split: no song is both trained on and tested.
+    public static func removing(from clips: [ClipFeatures]) -> (clips: [ClipFeatures], warnings: [String]) {
+        let copies = find(clips)
+        let dropped = Set(copies.map(\.duplicate))
+        return (clips.filter { !dropped.contains($0.relativePath) },
+                copies.map { "'\($0.duplicate)' has the same audio as '\($0.of)'; skipped" })
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import GenreSupport
+
+/// Which decoded files a training or cross-validation run may use: files shorter than `minDuration`
+/// are left out like undecodable ones, each reported with its path and reason; with `strict` any file
+/// left out stops the run before training.
+public struct FileScreening: Sendable, Equatable {
+    /// Seconds of audio a file needs (0: any length with at least one frame).
+    public var minDuration: Double
+    /// Refuse the whole run when any file is undecodable or too short.
+    public var strict: Bool
+
+    public init(minDuration: Double = 1, strict: Bool = false) {
+        self.minDuration = minDuration
+        self.strict = strict
+    }
+
+    /// - Parameters:
+    ///   - decoded: the clips that decoded, paths relative to `root`.
+    ///   - skipped: the files that did not decode.
+    /// - Returns: the clips to use and every file left out (undecodable first, then too short), each
+    ///   already warned about on `console`.
+    /// - Throws: `RunError` naming the first file left out, when `strict`.
+    public func apply(_ decoded: [ClipFeatures], skipped: [SkippedFile], root: String,
+                      console: Console) throws -> (clips: [ClipFeatures], skipped: [SkippedFile]) {
+        var left = skipped
+        var kept: [ClipFeatures] = []
+        for clip in decoded {
+            if clip.duration < minDuration {
+                let path = (root.hasSuffix("/") ? root : root + "/") + clip.relativePath
+                left.append(SkippedFile(path: path, reason: String(format: "%.2f s of audio, shorter than --min-duration %g s",
+                                                                   clip.duration, minDuration)))
+            } else {
+                kept.append(clip)
+            }
+        }
+        if strict, let first = left.first {
+            throw RunError("\(first.description) (--strict: \(left.count) file(s) cannot be used; nothing trained)")
+        }
+        for s in left { console.warn("skipped \(s.description)") }
+        return (kept, left)
+    }
+}

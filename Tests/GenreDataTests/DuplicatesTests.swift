@@ -1,0 +1,19 @@
+import XCTest
+@testable import GenreData
+
+final class DuplicatesTests: XCTestCase {
+    func clip(_ path: String, _ values: [Float], count: Int = 1) -> ClipFeatures {
+        ClipFeatures(relativePath: path, label: 0, segments: values, segmentCount: count, duration: 1)
+    }
+
+    func testLaterCopiesOfTheSameAudioAreFoundAndDropped() {
+        let clips = [clip("a/1.wav", [1, 2, 3, 4]), clip("a/2.wav", [1, 2, 3, 5]), clip("b/3.wav", [1, 2, 3, 4]),
+                     clip("b/4.wav", [1, 2, 3, 5]), clip("c/5.wav", [1, 2, 3, 4]), clip("c/6.wav", [1, 2, 3, 4], count: 2)]
+        let found = Duplicates.find(clips)
+        XCTAssertEqual(found.map(\.duplicate), ["b/3.wav", "b/4.wav", "c/5.wav"])
+        XCTAssertEqual(found.map(\.of), ["a/1.wav", "a/2.wav", "a/1.wav"])
+        let (kept, warnings) = Duplicates.removing(from: clips)
+        XCTAssertEqual(kept.map(\.relativePath), ["a/1.wav", "a/2.wav", "c/6.wav"])
+        XCTAssertEqual(warnings.first, "'b/3.wav' has the same audio as 'a/1.wav'; skipped")
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import GenreAudio
+import GenreModelTestSupport
+import GenreTestSupport
+import XCTest
+@testable import GenreModel
+
+/// `Predictor` on every file of shared/datasets/formats: a distribution for each readable file, a
+/// one-line error naming the file for the others (MANIFEST.tsv says which).
+final class PredictorTests: XCTestCase {
+    static let formats = Reference.sharedRoot.appendingPathComponent("datasets/formats")
+
+    func testEveryManifestFileIsPredictedOrRefusedInOneLine() throws {
+        let manifest = Self.formats.appendingPathComponent("MANIFEST.tsv")
+        let text = try String(contentsOf: Reference.shared("datasets/formats/MANIFEST.tsv"), encoding: .utf8)
+        let predictor = try Predictor(model: smallModel(), threads: 2)
+        var predicted = 0, refused = 0
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            let path = Self.formats.appendingPathComponent(String(fields[0])).path
+            if fields[1] == "yes" {
+                let p = try predictor.predict(path: path)
+                XCTAssertEqual(p.ranking.count, 3, path)
+                XCTAssertEqual(p.ranking.reduce(0) { $0 + $1.probability }, 1, accuracy: 1e-5, path)
+                XCTAssertGreaterThanOrEqual(p.segments, 1, path)
+                XCTAssertEqual(p.segmentProbabilities.count, p.segments, path)
+                let frames = Double(fields[6])!, rate = Double(fields[5])!
+                XCTAssertEqual(p.duration, frames / rate, accuracy: 1e-3, path)
+                predicted += 1
+            } else {
+                XCTAssertThrowsError(try predictor.predict(path: path), path) { error in
+                    let message = "\(error)"
+                    XCTAssertTrue(message.hasPrefix(path + ": "), message)
+                    XCTAssertFalse(message.contains("\n"), message)
+                }
+                refused += 1
+            }
+        }
+        XCTAssertEqual(predicted, 41)
+        XCTAssertEqual(refused, 3)
+    }
+
+    func testDamagedButFiniteWeightsGiveAnErrorNotNaNProbabilities() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/tone.wav"
+        try AudioWriter.writeWAV((0..<16000).map { Float(sin(Double($0) * 0.1)) * 0.5 }, sampleRate: 16000, to: path)
+        var model = smallModel()
+        XCTAssertNoThrow(try Predictor(model: model, threads: 1).predict(path: path))
+        // Finite weights of 1e30 (as flipped exponent bits give) overflow to inf and NaN inside the network.
+        var network = model.network
+        network.updateParameters { _, p in p.value = p.value.map { $0 >= 0 ? 1e30 : -1e30 } }
+        model = TrainedModel(network: network, classNames: model.classNames, features: model.features,
+                             normalization: model.normalization, training: model.training, notes: model.notes)
+        XCTAssertThrowsError(try Predictor(model: model, threads: 1).predict(path: path)) { error in
+            XCTAssertEqual("\(error)", "\(path): the model's outputs are not finite; its weights look damaged")
+        }
+    }
+
+    func testTheTimelineCoversTheAudioAndEndsWithIt() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        // smallModel: 16 kHz, hop 256, 12-frame segments (0.192 s each), last segment kept from 6 frames.
+        let model = smallModel()
+        let path = folder + "/tone.wav"
+        try AudioWriter.writeWAV((0..<8000).map { Float(sin(Double($0) * 0.1)) * 0.5 }, sampleRate: 16000, to: path)
+        let p = try Predictor(model: model, threads: 1).predict(path: path)
+        let timeline = p.timeline(classNames: model.classNames, features: model.features)
+        XCTAssertEqual(timeline.count, p.segments)
+        XCTAssertEqual(p.duration, 0.5)
+        let step = 12.0 * 256 / 16000
+        for (i, t) in timeline.enumerated() {
+            XCTAssertEqual(t.start, Double(i) * step, accuracy: 1e-12)
+            XCTAssertLessThanOrEqual(t.end, p.duration, "no segment ends after the audio")
+        }
+        XCTAssertEqual(timeline.last?.end, 0.5, "the last segment is cut at the end of the audio, not of its padding")
+        XCTAssertEqual(timeline.first?.end ?? 0, step, accuracy: 1e-12)
+    }
+}

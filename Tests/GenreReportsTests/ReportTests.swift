@@ -1,0 +1,186 @@
+import Foundation
+import FoundationXML
+import GenreTestSupport
+import XCTest
+@testable import GenreMetrics
+@testable import GenreReports
+@testable import GenreSupport
+
+/// The confusion heatmap SVG and the HTML report, read back as XML; the most confused pairs; the folds CSV.
+final class ReportTests: XCTestCase {
+    /// rows = true, columns = predicted, classes "r&b", "jazz", "<metal>" (names that need escaping):
+    ///   r&b:     3 1 0   (support 4)
+    ///   jazz:    2 5 1   (support 8)
+    ///   <metal>: 0 0 0   (support 0: its row has no percentages)
+    func knownMatrix() -> ConfusionMatrix {
+        ConfusionMatrix(classNames: ["r&b", "jazz", "<metal>"], counts: [[3, 1, 0], [2, 5, 1], [0, 0, 0]])
+    }
+
+    func elements(_ document: XMLNode, _ xpath: String) throws -> [XMLElement] {
+        try document.nodes(forXPath: xpath).compactMap { $0 as? XMLElement }
+    }
+
+    func attribute(_ e: XMLElement, _ name: String) -> String? { e.attributes?.first { $0.name == name }?.stringValue }
+
+    /// Checks the heatmap cells inside `document`: one per matrix entry, with its count and row percentage.
+    func checkCells(_ document: XMLDocument, _ m: ConfusionMatrix, file: StaticString = #filePath, line: UInt = #line) throws {
+        let cells = try elements(document, "//*[local-name()='g'][@class='cell']")
+        XCTAssertEqual(cells.count, 9, "one cell per entry", file: file, line: line)
+        var seen = Set<String>()
+        for cell in cells {
+            let t = try XCTUnwrap(m.classNames.firstIndex(of: attribute(cell, "data-true") ?? ""), file: file, line: line)
+            let p = try XCTUnwrap(m.classNames.firstIndex(of: attribute(cell, "data-predicted") ?? ""), file: file, line: line)
+            seen.insert("\(t),\(p)")
+            XCTAssertEqual(attribute(cell, "data-count"), String(m.counts[t][p]), file: file, line: line)
+            let texts = try elements(cell, "*[local-name()='text']")
+            XCTAssertEqual(texts.first { attribute($0, "class") == "count" }?.stringValue, String(m.counts[t][p]),
+                           file: file, line: line)
+            let percent = texts.first { attribute($0, "class") == "percent" }?.stringValue
+            let expected = [[ "75 %", "25 %", ""], ["25 %", "63 %", "13 %"], ["", "", ""]][t][p]
+            XCTAssertEqual(percent, expected, "cell \(t),\(p)", file: file, line: line)
+        }
+        XCTAssertEqual(seen.count, 9, "no entry twice", file: file, line: line)
+    }
+
+    func testHeatmapSVGHasOneCellPerEntryWithItsCountAndRowPercentage() throws {
+        let m = knownMatrix()
+        let svg = m.heatmapSVG(title: "a & b")
+        XCTAssertTrue(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        XCTAssertTrue(svg.contains(ConfusionMatrix.heatmapMarker))
+        let document = try XMLDocument(data: Data(svg.utf8))
+        try checkCells(document, m)
+        // Class names on both axes, unescaped once parsed.
+        let rows = try elements(document, "//*[@class='true-label']").map(\.stringValue)
+        let columns = try elements(document, "//*[@class='predicted-label']").map(\.stringValue)
+        XCTAssertEqual(rows, ["r&b", "jazz", "<metal>"])
+        XCTAssertEqual(columns, ["r&b", "jazz", "<metal>"])
+        // Shading follows the row fraction: an empty row and zero cells are the lightest, 5/8 is darker than 1/8.
+        XCTAssertEqual(ConfusionMatrix.shade(0), "#f7fbff")
+        XCTAssertEqual(ConfusionMatrix.shade(1), "#08306b")
+    }
+
+    func testMostConfusedPairsAreTheLargestOffDiagonalCounts() {
+        let pairs = knownMatrix().mostConfusedPairs()
+        XCTAssertEqual(pairs.map { "\($0.true)>\($0.predicted):\($0.count)" }, ["1>0:2", "0>1:1", "1>2:1"])
+        XCTAssertEqual(knownMatrix().mostConfusedPairs(limit: 1).count, 1)
+        XCTAssertTrue(ConfusionMatrix(classNames: ["a", "b"], counts: [[2, 0], [0, 3]]).mostConfusedPairs().isEmpty)
+    }
+
+    func testHTMLReportIsWellFormedAndCarriesTheNumbers() throws {
+        let m = knownMatrix()
+        let history = [EpochReport(epoch: 1, learningRate: 0.001, trainLoss: 1.5, trainAccuracy: 0.4, validationLoss: 1.2,
+                                   validationAccuracy: 0.5, seconds: 0),
+                       EpochReport(epoch: 2, learningRate: 0.001, trainLoss: 1.0, trainAccuracy: 0.6, validationLoss: 1.1,
+                                   validationAccuracy: 0.55, seconds: 0)]
+        let report = HTMLReport(title: "test <report>", summary: [("clips", "12")], matrix: m,
+                                misclassified: [.init(file: "jazz/a&b.wav", genre: "jazz",
+                                                      top: [("r&b", 0.6), ("jazz", 0.3), ("<metal>", 0.1)])],
+                                curves: [("run", history)])
+        let html = report.html()
+        XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>\n" + HTMLReport.marker))
+        // Self-contained: nothing fetched, nothing run.
+        for forbidden in ["<script", "src=", "href=", "@import", "url("] { XCTAssertFalse(html.contains(forbidden), forbidden) }
+        let document = try XMLDocument(data: Data(html.utf8))
+        XCTAssertEqual(try elements(document, "//*[local-name()='title']").first?.stringValue, "test <report>")
+        try checkCells(document, m)
+        let text = document.rootElement()?.stringValue ?? ""
+        for name in m.classNames { XCTAssertTrue(text.contains(name), name) }
+
+        // Per-class rows: precision r&b 3/5, jazz 5/6, <metal> 0/1; recall 3/4, 5/8, n/a; support 4, 8, 0.
+        let perClass = try elements(document, "//*[local-name()='table'][@id='per-class']/*[local-name()='tr']")
+            .map { try elements($0, "*[local-name()='td']").map(\.stringValue) }.filter { !$0.isEmpty }
+        XCTAssertEqual(perClass.map { $0.compactMap { $0 } }, [["r&b", "0.600", "0.750", "0.667", "4"],
+                                                               ["jazz", "0.833", "0.625", "0.714", "8"],
+                                                               ["<metal>", "0.000", "n/a", "0.000", "0"]])
+        let confused = try elements(document, "//*[local-name()='table'][@id='confused']/*[local-name()='tr']")
+            .map { try elements($0, "*[local-name()='td']").compactMap(\.stringValue) }.filter { !$0.isEmpty }
+        XCTAssertEqual(confused.first, ["jazz", "r&b", "2", "25.0 %"])
+        XCTAssertEqual(confused.count, 3)
+        let missed = try elements(document, "//*[local-name()='table'][@id='misclassified']/*[local-name()='tr']")
+            .map { try elements($0, "*[local-name()='td']").compactMap(\.stringValue) }.filter { !$0.isEmpty }
+        XCTAssertEqual(missed, [["jazz/a&b.wav", "jazz", "r&b 60.0 % · jazz 30.0 % · <metal> 10.0 %"]])
+        // The curves: train and validation lines in both panels, 2 epochs each.
+        let lines = try elements(document, "//*[local-name()='polyline']")
+        XCTAssertEqual(lines.count, 4)
+        for line in lines { XCTAssertEqual(attribute(line, "points")?.split(separator: " ").count, 2) }
+    }
+
+    func testTopThreeIsSortedWithTiesInClassOrder() {
+        let top = HTMLReport.top([0.1, 0.3, 0.3, 0.2, 0.1], classNames: ["a", "b", "c", "d", "e"])
+        XCTAssertEqual(top.map(\.genre), ["b", "c", "d"])
+        XCTAssertEqual(top.map(\.probability), [0.3, 0.3, 0.2])
+    }
+
+    func testEvaluationAndCrossValidationReportsListEveryMiss() throws {
+        let classes = ["a", "b"]
+        let evaluation = EvaluationReport(
+            model: "m.safetensors", dataset: "data", split: "test", classes: classes, clips: 3, segments: 9,
+            clipAccuracy: 2.0 / 3, segmentAccuracy: 0.5, balancedAccuracy: 0.75, macroF1: 0.6,
+            perClass: [], confusionMatrix: [[1, 1], [0, 1]], segmentConfusionMatrix: [[3, 3], [0, 3]],
+            predictions: [.init(file: "a/1.wav", genre: "a", predicted: "a", probability: 0.9, probabilities: [0.9, 0.1]),
+                          .init(file: "a/2.wav", genre: "a", predicted: "b", probability: 0.7, probabilities: [0.3, 0.7]),
+                          .init(file: "b/1.wav", genre: "b", predicted: "b", probability: 0.8, probabilities: [0.2, 0.8])],
+            skipped: [])
+        let page = HTMLReport(evaluation: evaluation, history: [])
+        XCTAssertEqual(page.misclassified.map(\.file), ["a/2.wav"])
+        XCTAssertEqual(page.misclassified[0].top.map(\.genre), ["b", "a"])
+        XCTAssertEqual(page.matrix.counts, [[1, 1], [0, 1]])
+        XCTAssertTrue(page.curves.isEmpty)
+        XCTAssertNoThrow(try XMLDocument(data: Data(page.html().utf8)))
+
+        let fold = { (k: Int, predictions: [ClipPrediction]) in
+            FoldResult(fold: k, trainFiles: 4, validationFiles: 1, testFiles: predictions.count, bestEpoch: 2,
+                       clipAccuracy: 0.5, segmentAccuracy: 0.5, macroF1: 0.5, balancedAccuracy: 0.5, seconds: 1.25,
+                       predictions: predictions, history: [])
+        }
+        let cv = CrossValidationReport(
+            dataset: "data", classNames: classes,
+            folds: [fold(0, [.init(file: "b/2.wav", genre: "b", predicted: "a", probabilities: [0.6, 0.4])]),
+                    fold(1, [.init(file: "a/3.wav", genre: "a", predicted: "b", probabilities: [0.45, 0.55]),
+                             .init(file: "a/4.wav", genre: "a", predicted: "a", probabilities: [1, 0])])],
+            clipAccuracy: MeanStd([0.5]), segmentAccuracy: MeanStd([0.5]), macroF1: MeanStd([0.5]),
+            balancedAccuracy: MeanStd([0.5]), confusion: ConfusionMatrix(classNames: classes, counts: [[1, 1], [1, 0]]),
+            skipped: [])
+        let cvPage = HTMLReport(crossValidation: cv, folds: "2, stratified by genre, seed 0")
+        XCTAssertEqual(cvPage.misclassified.map(\.file), ["a/3.wav", "b/2.wav"], "every fold's misses, by true genre")
+        XCTAssertEqual(cvPage.curves.map(\.caption), ["fold 0", "fold 1"])
+        let document = try XMLDocument(data: Data(cvPage.html().utf8))
+        let foldRows = try elements(document, "//*[local-name()='table']/*[local-name()='tr']")
+            .map { try elements($0, "*[local-name()='td']").compactMap(\.stringValue) }.filter { $0.count == 10 }
+        XCTAssertEqual(foldRows.map(\.first), ["0", "1"])
+        XCTAssertEqual(cv.foldsCSV(), """
+            fold,train,validation,test,best_epoch,clip_accuracy,macro_f1,balanced_accuracy,segment_accuracy,seconds
+            0,4,1,1,2,0.5,0.5,0.5,0.5,1.2
+            1,4,1,2,2,0.5,0.5,0.5,0.5,1.2
+
+            """)
+    }
+
+    func testGenresOwnFilesAreRecognisedAsReplaceableAndOthersAreNot() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let m = knownMatrix()
+        let cv = CrossValidationReport(dataset: "d", classNames: m.classNames, folds: [], clipAccuracy: MeanStd([0.5]),
+                                       segmentAccuracy: MeanStd([0.5]), macroF1: MeanStd([0.5]),
+                                       balancedAccuracy: MeanStd([0.5]), confusion: m, skipped: [])
+        let ours: [(String, String, String, Int)] = [
+            ("per_class.csv", m.perClassCSV(), ConfusionMatrix.perClassCSVHeader, 0),
+            ("confusion_matrix.csv", m.confusionCSV(), ConfusionMatrix.confusionCSVHeader, 0),
+            ("folds.csv", cv.foldsCSV(), CrossValidationReport.foldsCSVHeader, 0),
+            ("c.svg", m.heatmapSVG(title: "t"), ConfusionMatrix.heatmapMarker, 1),
+            ("r.html", HTMLReport(title: "t", summary: [], matrix: m, misclassified: [], curves: []).html(), HTMLReport.marker, 1),
+            ("x.curves.svg", TrainingCurves.svg([], title: "t"), TrainingCurves.marker, 1)]
+        for (name, text, marker, line) in ours {
+            let path = folder + "/" + name
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            XCTAssertNoThrow(try OutputPath.checkReplaceable(path, marker: marker, line: line, what: name, hint: ""), name)
+            // The same marker anywhere else is someone's text quoting it.
+            try ("notes\n\n" + text).write(toFile: path, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try OutputPath.checkReplaceable(path, marker: marker, line: line, what: name, hint: ""), name)
+        }
+    }
+
+    func testXMLEscapeCoversSpecialAndControlCharacters() {
+        XCTAssertEqual(xmlEscape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;")
+        XCTAssertEqual(xmlEscape("x\u{1}y\tz"), "x\u{FFFD}y\tz")
+    }
+}
