@@ -355,11 +355,9 @@ public enum ModelFile {
         }
     }
 
-    /// The default path of the split list written beside a model: `X.safetensors` → `X.split.tsv`.
-    public static func splitPath(forModel path: String) -> String {
-        let base = path.hasSuffix(".safetensors") ? String(path.dropLast(".safetensors".count)) : path
-        return base + ".split.tsv"
-    }
+    /// The default path of the split list written beside a model: `X.safetensors` → `X.split.tsv`
+    /// (`OutputPath.beside`).
+    public static func splitPath(forModel path: String) -> String { OutputPath.beside(model: path, suffix: "split.tsv") }
 
     /// Shortest decimal that reads back as the same Float (Swift's description round-trips).
     static func floatString(_ v: Float) -> String { v.description }

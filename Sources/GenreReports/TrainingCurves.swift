@@ -1,5 +1,6 @@
 import Foundation
 import GenreMetrics
+import GenreSupport
 
 /// The training curves of a run as a standalone SVG picture: per epoch, the training and validation
 /// loss (left panel, nats) and accuracy (right panel, %), with axes, ticks and a legend; no scripts or
@@ -8,10 +9,8 @@ public enum TrainingCurves {
     /// The comment every picture starts with; `genre train` replaces only files that carry it.
     public static let marker = "<!-- genre training curves -->"
 
-    /// `X.curves.svg` beside `X.safetensors`.
-    public static func path(forModel modelPath: String) -> String {
-        (modelPath.hasSuffix(".safetensors") ? String(modelPath.dropLast(".safetensors".count)) : modelPath) + ".curves.svg"
-    }
+    /// `X.curves.svg` beside `X.safetensors` (or beside any other model path; `OutputPath.beside`).
+    public static func path(forModel modelPath: String) -> String { OutputPath.beside(model: modelPath, suffix: "curves.svg") }
 
     /// The history as the model records it (`train.history`): JSON without the epochs' wall times, so
     /// that the same run writes the same bytes.
@@ -22,8 +21,11 @@ public enum TrainingCurves {
         return String(decoding: (try? encoder.encode(timeless)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
-    /// - Parameter history: the run's epoch reports, in order (validation values may be absent).
-    /// - Returns: the SVG document (UTF-8 text).
+    /// - Parameters:
+    ///   - history: the run's epoch reports, in order (validation values may be absent; non-finite ones are
+    ///     left out of the lines).
+    ///   - title: the heading above both panels (escaped for XML here).
+    /// - Returns: the SVG document (UTF-8 text), 1010 × 390 px.
     public static func svg(_ history: [EpochReport], title: String) -> String {
         let panelWidth = 420.0, panelHeight = 260.0, margin = 50.0, gap = 70.0
         let width = 2 * panelWidth + gap + 2 * margin, height = panelHeight + 2 * margin + 30

@@ -100,6 +100,18 @@ public enum OutputPath {
         return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
     }
 
+    /// The file written beside a model: `X.safetensors` → `X.<suffix>` (a path without the extension
+    /// keeps its whole name: `X` → `X.<suffix>`). One rule for the split list, the checkpoint and the
+    /// training curves, so that `train` and `evaluate` always find each other's files.
+    /// - Parameters:
+    ///   - modelPath: the model file's path (absolute or relative; need not exist).
+    ///   - suffix: the companion's extension without the leading dot, e.g. `split.tsv`.
+    public static func beside(model modelPath: String, suffix: String) -> String {
+        let ext = ".safetensors"
+        let base = modelPath.hasSuffix(ext) ? String(modelPath.dropLast(ext.count)) : modelPath
+        return base + "." + suffix
+    }
+
     /// The last component of `path` (after the last "/").
     public static func fileName(of path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path

@@ -40,17 +40,19 @@ public enum Checkpoint {
             self.normalization = [normalization.mean.bitPattern, normalization.std.bitPattern]
         }
 
+        /// The split as `DataSplit`.
         public var split: DataSplit { DataSplit(train: train, validation: validation, test: test) }
     }
 
-    /// `X.checkpoint.safetensors` beside `X.safetensors` (or beside any other model path).
+    /// `X.checkpoint.safetensors` beside `X.safetensors` (or beside any other model path; `OutputPath.beside`).
     public static func path(forModel modelPath: String) -> String {
-        let base = modelPath.hasSuffix(".safetensors") ? String(modelPath.dropLast(".safetensors".count)) : modelPath
-        return base + ".checkpoint.safetensors"
+        OutputPath.beside(model: modelPath, suffix: "checkpoint.safetensors")
     }
 
-    /// Writes `state` atomically.
-    /// - Throws: `SafeTensorsError.writeFailed` when the file system refuses (the previous checkpoint stays).
+    /// Writes `state` atomically (as `ModelFile.write`: temporary file, fsync, rename) with its checksum.
+    /// - Parameter run: what the run was started with; `read` returns it for the resuming run to compare.
+    /// - Throws: `EncodingError` if the history or run cannot be encoded as JSON (a non-finite number);
+    ///   `SafeTensorsError.writeFailed` when the file system refuses (the previous checkpoint stays).
     public static func write(_ state: TrainingState, run: Run, to path: String) throws {
         var tensors: [(name: String, shape: [Int], values: [Float])] = []
         func add(_ prefix: String, _ network: ConvNet) {
