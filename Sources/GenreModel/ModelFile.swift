@@ -9,15 +9,21 @@ import SafeTensors
 /// A trained classifier as stored on disk: network weights plus everything needed to reproduce its
 /// preprocessing, so `predict` and `evaluate` never fall back to defaults.
 public struct TrainedModel: Sendable, Equatable {
+    /// The trained network (input `[1, nMels, segmentFrames]`, K = `classNames.count` outputs).
     public var network: ConvNet
+    /// The genres, in the network's output order (K ≥ 2 distinct folder names).
     public var classNames: [String]
+    /// Decoding, downmix, level normalisation, log-mel and segment parameters the network was trained on.
     public var features: FeatureParameters
+    /// The standardisation (mean and std in dB) applied to every log-mel cell before the network.
     public var normalization: Normalization
+    /// The settings the network was trained with (a record: predicting does not use them).
     public var training: TrainingSettings
     /// Extra facts about the run (best epoch, validation accuracy, dataset name, file counts);
     /// free-form, stored under `train.` keys in the metadata.
     public var notes: [String: String]
 
+    /// Member-wise; nothing is checked until `ModelFile.write`.
     public init(network: ConvNet, classNames: [String], features: FeatureParameters,
                 normalization: Normalization, training: TrainingSettings, notes: [String: String] = [:]) {
         self.network = network
@@ -31,10 +37,16 @@ public struct TrainedModel: Sendable, Equatable {
 
 /// Errors of reading a model file; descriptions are one line naming the path.
 public enum ModelFileError: Error, CustomStringConvertible, Equatable {
+    /// Nothing at `path`.
     case notFound(path: String)
+    /// A folder, or not a safetensors file (`reason`: the parser's, without the path).
     case unreadable(path: String, reason: String)
+    /// A safetensors file without genre's `format` marker.
     case notAGenreModel(path: String, reason: String)
+    /// A `format_version` other than 1, 2 or 3 (`version` "none" when absent).
     case unsupportedVersion(path: String, version: String)
+    /// A genre model that cannot be used: checksum, metadata or tensor (`reason` names the key or tensor);
+    /// also what `write` throws for weights it refuses to write.
     case invalid(path: String, reason: String)
 
     public var description: String {
@@ -58,6 +70,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
 /// same bytes. Loads with Python's `safetensors.numpy.load_file`.
 /// Source: the safetensors format (Hugging Face), tensor names as PyTorch's `state_dict`.
 public enum ModelFile {
+    /// The value of the `format` metadata key that marks a genre model.
     public static let format = "genre-model"
     /// 3: preprocessing a version-2 reader would not apply (`feature.level_normalization`, the ITU downmix,
     /// `feature.dc_removal`): such a file says 3, so that an older genre refuses it instead of predicting
@@ -108,27 +121,6 @@ public enum ModelFile {
             "architecture.input": "\(cfg.inputChannels),\(cfg.inputHeight),\(cfg.inputWidth)",
             "architecture.channels": cfg.channels.map(String.init).joined(separator: ","),
             "architecture.classes": String(cfg.classCount),
-            "architecture.batch_norm": String(cfg.batchNorm),
-            "architecture.dropout": floatString(cfg.dropout),
-            "architecture.time_pooling": cfg.timePooling ? "mean" : "none",
-            "training.epochs": String(t.epochs),
-            "training.batch_size": String(t.batchSize),
-            "training.learning_rate": floatString(t.learningRate),
-            "training.momentum": floatString(t.momentum),
-            "training.lr_step": String(t.learningRateStep),
-            "training.lr_gamma": floatString(t.learningRateGamma),
-            "training.seed": String(t.seed),
-            "training.optimizer": t.optimizer.metadataName,
-            "training.weight_decay": floatString(t.weightDecay),
-            "training.schedule": t.schedule.rawValue,
-            "training.early_stopping": String(t.earlyStopping),
-            "training.random_crops": String(t.augmentation.randomCrops),
-            "training.time_mask": String(t.augmentation.timeMask),
-            "training.frequency_mask": String(t.augmentation.frequencyMask),
-            "training.gain_augment_db": floatString(t.augmentation.gainDB),
-            "training.tilt_augment_db": floatString(t.augmentation.tiltDB),
-            "training.mixup": floatString(t.targets.mixup),
-            "training.label_smoothing": floatString(t.targets.labelSmoothing),
             "training.init": "he-uniform",
         ]
         switch f.level {
@@ -141,11 +133,17 @@ public enum ModelFile {
             m["feature.level_max_gain_db"] = floatString(cap)
             m["feature.level_source"] = "loudest log-mel cell to 0 dB (librosa power_to_db ref=np.max)"
         }
+        // The architecture keys describe the network itself, whatever `training` says.
+        var architecture = t
+        (architecture.batchNorm, architecture.dropout, architecture.timePooling) = (cfg.batchNorm, cfg.dropout, cfg.timePooling)
+        m.merge(architecture.text(of: TrainingSettings.architectureFields)) { $1 }
+        m.merge(t.text(of: TrainingSettings.trainingFields)) { $1 }
         for (k, v) in model.notes { m["train.\(k)"] = v }
         return m
     }
 
-    /// Serialises `model` to safetensors bytes (deterministic).
+    /// Serialises `model` to safetensors bytes, with its checksum; deterministic (the same model gives the
+    /// same bytes). Does not check the weights (`write` does).
     public static func serialize(_ model: TrainedModel) -> [UInt8] { writer(for: model).serialize() }
 
     private static func writer(for model: TrainedModel) -> SafeTensorsWriter {
@@ -193,132 +191,141 @@ public enum ModelFile {
     }
 
     /// Validates and decodes an already parsed file (`read` without the file system); `path` names it in errors.
+    /// Steps, each refusing the file with a one-line `ModelFileError` naming the key or tensor: the format
+    /// marker, version and checksum; the class names; the feature parameters; the standardisation; the
+    /// architecture; the tensors; the training settings; the notes (`train.*`, kept as they are).
     /// - Throws: as `read`.
     public static func decode(_ file: SafeTensorsFile, path: String) throws -> TrainedModel {
-        let m = file.metadata
+        let m = MetadataReader(metadata: file.metadata, path: path)
+        let version = try checkVersionAndChecksum(file, m)
+        let classes = try classNames(m)
+        let features = try featureParameters(m)
+        let normalization = try normalization(m)
+        let (config, architecture) = try configuration(m, classCount: classes.count, features: features)
+        let network: ConvNet
+        do throws(NetworkTensors.Problem) { network = try NetworkTensors.load(file, configuration: config) } catch {
+            throw m.invalid(error.description)
+        }
+        let expected = Set(network.parameters.map(\.name) + network.buffers.map(\.name))
+        if let extra = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
+            throw m.invalid("unexpected tensor \(extra)")
+        }
+        var training = architecture
+        do throws(TrainingSettings.TextError) {
+            try training.read(TrainingSettings.trainingFields, from: m.metadata, formatVersion: version)
+        } catch {
+            throw m.invalid(error.description)
+        }
+        var notes: [String: String] = [:]
+        for (k, v) in m.metadata where k.hasPrefix("train.") { notes[String(k.dropFirst(6))] = v }
+        return TrainedModel(network: network, classNames: classes, features: features,
+                            normalization: normalization, training: training, notes: notes)
+    }
+
+    /// The metadata of the file being decoded, with the readers of its numbers.
+    private struct MetadataReader {
+        let metadata: [String: String]
+        let path: String
+        subscript(key: String) -> String? { metadata[key] }
+        func invalid(_ reason: String) -> ModelFileError { .invalid(path: path, reason: reason) }
+        func int(_ key: String, min: Int = 1) throws -> Int {
+            guard let s = metadata[key], let v = Int(s), v >= min else { throw invalid("metadata '\(key)' missing or not an integer ≥ \(min)") }
+            return v
+        }
+        func float(_ key: String) throws -> Float {
+            guard let s = metadata[key], let v = Float(s), v.isFinite else { throw invalid("metadata '\(key)' missing or not a finite number") }
+            return v
+        }
+    }
+
+    /// The `format` marker, the `format_version` (1, 2 or 3) and, where there is one, the checksum.
+    /// - Returns: the format version.
+    private static func checkVersionAndChecksum(_ file: SafeTensorsFile, _ m: MetadataReader) throws -> Int {
         guard m["format"] == format else {
-            throw ModelFileError.notAGenreModel(path: path, reason: "no '\(format)' marker in its metadata")
+            throw ModelFileError.notAGenreModel(path: m.path, reason: "no '\(format)' marker in its metadata")
         }
         guard let version = m["format_version"], ["1", "2", "3"].contains(version) else {
-            throw ModelFileError.unsupportedVersion(path: path, version: m["format_version"] ?? "none")
+            throw ModelFileError.unsupportedVersion(path: m.path, version: m["format_version"] ?? "none")
         }
-        func invalid(_ reason: String) -> ModelFileError { .invalid(path: path, reason: reason) }
         // Version 2 files carry a checksum and must; version 1 files, written before it existed, have none,
         // but one that does is checked too (so a damaged version number cannot skip the check).
         if let stored = m[ModelChecksum.key] {
             guard let actual = try? ModelChecksum.digest(of: file), actual == stored else {
-                throw invalid("checksum mismatch: the file was damaged or altered after it was written")
+                throw m.invalid("checksum mismatch: the file was damaged or altered after it was written")
             }
         } else if version != "1" {
-            throw invalid("no \(ModelChecksum.key) in its metadata (version \(version) files carry one)")
+            throw m.invalid("no \(ModelChecksum.key) in its metadata (version \(version) files carry one)")
         }
-        func int(_ key: String, min: Int = 1) throws -> Int {
-            guard let s = m[key], let v = Int(s), v >= min else { throw invalid("metadata '\(key)' missing or not an integer ≥ \(min)") }
-            return v
-        }
-        func float(_ key: String) throws -> Float {
-            guard let s = m[key], let v = Float(s), v.isFinite else { throw invalid("metadata '\(key)' missing or not a finite number") }
-            return v
-        }
+        return Int(version)!
+    }
+
+    /// `classes`: a JSON list of two or more distinct genre names.
+    private static func classNames(_ m: MetadataReader) throws -> [String] {
         guard let classesJSON = m["classes"]?.data(using: .utf8),
               let classes = try? JSONDecoder().decode([String].self, from: classesJSON), classes.count >= 2,
               Set(classes).count == classes.count else {
-            throw invalid("metadata 'classes' is not a JSON list of two or more distinct names")
+            throw m.invalid("metadata 'classes' is not a JSON list of two or more distinct names")
         }
         // Class names are genre folder names: never empty, never holding a slash or a control character.
         if let bad = classes.first(where: { $0.isEmpty || $0.contains("/") || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
-            throw invalid("metadata 'classes' holds an impossible genre name \(bad.debugDescription)")
+            throw m.invalid("metadata 'classes' holds an impossible genre name \(bad.debugDescription)")
         }
-        let features = FeatureParameters(
-            sampleRate: try int("feature.sample_rate"), nFFT: try int("feature.n_fft"),
-            hopLength: try int("feature.hop_length"), nMels: try int("feature.n_mels"),
-            fMin: try float("feature.f_min"), fMax: try float("feature.f_max"),
-            segmentFrames: try int("segment.frames"), minLastSegmentFrames: try int("segment.min_last_frames", min: 0),
-            downmix: try downmix(m, path: path), level: try level(m, path: path),
-            dcRemoval: try dcRemoval(m, path: path))
-        do { try features.validate() } catch { throw invalid("feature parameters: \(error)") }
-        let std = try float("normalization.std")
-        // The writer never stores a std below the floor; a smaller one means the file was altered.
-        guard std >= Normalization.minimumStd else { throw invalid("normalization.std \(std) is below the floor \(Normalization.minimumStd)") }
-        let mean = try float("normalization.mean")
-        // Log-mel cells lie within about −100…+100 dB; far outside that the file was altered.
-        guard abs(mean) <= 1000, std <= 1000 else { throw invalid("normalization mean \(mean) / std \(std) outside ±1000 dB") }
-        let normalization = Normalization(mean: mean, std: std)
+        return classes
+    }
 
+    /// `feature.*` and `segment.*`, validated as `FeatureParameters.validate` does.
+    private static func featureParameters(_ m: MetadataReader) throws -> FeatureParameters {
+        let features = FeatureParameters(
+            sampleRate: try m.int("feature.sample_rate"), nFFT: try m.int("feature.n_fft"),
+            hopLength: try m.int("feature.hop_length"), nMels: try m.int("feature.n_mels"),
+            fMin: try m.float("feature.f_min"), fMax: try m.float("feature.f_max"),
+            segmentFrames: try m.int("segment.frames"), minLastSegmentFrames: try m.int("segment.min_last_frames", min: 0),
+            downmix: try downmix(m.metadata, path: m.path), level: try level(m.metadata, path: m.path),
+            dcRemoval: try dcRemoval(m.metadata, path: m.path))
+        do { try features.validate() } catch { throw m.invalid("feature parameters: \(error)") }
+        return features
+    }
+
+    /// `normalization.mean` and `normalization.std` (dB), within what the writer can have written.
+    private static func normalization(_ m: MetadataReader) throws -> Normalization {
+        let std = try m.float("normalization.std")
+        // The writer never stores a std below the floor; a smaller one means the file was altered.
+        guard std >= Normalization.minimumStd else { throw m.invalid("normalization.std \(std) is below the floor \(Normalization.minimumStd)") }
+        let mean = try m.float("normalization.mean")
+        // Log-mel cells lie within about −100…+100 dB; far outside that the file was altered.
+        guard abs(mean) <= 1000, std <= 1000 else { throw m.invalid("normalization mean \(mean) / std \(std) outside ±1000 dB") }
+        return Normalization(mean: mean, std: std)
+    }
+
+    /// `architecture.*`: the network, which must take one `[nMels, segmentFrames]` segment of `features`
+    /// and give `classCount` scores.
+    /// - Returns: the configuration, and seed-recipe settings holding its BatchNorm, dropout and time pooling.
+    private static func configuration(_ m: MetadataReader, classCount: Int,
+                                      features: FeatureParameters) throws -> (ConvNetConfiguration, TrainingSettings) {
         let inputDims = (m["architecture.input"] ?? "").split(separator: ",").compactMap { Int($0) }
         let channels = (m["architecture.channels"] ?? "").split(separator: ",").compactMap { Int($0) }
         guard m["architecture"] == "convnet", inputDims.count == 3, !channels.isEmpty,
               channels.count <= 8, channels.allSatisfy({ $0 >= 1 && $0 <= 4096 }),
               inputDims.allSatisfy({ $0 >= 1 && $0 <= 1 << 16 }) else {
-            throw invalid("architecture metadata missing or malformed")
+            throw m.invalid("architecture metadata missing or malformed")
+        }
+        // Files written before BatchNorm, dropout or time pooling existed lack the keys: off.
+        var settings = TrainingSettings()
+        do throws(TrainingSettings.TextError) {
+            try settings.read(TrainingSettings.architectureFields, from: m.metadata, formatVersion: 1)
+        } catch {
+            throw m.invalid(error.description)
         }
         let config = ConvNetConfiguration(inputChannels: inputDims[0], inputHeight: inputDims[1],
-                                          inputWidth: inputDims[2], channels: channels, classCount: classes.count,
-                                          batchNorm: m["architecture.batch_norm"] == "true",
-                                          dropout: m["architecture.dropout"] == nil ? 0 : try float("architecture.dropout"),
-                                          timePooling: m["architecture.time_pooling"] == "mean")
-        if let pooling = m["architecture.time_pooling"], pooling != "mean", pooling != "none" {
-            throw invalid("unknown architecture.time_pooling \"\(pooling)\"")
-        }
-        if let problem = config.problem { throw invalid(problem) }
-        guard try int("architecture.classes") == classes.count else { throw invalid("class count disagrees with the class list") }
+                                          inputWidth: inputDims[2], channels: channels, classCount: classCount,
+                                          batchNorm: settings.batchNorm, dropout: settings.dropout,
+                                          timePooling: settings.timePooling)
+        if let problem = config.problem { throw m.invalid(problem) }
+        guard try m.int("architecture.classes") == classCount else { throw m.invalid("class count disagrees with the class list") }
         guard config.inputHeight == features.nMels, config.inputWidth == features.segmentFrames, config.inputChannels == 1 else {
-            throw invalid("network input \(inputDims) does not match nMels \(features.nMels) × segment \(features.segmentFrames)")
+            throw m.invalid("network input \(inputDims) does not match nMels \(features.nMels) × segment \(features.segmentFrames)")
         }
-
-        var network = ConvNet(configuration: config, seed: 0)
-        var failure: ModelFileError?
-        network.updateParameters { _, p in
-            guard failure == nil else { return }
-            guard let info = file.tensors[p.name] else { failure = invalid("tensor \(p.name) missing"); return }
-            guard info.shape == p.shape else {
-                failure = invalid("tensor \(p.name) has shape \(info.shape), the architecture needs \(p.shape)"); return
-            }
-            guard let values = try? file.floats(p.name) else { failure = invalid("tensor \(p.name) is not F32"); return }
-            guard values.allSatisfy({ $0.isFinite }) else { failure = invalid("tensor \(p.name) holds non-finite values"); return }
-            guard values.allSatisfy({ abs($0) <= ModelFile.maxWeight }) else {
-                failure = invalid("tensor \(p.name) holds values beyond ±\(ModelFile.maxWeight); the file looks damaged"); return
-            }
-            p.value = values
-        }
-        if let failure { throw failure }
-        for b in network.buffers {
-            guard let info = file.tensors[b.name], info.shape == [b.values.count], let values = try? file.floats(b.name) else {
-                throw invalid("tensor \(b.name) missing or not F32 [\(b.values.count)]")
-            }
-            // Running variances are positive; means, like weights, are bounded.
-            guard values.allSatisfy({ $0.isFinite && abs($0) <= ModelFile.maxWeight }),
-                  !b.name.hasSuffix("running_var") || values.allSatisfy({ $0 >= 0 }) else {
-                throw invalid("tensor \(b.name) holds impossible values")
-            }
-            _ = network.setBuffer(b.name, values)
-        }
-        let expected = Set(network.parameters.map(\.name) + network.buffers.map(\.name))
-        if let extra = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
-            throw invalid("unexpected tensor \(extra)")
-        }
-
-        let training = TrainingSettings(
-            epochs: (try? int("training.epochs")) ?? 0, batchSize: (try? int("training.batch_size")) ?? 0,
-            learningRate: (try? float("training.learning_rate")) ?? 0, momentum: (try? float("training.momentum")) ?? 0,
-            learningRateStep: (try? int("training.lr_step")) ?? 0, learningRateGamma: (try? float("training.lr_gamma")) ?? 0,
-            seed: UInt64(m["training.seed"] ?? "") ?? 0,
-            optimizer: OptimizerKind.allCases.first { $0.metadataName == m["training.optimizer"] } ?? .sgd,
-            weightDecay: (try? float("training.weight_decay")) ?? 0,
-            augmentation: Augmentation(randomCrops: m["training.random_crops"] == "true",
-                                       timeMask: (try? int("training.time_mask", min: 0)) ?? 0,
-                                       frequencyMask: (try? int("training.frequency_mask", min: 0)) ?? 0,
-                                       gainDB: (try? float("training.gain_augment_db")) ?? 0,
-                                       tiltDB: (try? float("training.tilt_augment_db")) ?? 0),
-            batchNorm: config.batchNorm, dropout: config.dropout, timePooling: config.timePooling,
-            schedule: ScheduleKind(rawValue: m["training.schedule"] ?? "") ?? .step,
-            earlyStopping: (try? int("training.early_stopping", min: 0)) ?? 0,
-            targets: SoftTargets(mixup: (try? float("training.mixup")) ?? 0,
-                                 labelSmoothing: (try? float("training.label_smoothing")) ?? 0))
-        var notes: [String: String] = [:]
-        for (k, v) in m where k.hasPrefix("train.") { notes[String(k.dropFirst(6))] = v }
-        return TrainedModel(network: network, classNames: classes, features: features,
-                            normalization: normalization, training: training, notes: notes)
+        return (config, settings)
     }
 
     /// `feature.mono`: models written before the key had a rule say "mean of channels" or nothing.

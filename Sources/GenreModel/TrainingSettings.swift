@@ -11,7 +11,7 @@ public enum OptimizerKind: String, Sendable, Equatable, Codable, CaseIterable {
     /// AdamW: decoupled weight decay (PyTorch's `AdamW`).
     case adamw
 
-    /// The name stored in model files (`training.optimizer`).
+    /// The name stored in model files (`training.optimizer`): `sgd-momentum`, `adam` or `adamw`.
     public var metadataName: String { self == .sgd ? "sgd-momentum" : rawValue }
 }
 
@@ -23,18 +23,24 @@ public enum ScheduleKind: String, Sendable, Equatable, Codable, CaseIterable {
     case cosine
 }
 
-/// The hyper-parameters of one training run, recorded in the model file.
-public struct TrainingSettings: Sendable, Equatable, Codable {
+/// The hyper-parameters of one training run, recorded in the model file (`training.*` and
+/// `architecture.*` keys) and in checkpoints, both through `TrainingSettingsText.swift`'s one table.
+public struct TrainingSettings: Sendable, Equatable {
+    /// Passes over the training segments (≥ 1).
     public var epochs: Int = 30
+    /// Segments per optimisation step (≥ 1; the last batch of an epoch may be smaller).
     public var batchSize: Int = 32
-    /// η₀ of the step schedule.
+    /// η₀, the initial learning rate of either schedule (> 0).
     public var learningRate: Float = 0.01
+    /// SGD's heavy-ball momentum μ in [0, 1) (unused by Adam).
     public var momentum: Float = 0.9
     /// The learning rate is multiplied by `learningRateGamma` every `learningRateStep` epochs (StepLR).
     public var learningRateStep: Int = 10
+    /// See `learningRateStep`; in (0, 1].
     public var learningRateGamma: Float = 0.5
     /// Seeds He initialisation, the split and the batch shuffles.
     public var seed: UInt64 = 0
+    /// The update rule: SGD with momentum, Adam or AdamW.
     public var optimizer: OptimizerKind = .sgd
     /// λ, weight decay (0: none).
     public var weightDecay: Float = 0
@@ -48,10 +54,12 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
     public var dropout: Float = 0
     /// Average over time before the Linear layer (recorded as `architecture.time_pooling`).
     public var timePooling: Bool = false
+    /// How the learning rate changes over epochs (step or cosine).
     public var schedule: ScheduleKind = .step
     /// Stop after this many epochs without a better validation accuracy (0: never; needs validation data).
     public var earlyStopping: Int = 0
 
+    /// Member-wise; the defaults are the seed recipe's (`seedRecipe`). Nothing is checked here: see `problem`.
     public init(epochs: Int = 30, batchSize: Int = 32, learningRate: Float = 0.01, momentum: Float = 0.9,
                 learningRateStep: Int = 10, learningRateGamma: Float = 0.5, seed: UInt64 = 0,
                 optimizer: OptimizerKind = .sgd, weightDecay: Float = 0, augmentation: Augmentation = .none,

@@ -18,17 +18,23 @@ import SafeTensors
 /// `best_epoch`, `best_accuracy` and `best_loss` (as exact bit patterns), `history` (JSON), and
 /// `checksum.sha256` as in model files. Written atomically like a model.
 public enum Checkpoint {
+    /// The value of the `format` metadata key that marks a checkpoint.
     public static let format = "genre-checkpoint"
 
     /// What a run was started with; a checkpoint is resumed only by a run with the same.
     public struct Run: Codable, Equatable, Sendable {
+        /// The training settings (JSON: the model file's `training.*` and `architecture.*` keys and texts).
         public var settings: TrainingSettings
+        /// The feature parameters the clips were extracted with.
         public var features: FeatureParameters
+        /// The genres, in label order (K names).
         public var classNames: [String]
+        /// The split: clip paths relative to the dataset folder, per part.
         public var train: [String], validation: [String], test: [String]
         /// Bit patterns of the standardisation's mean and std.
         public var normalization: [UInt32]
 
+        /// - Parameter normalization: stored as the bit patterns of its mean and std, so it compares exactly.
         public init(settings: TrainingSettings, features: FeatureParameters, classNames: [String], split: DataSplit,
                     normalization: Normalization) {
             self.settings = settings
@@ -89,7 +95,10 @@ public enum Checkpoint {
     /// Reads a checkpoint written by `write`.
     /// - Parameter configuration: the network the tensors must fit; nil: the one the checkpoint's own
     ///   settings, features and class names make (as `train` builds it).
-    /// - Throws: `RunError` naming the path: missing, a folder, unreadable, damaged (checksum), or not a checkpoint.
+    /// - Returns: the state to pass to `Trainer.train(resume:)` and the run it belongs to.
+    /// - Throws: `RunError` naming the path: missing, a folder, unreadable, damaged (checksum), not a
+    ///   checkpoint, metadata missing or malformed, or a network tensor that `NetworkTensors.load` refuses
+    ///   (missing, of another shape, non-finite or beyond ±`ModelFile.maxWeight`).
     public static func read(_ path: String, configuration: ConvNetConfiguration? = nil) throws -> (state: TrainingState, run: Run) {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
@@ -116,23 +125,11 @@ public enum Checkpoint {
         let configuration = configuration ?? run.settings.configuration(features: run.features, classCount: run.classNames.count)
         if let problem = configuration.problem { throw damaged(problem) }
         func network(_ prefix: String) throws -> ConvNet {
-            var net = ConvNet(configuration: configuration, seed: 0)
-            var failure: RunError?
-            net.updateParameters { _, p in
-                guard failure == nil else { return }
-                guard let info = file.tensors["\(prefix).\(p.name)"], info.shape == p.shape,
-                      let values = try? file.floats("\(prefix).\(p.name)") else {
-                    failure = damaged("tensor \(prefix).\(p.name) missing or of the wrong shape"); return
-                }
-                p.value = values
+            do throws(NetworkTensors.Problem) {
+                return try NetworkTensors.load(file, configuration: configuration, prefix: prefix)
+            } catch {
+                throw damaged(error.description)
             }
-            if let failure { throw failure }
-            for b in net.buffers {
-                guard let values = try? file.floats("\(prefix).\(b.name)"), net.setBuffer(b.name, values) else {
-                    throw damaged("tensor \(prefix).\(b.name) missing or of the wrong shape")
-                }
-            }
-            return net
         }
         let current = try network("net")
         func buffers(_ prefix: String) throws -> [[Float]] {

@@ -296,6 +296,64 @@ final class ModelFileTests: XCTestCase {
         XCTAssertThrowsError(try ModelFile.read(v1Altered)) { XCTAssertTrue("\($0)".contains("checksum mismatch"), "\($0)") }
     }
 
+    /// A training setting the file's version always carries must be there and readable: a missing or garbled
+    /// one is an error naming the key, never a silent 0. Keys that older versions did not write keep the
+    /// seed recipe's value when absent (what those versions trained with).
+    func testTrainingSettingsKeysMissingOrGarbledAreNamed() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = try SafeTensorsFile(bytes: ModelFile.serialize(smallModel()))
+        func read(_ change: (inout [String: String]) -> Void) throws -> TrainedModel {
+            var m = file.metadata
+            change(&m)
+            let path = folder + "/m.safetensors"
+            try signed(m, file.tensors.keys.sorted().map { (name: $0, shape: file.tensors[$0]!.shape, values: try file.floats($0)) })
+                .write(to: path)
+            return try ModelFile.read(path)
+        }
+        func refused(_ expected: String, _ change: (inout [String: String]) -> Void) {
+            XCTAssertThrowsError(try read(change)) { XCTAssertEqual("\($0)", "\(folder)/m.safetensors: damaged model file: \(expected)") }
+        }
+        refused("metadata 'training.epochs' missing or not an integer ≥ 1") { $0["training.epochs"] = nil }
+        refused("metadata 'training.learning_rate' missing or not a finite number") { $0["training.learning_rate"] = "fast" }
+        refused("metadata 'training.seed' missing or not an integer ≥ 0") { $0["training.seed"] = "-1" }
+        refused("metadata 'training.optimizer' missing") { $0["training.optimizer"] = nil }
+        refused("unknown training.optimizer \"rmsprop\"") { $0["training.optimizer"] = "rmsprop" }
+        refused("unknown training.schedule \"linear\"") { $0["training.schedule"] = "linear" }
+        refused("unknown training.random_crops \"yes\"") { $0["training.random_crops"] = "yes" }
+        refused("metadata 'training.mixup' missing or not a finite number") { $0["training.mixup"] = nil }
+        refused("unknown architecture.batch_norm \"1\"") { $0["architecture.batch_norm"] = "1" }
+        // Version 2 files written before level augmentation lack its keys (the issue-12 fixture): 0 dB.
+        XCTAssertEqual(try read { $0["training.gain_augment_db"] = nil; $0["training.tilt_augment_db"] = nil }, smallModel())
+        var v3 = smallModel()
+        v3.features.dcRemoval = true
+        let v3File = try SafeTensorsFile(bytes: ModelFile.serialize(v3))
+        XCTAssertEqual(v3File.metadata["format_version"], "3")
+        XCTAssertThrowsError(try ModelFile.decode(try SafeTensorsFile(bytes: signed(v3File.metadata.filter { $0.key != "training.gain_augment_db" },
+            v3File.tensors.keys.sorted().map { (name: $0, shape: v3File.tensors[$0]!.shape, values: try v3File.floats($0)) }).serialize()),
+                                                 path: "v3")) {
+            XCTAssertEqual("\($0)", "v3: damaged model file: metadata 'training.gain_augment_db' missing or not a finite number")
+        }
+        // Version 1 files written before Adam, schedules and augmentation: the seed recipe's values.
+        var old = try read {
+            $0["format_version"] = "1"
+            for key in ["weight_decay", "schedule", "early_stopping", "random_crops", "time_mask", "frequency_mask", "mixup",
+                        "label_smoothing", "gain_augment_db", "tilt_augment_db"] { $0["training." + key] = nil }
+            for key in ["batch_norm", "dropout", "time_pooling"] { $0["architecture." + key] = nil }
+        }
+        XCTAssertEqual(old.training, smallModel().training)
+        old = try read { $0["training.weight_decay"] = "0.25"; $0["training.schedule"] = "cosine"; $0["training.optimizer"] = "adamw" }
+        XCTAssertEqual(old.training.weightDecay, 0.25)
+        XCTAssertEqual(old.training.schedule, .cosine)
+        XCTAssertEqual(old.training.optimizer, .adamw)
+    }
+
+    /// Companion files are named by one rule: `X.safetensors` → `X.<suffix>`.
+    func testCompanionPathsBesideTheModel() {
+        XCTAssertEqual(ModelFile.splitPath(forModel: "out/m.safetensors"), "out/m.split.tsv")
+        XCTAssertEqual(ModelFile.splitPath(forModel: "out/m"), "out/m.split.tsv")
+        XCTAssertEqual(ModelFile.splitPath(forModel: "m.safetensors.bak"), "m.safetensors.bak.split.tsv")
+    }
+
     /// Every truncation of a model file is refused, none crashes. (Single-byte changes:
     /// RobustnessTests.testEverySingleByteChangeIsRefusedNamingTheFileOrIsHarmlessSpacing.)
     func testEveryTruncationIsRefused() throws {
