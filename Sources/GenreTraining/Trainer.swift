@@ -5,11 +5,19 @@ import GenreModel
 import GenreNetwork
 import GenreSupport
 
+/// Why `Trainer.train` stopped without a network; descriptions are one line.
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
-    /// The loss (training, or validation after the epoch's last batch) stopped being finite.
+    /// The loss (training, or validation after the epoch's last batch) stopped being finite; `epoch` and
+    /// `batch` are 1-based.
     case diverged(epoch: Int, batch: Int, loss: Float)
+    /// After `epoch` (1-based), parameter `parameter` (e.g. `conv2.weight`) holds NaN or ±∞ although every
+    /// step's loss was finite.
     case nonFiniteWeights(epoch: Int, parameter: String)
+    /// The training clips hold no segment (every training file was skipped).
     case noTrainingData
+    /// Not one epoch ran and no earlier epoch's network was at hand: `epochs` were asked for and the run
+    /// started after epoch `completed` (0, or a resumed state that kept no best epoch).
+    case noEpochTrained(epochs: Int, completed: Int)
 
     public var description: String {
         switch self {
@@ -18,6 +26,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .nonFiniteWeights(let e, let name):
             return "training diverged: \(name) holds non-finite values after epoch \(e) (try a smaller --learning-rate); no model written"
         case .noTrainingData: return "no training segments: every training file was skipped"
+        case .noEpochTrained(let epochs, let completed):
+            return "no epoch trained: \(epochs) epoch(s) asked for, starting after epoch \(completed) "
+                + "with no best network kept"
         }
     }
 }
@@ -30,23 +41,32 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
 public struct TrainingState: Sendable, Equatable {
     /// Epochs done (1-based count); the next epoch to run is this one, 0-based.
     public var completedEpochs: Int
+    /// The network after the last completed epoch, with BatchNorm's running averages.
     public var network: ConvNet
-    /// SGD's momentum buffers (empty for Adam, or before the first step).
+    /// SGD's momentum buffers, one per parameter in `network.parameters` order and of its size (empty for
+    /// Adam, or before the first step).
     public var velocity: [[Float]]
-    /// Adam's moment estimates and step count (empty / 0 for SGD).
+    /// Adam's first and second moment estimates (per parameter, as `velocity`) and step count (empty / 0 for SGD).
     public var adamM: [[Float]], adamV: [[Float]], adamStep: Int
     /// The best epoch so far: its network, 1-based epoch, validation clip accuracy and loss.
     public var best: BestEpoch?
+    /// Every completed epoch's report, in order (`history.count == completedEpochs`).
     public var history: [EpochReport]
     /// The training segments' order after the last completed epoch: positions in the unshuffled list
     /// (clip by clip, segment by segment).
     public var order: [Int]
 
+    /// The epoch a run keeps: the best validation clip accuracy so far (ties: lower validation loss).
     public struct BestEpoch: Sendable, Equatable {
+        /// The network after that epoch.
         public var network: ConvNet
+        /// 1-based.
         public var epoch: Int
+        /// Validation clip accuracy, 0…1 (0 without validation clips).
         public var accuracy: Double
+        /// Mean validation cross-entropy, nats (0 without validation clips).
         public var loss: Float
+        /// Member-wise.
         public init(network: ConvNet, epoch: Int, accuracy: Double, loss: Float) {
             self.network = network
             self.epoch = epoch
@@ -55,6 +75,7 @@ public struct TrainingState: Sendable, Equatable {
         }
     }
 
+    /// Member-wise; `Trainer.train` makes these after every epoch, `Checkpoint.read` from a file.
     public init(completedEpochs: Int, network: ConvNet, velocity: [[Float]], adamM: [[Float]], adamV: [[Float]],
                 adamStep: Int, best: BestEpoch?, history: [EpochReport], order: [Int]) {
         self.completedEpochs = completedEpochs
@@ -69,174 +90,71 @@ public struct TrainingState: Sendable, Equatable {
     }
 }
 
-/// Mini-batch SGD with momentum and a step learning-rate schedule on standardised segments.
+/// Mini-batch training of a `ConvNet` on standardised segments, as `settings` say: SGD with heavy-ball
+/// momentum, Adam or AdamW (`settings.optimizer`, with weight decay λ); a step (StepLR) or cosine
+/// (CosineAnnealingLR) learning-rate schedule, set per epoch; optional training-time augmentation (random
+/// crops, SpecAugment time and frequency masks, random gain and tilt in dB: `Augmentation`); and optional
+/// mixup and label smoothing (`SoftTargets`), which train on soft targets instead of labels.
 ///
 /// Each epoch shuffles the training segments with a generator seeded from `settings.seed` and the epoch,
 /// steps through batches of `settings.batchSize` (the last batch may be smaller), and then scores the
-/// validation clips. The epoch with the best validation clip accuracy is kept (ties: lower validation
-/// loss; without validation data, the last epoch).
+/// validation clips. Crops and masks, mixup and dropout draw from their own streams, seeded the same way,
+/// so the same seed gives the same network bit for bit. The epoch with the best validation clip accuracy
+/// is kept (ties: lower validation loss; without validation data, the last epoch); with
+/// `settings.earlyStopping` > 0, training stops once that epoch is that many epochs old.
 public struct Trainer {
+    /// The recipe: optimiser, schedule, batch size, epochs, seed, augmentation, soft targets.
     public let settings: TrainingSettings
+    /// Worker threads for the forward and backward passes and for scoring (at least 1).
     public let threads: Int
 
+    /// - Parameter threads: worker threads; values below 1 mean 1.
     public init(settings: TrainingSettings, threads: Int) {
         self.settings = settings
         self.threads = max(1, threads)
     }
 
+    /// Trains from `start` (or from `resume`) for the epochs `settings.epochs` leaves.
     /// - Parameters:
     ///   - network: He-initialised (or any) starting network; its configuration's input must be
-    ///     `[1, nMels, segmentFrames]`.
-    ///   - train, validation: standardised clips.
+    ///     `[1, nMels, segmentFrames]`, its classes K those of the clips' labels.
+    ///   - train, validation: standardised clips (`ClipFeatures.segments` `[count, nMels, segmentFrames]`).
+    ///   - normalization: the standardisation `train` went through (gain and tilt augmentation work in dB).
     ///   - resume: a state saved by `onCheckpoint` of a run with the same settings and data: training
     ///     continues after its last epoch and ends with the same network as a run never stopped.
     ///   - onBatch: (epoch 1-based, batch index 1-based, batches per epoch) after each step.
-    ///   - normalization: the standardisation `train` went through (gain and tilt augmentation work in dB).
     ///   - onEpoch: after each epoch.
     ///   - onCheckpoint: after each epoch, the state to save; what it throws stops training.
-    /// - Returns: the best network, its 1-based epoch, and every epoch's report.
-    /// - Throws: `TrainingError.diverged` at the first non-finite loss; `.noTrainingData`; whatever
-    ///   `onCheckpoint` throws.
+    /// - Returns: the best network, its 1-based epoch, and every epoch's report (a resumed run's include
+    ///   the epochs before it).
+    /// - Throws: `TrainingError.noTrainingData` when the training clips hold no segment;
+    ///   `RunError` when `resume` does not fit (another network configuration or other training segments);
+    ///   `TrainingError.diverged` at the first non-finite training or validation loss;
+    ///   `TrainingError.nonFiniteWeights` when an epoch leaves a non-finite weight;
+    ///   `TrainingError.noEpochTrained` when no epoch runs and no best network is at hand (`settings.epochs`
+    ///   < 1, or a resumed state past the last epoch without a best epoch); whatever `onCheckpoint` throws.
     public func train(network start: ConvNet, train: [ClipFeatures], validation: [ClipFeatures],
                       normalization: Normalization = Normalization(mean: 0, std: 1), resume: TrainingState? = nil,
                       onBatch: ((_ epoch: Int, _ batch: Int, _ batches: Int) -> Void)? = nil,
                       onEpoch: ((EpochReport) -> Void)? = nil,
                       onCheckpoint: ((TrainingState) throws -> Void)? = nil) throws -> (network: ConvNet, bestEpoch: Int, history: [EpochReport]) {
-        let cfg = start.configuration
-        let cells = cfg.inputChannels * cfg.inputHeight * cfg.inputWidth
-        // Index every training segment as (clip, segment within clip).
-        var index: [(clip: Int, segment: Int)] = []
-        var offsets: [Int] = []  // position of each clip's first segment in the unshuffled list
-        for (c, clip) in train.enumerated() {
-            offsets.append(index.count)
-            for s in 0..<clip.segmentCount { index.append((c, s)) }
-        }
-        guard !index.isEmpty else { throw TrainingError.noTrainingData }
-        let unshuffled = index
-
-        var network = start
-        let batchSize = min(settings.batchSize, index.count)
-        let workspace = ConvNetWorkspace(network: network, batchCapacity: batchSize, threads: threads)
-        let batchInput = FloatBuffer(count: batchSize * cells)
-        var batchLabels = [Int32](repeating: 0, count: batchSize)
-        let soft = settings.targets
-        let mixScratch = FloatBuffer(count: soft.mixup > 0 ? batchSize * cells : 0)
-        var batchTargets = [Float](repeating: 0, count: soft.isEnabled ? batchSize * cfg.classCount : 0)
-        var sgd = SGD(learningRate: settings.learningRate, momentum: settings.momentum, weightDecay: settings.weightDecay)
-        var adam = Adam(learningRate: settings.learningRate, weightDecay: settings.weightDecay,
-                        decoupledWeightDecay: settings.optimizer == .adamw)
-        let augmentation = settings.augmentation
-        let step = StepLR(initial: settings.learningRate, stepSize: settings.learningRateStep,
-                          gamma: settings.learningRateGamma)
-        let cosine = CosineLR(initial: settings.learningRate, epochs: settings.epochs)
-        let evaluator = Classifier(network: network, threads: threads)
-        var best: TrainingState.BestEpoch?
-        var history: [EpochReport] = []
-        let batches = (index.count + batchSize - 1) / batchSize
-        let k = cfg.classCount
-        var first = 0
-        if let resume {
-            network = resume.network
-            sgd.velocity = resume.velocity
-            adam.m = resume.adamM
-            adam.v = resume.adamV
-            adam.step = resume.adamStep
-            best = resume.best
-            history = resume.history
-            first = resume.completedEpochs
-            guard resume.network.configuration == cfg, resume.order.sorted() == Array(unshuffled.indices) else {
-                throw RunError("the checkpoint does not fit this data (network or training segments differ)")
-            }
-            index = resume.order.map { unshuffled[$0] }
-            // A run that had already stopped early stays stopped.
-            if settings.earlyStopping > 0, !validation.isEmpty, let b = best, first - b.epoch >= settings.earlyStopping {
-                first = settings.epochs
-            }
-        }
-
-        for epoch in first..<max(first, settings.epochs) {
+        var loop = try TrainingLoop(settings: settings, threads: threads, network: start, train: train,
+                                    validation: validation, normalization: normalization)
+        if let resume { try loop.restore(resume) }
+        for epoch in loop.firstEpoch..<max(loop.firstEpoch, settings.epochs) {
             let started = DispatchTime.now()
-            sgd.learningRate = settings.schedule == .cosine ? cosine.learningRate(epoch: epoch) : step.learningRate(epoch: epoch)
-            adam.learningRate = sgd.learningRate
-            var generator = SeededGenerator(seed: settings.seed &* 0x9E37_79B9 &+ UInt64(epoch) &+ 1)
-            RandomDraw.shuffle(&index, using: &generator)
-            // Crops and masks draw from their own stream, so turning them on leaves the shuffles alone.
-            var augmenter = SeededGenerator(seed: settings.seed ^ 0x5EC_A06_0000 &+ UInt64(epoch))
-            var mixer = SeededGenerator(seed: settings.seed ^ 0x313_0000_0000 &+ UInt64(epoch))
-            var lossSum = 0.0, correct = 0
-            for b in 0..<batches {
-                let lo = b * batchSize, n = min(batchSize, index.count - lo)
-                for j in 0..<n {
-                    let (c, s) = index[lo + j]
-                    train[c].segments.withUnsafeBufferPointer { src in
-                        if augmentation.isEnabled {
-                            augmentation.example(src.baseAddress!, count: train[c].segmentCount, segment: s,
-                                                 nMels: cfg.inputHeight, width: cfg.inputWidth,
-                                                 normalization: normalization, into: batchInput.pointer + j * cells, generator: &augmenter)
-                        } else {
-                            (batchInput.pointer + j * cells).update(from: src.baseAddress! + s * cells, count: cells)
-                        }
-                    }
-                    batchLabels[j] = Int32(train[c].label)
-                }
-                network.zeroGradients()
-                let dropoutSeed = settings.seed ^ (UInt64(epoch) << 32 | UInt64(b))
-                let loss: Float
-                if soft.isEnabled {
-                    loss = batchLabels.withUnsafeBufferPointer { labels in
-                        batchTargets.withUnsafeMutableBufferPointer { t in
-                            soft.apply(input: batchInput.pointer, scratch: mixScratch.pointer, cells: cells,
-                                       labels: labels.baseAddress!, targets: t.baseAddress!, batch: n, classes: k,
-                                       generator: &mixer)
-                            return network.lossAndGradients(batchInput.pointer, targets: t.baseAddress!, batch: n,
-                                                            workspace: workspace, dropoutSeed: dropoutSeed)
-                        }
-                    }
-                } else {
-                    loss = batchLabels.withUnsafeBufferPointer {
-                        network.lossAndGradients(batchInput.pointer, labels: $0.baseAddress!, batch: n, workspace: workspace,
-                                                 dropoutSeed: dropoutSeed)
-                    }
-                }
-                guard loss.isFinite else { throw TrainingError.diverged(epoch: epoch + 1, batch: b + 1, loss: loss) }
-                lossSum += Double(loss) * Double(n)
-                let probs = workspace.probabilitiesPointer
-                for j in 0..<n where argmax(probs + j * k, k) == Int(batchLabels[j]) { correct += 1 }
-                if settings.optimizer == .sgd { sgd.step(&network) } else { adam.step(&network) }
-                onBatch?(epoch + 1, b + 1, batches)
-            }
-            var report = EpochReport(epoch: epoch + 1, learningRate: sgd.learningRate,
-                                     trainLoss: Float(lossSum / Double(index.count)),
-                                     trainAccuracy: Double(correct) / Double(index.count),
-                                     validationLoss: nil, validationAccuracy: nil, seconds: 0)
-            // A step can leave non-finite weights even when the loss it reported was finite.
-            if let bad = network.parameters.first(where: { !$0.value.allSatisfy(\.isFinite) }) {
-                throw TrainingError.nonFiniteWeights(epoch: epoch + 1, parameter: bad.name)
-            }
-            if !validation.isEmpty {
-                let scores = evaluator.score(validation, network: network)
-                guard scores.loss.isFinite else {
-                    throw TrainingError.diverged(epoch: epoch + 1, batch: batches, loss: scores.loss)
-                }
-                report.validationLoss = scores.loss
-                report.validationAccuracy = scores.clipAccuracy
-            }
+            var report = try loop.trainEpoch(epoch, onBatch: onBatch)
+            try loop.validate(&report)
             report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-            history.append(report)
+            loop.history.append(report)
             onEpoch?(report)
-            let accuracy = report.validationAccuracy ?? 0, vLoss = report.validationLoss ?? 0
-            if validation.isEmpty || best == nil || accuracy > best!.accuracy
-                || (accuracy == best!.accuracy && vLoss < best!.loss) {
-                best = .init(network: network, epoch: epoch + 1, accuracy: accuracy, loss: vLoss)
-            }
-            try onCheckpoint?(TrainingState(completedEpochs: epoch + 1, network: network, velocity: sgd.velocity,
-                                            adamM: adam.m, adamV: adam.v, adamStep: adam.step, best: best,
-                                            history: history, order: index.map { offsets[$0.clip] + $0.segment }))
-            // Early stopping: the best epoch is kept anyway, so later epochs only cost time once it is old.
-            if settings.earlyStopping > 0, !validation.isEmpty, epoch + 1 - best!.epoch >= settings.earlyStopping { break }
+            loop.keepIfBest(report)
+            try onCheckpoint?(loop.state(completedEpochs: epoch + 1))
+            if loop.stopsEarly(after: epoch + 1) { break }
         }
-        guard let best else { throw TrainingError.noTrainingData }
-        return (best.network, best.epoch, history)
+        guard let best = loop.best else {
+            throw TrainingError.noEpochTrained(epochs: settings.epochs, completed: resume?.completedEpochs ?? 0)
+        }
+        return (best.network, best.epoch, loop.history)
     }
 }
-

@@ -207,6 +207,68 @@ final class TrainerTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("no checkpoint to resume from"), "\($0)")
         }
     }
+
+    /// A checkpoint is held to the model file's checks on its networks: one whose weights are not finite
+    /// (or beyond ±`ModelFile.maxWeight`), though its checksum is right, is refused naming the file and tensor.
+    func testCheckpointWithNonFiniteOrHugeWeightsIsRefused() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let settings = TrainingSettings(epochs: 1, batchSize: 4, learningRate: 0.01, seed: 5)
+        let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [4, 4], classCount: 2)
+        var states: [TrainingState] = []
+        _ = try Trainer(settings: settings, threads: 1).train(network: ConvNet(configuration: config, seed: 5),
+                                                              train: clips(count: 8, seed: 1), validation: [],
+                                                              onCheckpoint: { states.append($0) })
+        let run = Checkpoint.Run(settings: settings, features: FeatureParameters(nMels: 8, segmentFrames: 8, minLastSegmentFrames: 4),
+                                 classNames: ["a", "b"], split: DataSplit(train: ["a/1.wav"], validation: [], test: []),
+                                 normalization: Normalization(mean: 0, std: 1))
+        let path = folder + "/m.checkpoint.safetensors"
+        for (value, what) in [(Float.nan, "holds non-finite values"), (Float.infinity, "holds non-finite values"),
+                              (Float(1e30), "holds values beyond ±1000000.0; the file looks damaged")] {
+            for best in [false, true] {
+                var state = states[0]
+                if best { state.best!.network.fc.weight.value[1] = value } else { state.network.fc.weight.value[1] = value }
+                try Checkpoint.write(state, run: run, to: path)
+                XCTAssertThrowsError(try Checkpoint.read(path, configuration: config)) {
+                    XCTAssertEqual("\($0)", "\(path): not a usable checkpoint: tensor \(best ? "best" : "net").fc.weight \(what)")
+                }
+            }
+        }
+        try Checkpoint.write(states[0], run: run, to: path)
+        XCTAssertEqual(try Checkpoint.read(path, configuration: config).state,
+                       comparable(states[0]).with(seconds: states[0].history.map(\.seconds)), "the unaltered state reads back")
+    }
+
+    /// Settings go into checkpoints as the model file's keys and texts, and come back equal; a missing key
+    /// is named.
+    func testSettingsJSONUsesTheModelFileKeys() throws {
+        for settings in [TrainingSettings.seedRecipe, .defaultRecipe,
+                         TrainingSettings(seed: .max, optimizer: .adamw, earlyStopping: 4, targets: SoftTargets(mixup: 0.2, labelSmoothing: 0.1))] {
+            let data = try JSONEncoder().encode(settings)
+            XCTAssertEqual(try JSONDecoder().decode(TrainingSettings.self, from: data), settings)
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: String])
+            XCTAssertEqual(object.count, 21)
+            XCTAssertEqual(object["training.seed"], String(settings.seed))
+            XCTAssertEqual(object["architecture.time_pooling"], settings.timePooling ? "mean" : "none")
+        }
+        let json = #"{"training.epochs":"3"}"#
+        XCTAssertThrowsError(try JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8))) {
+            XCTAssertTrue("\($0)".contains("metadata 'training.batch_size' missing or not an integer ≥ 1"), "\($0)")
+        }
+    }
+
+    /// No epoch and no earlier best network: a true error, not "no training segments".
+    func testZeroEpochsIsItsOwnError() throws {
+        let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [4, 4], classCount: 2)
+        let trainer = Trainer(settings: TrainingSettings(epochs: 0, batchSize: 4), threads: 1)
+        XCTAssertThrowsError(try trainer.train(network: ConvNet(configuration: config, seed: 1), train: clips(count: 4, seed: 1),
+                                               validation: [])) {
+            XCTAssertEqual($0 as? TrainingError, .noEpochTrained(epochs: 0, completed: 0))
+            XCTAssertEqual("\($0)", "no epoch trained: 0 epoch(s) asked for, starting after epoch 0 with no best network kept")
+        }
+        XCTAssertThrowsError(try trainer.train(network: ConvNet(configuration: config, seed: 1), train: [], validation: [])) {
+            XCTAssertEqual($0 as? TrainingError, .noTrainingData)
+        }
+    }
 }
 
 /// A state without what a checkpoint does not keep (the last batch's gradients) or what differs between
