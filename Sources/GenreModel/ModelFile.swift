@@ -49,6 +49,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
     /// also what `write` throws for weights it refuses to write.
     case invalid(path: String, reason: String)
 
+    /// One line starting with the path.
     public var description: String {
         switch self {
         case .notFound(let path): return "\(path): model file not found"

@@ -7,6 +7,7 @@ import SafeTensors
 public enum NetworkTensors {
     /// Why the tensors do not make the network: one line naming the tensor (as stored, with its prefix).
     public struct Problem: Error, CustomStringConvertible, Equatable {
+        /// E.g. "tensor net.fc.weight holds non-finite values".
         public var description: String
     }
 

@@ -19,6 +19,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     /// started after epoch `completed` (0, or a resumed state that kept no best epoch).
     case noEpochTrained(epochs: Int, completed: Int)
 
+    /// One line saying what went wrong and that no model was written.
     public var description: String {
         switch self {
         case .diverged(let e, let b, let l):
