@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "GenreReportsTests", dependencies: ["GenreReports", "GenreMetrics", "GenreSupport", "GenreTestSupport"]),
         .testTarget(name: "GenreDataTests", dependencies: ["GenreData", "GenreSupport", "GenreAudio", "GenreFeatures",
                                                          "GenreNetwork", "GenreTestSupport"]),
-        .testTarget(name: "GenreModelTests", dependencies: ["GenreModel", "GenreModelTestSupport", "GenreData", "GenreAudio",
+        .testTarget(name: "GenreModelTests", dependencies: ["GenreModel", "GenreModelTestSupport", "GenreMetrics", "GenreData", "GenreAudio",
                                                           "GenreFeatures", "GenreNetwork", "SafeTensors", "GenreTestSupport",
                                                           .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "GenreTrainingTests", dependencies: ["GenreTraining", "GenreModel", "GenreModelTestSupport", "GenreData",

@@ -4,7 +4,10 @@ import GenreMetrics
 import GenreNetwork
 
 /// Per-clip probabilities from a network: each segment's softmax, averaged over the clip's segments.
+///
+/// One classifier per thread: it owns the inference workspace its forward passes write into.
 public final class Classifier {
+    /// Threads each forward pass uses, ≥ 1.
     public let threads: Int
     private var workspace: ConvNetWorkspace
     /// Segments per forward pass. Each sample is its own GEMM, so a small batch costs no speed, and its
@@ -12,14 +15,20 @@ public final class Classifier {
     /// at 32 the page faults of first touching ~120 MB took longer than the whole prediction.
     public static let batchSize = 8
 
+    /// An inference workspace for `network`'s shapes (any network of the same configuration can then be
+    /// scored with it).
+    /// - Parameter threads: threads per forward pass; values below 1 count as 1.
     public init(network: ConvNet, threads: Int) {
         self.threads = max(1, threads)
         workspace = ConvNetWorkspace(network: network, batchCapacity: Self.batchSize, threads: self.threads,
                                      training: false)
     }
 
-    /// Softmax probabilities of every segment of a clip.
-    /// - Parameter segments: `[count, nMels, segmentFrames]`, standardised.
+    /// Softmax probabilities of every segment of a clip, `batchSize` segments per forward pass.
+    /// - Parameters:
+    ///   - segments: `[count, nMels, segmentFrames]`, standardised; a precondition checks the size
+    ///     against the network's input.
+    ///   - network: in inference mode (BatchNorm's running averages, no dropout).
     /// - Returns: `[count, K]` row-major.
     public func segmentProbabilities(_ segments: [Float], count: Int, network: ConvNet) -> [Float] {
         let cfg = network.configuration, k = cfg.classCount
@@ -42,6 +51,8 @@ public final class Classifier {
     }
 
     /// The clip's distribution: the mean of its segments' softmax rows (sums to 1).
+    /// - Parameter segmentProbabilities: `[segments, K]` row-major, segments ≥ 1.
+    /// - Returns: `[K]`.
     public static func clipProbabilities(_ segmentProbabilities: [Float], classes k: Int) -> [Float] {
         let count = segmentProbabilities.count / k
         var mean = [Float](repeating: 0, count: k)
@@ -49,40 +60,69 @@ public final class Classifier {
         return mean.map { $0 / Float(count) }
     }
 
+    /// One clip's scores: what every path that classifies a clip (predict, evaluate, crossval, robustness,
+    /// validation) reads its prediction from.
+    public struct ClipScores: Sendable, Equatable {
+        /// `[segments, K]` row-major: each segment's softmax.
+        public var segmentProbabilities: [Float]
+        /// `[K]`: the mean of the segment rows (sums to 1).
+        public var probabilities: [Float]
+        /// `argmax(probabilities)`: the clip's class (ties: lowest index, `Ranking.swift`).
+        public var predicted: Int
+        /// `[segments]`: each segment's `argmax`.
+        public var segmentPredicted: [Int]
+        /// True when every probability is finite; damaged weights can overflow to ±inf and NaN.
+        public var isFinite: Bool { segmentProbabilities.allSatisfy(\.isFinite) }
+    }
+
+    /// Scores one clip.
+    /// - Parameters:
+    ///   - segments: `[count, nMels, segmentFrames]`, standardised.
+    ///   - count: segments, ≥ 1.
+    public func scores(_ segments: [Float], count: Int, network: ConvNet) -> ClipScores {
+        let k = network.configuration.classCount
+        let rows = segmentProbabilities(segments, count: count, network: network)
+        let mean = Self.clipProbabilities(rows, classes: k)
+        let segmentPredicted = rows.withUnsafeBufferPointer { p in (0..<count).map { argmax(p.baseAddress! + $0 * k, k) } }
+        return ClipScores(segmentProbabilities: rows, probabilities: mean, predicted: argmax(mean),
+                          segmentPredicted: segmentPredicted)
+    }
+
     /// Clip-level (mean of segment softmaxes) and segment-level confusion matrices of labelled clips
     /// (rows true, columns predicted; ties go to the lower class index), and each clip's probabilities.
+    /// - Parameters:
+    ///   - clips: standardised, labels in `classNames` order.
+    ///   - classNames: `[K]`.
     public func confusionMatrices(_ clips: [ClipFeatures], network: ConvNet, classNames: [String])
         -> (clips: ConfusionMatrix, segments: ConfusionMatrix, predictions: [ClipPrediction]) {
-        let k = network.configuration.classCount
         var clipMatrix = ConfusionMatrix(classNames: classNames), segmentMatrix = ConfusionMatrix(classNames: classNames)
         var predictions: [ClipPrediction] = []
         for clip in clips {
-            let probs = segmentProbabilities(clip.segments, count: clip.segmentCount, network: network)
-            for s in 0..<clip.segmentCount {
-                segmentMatrix.add(trueLabel: clip.label, predicted: probs.withUnsafeBufferPointer { argmax($0.baseAddress! + s * k, k) })
-            }
-            let mean = Self.clipProbabilities(probs, classes: k)
-            let predicted = mean.withUnsafeBufferPointer { argmax($0.baseAddress!, k) }
-            clipMatrix.add(trueLabel: clip.label, predicted: predicted)
+            let s = scores(clip.segments, count: clip.segmentCount, network: network)
+            for predicted in s.segmentPredicted { segmentMatrix.add(trueLabel: clip.label, predicted: predicted) }
+            clipMatrix.add(trueLabel: clip.label, predicted: s.predicted)
             predictions.append(ClipPrediction(file: clip.relativePath, genre: classNames[clip.label],
-                                              predicted: classNames[predicted], probabilities: mean))
+                                              predicted: classNames[s.predicted], probabilities: s.probabilities))
         }
         return (clipMatrix, segmentMatrix, predictions)
     }
 
-    /// Mean segment cross-entropy and clip accuracy over labelled clips (used for validation).
+    /// Validation figures over labelled clips.
+    /// - Parameter clips: standardised, labels in the network's class order.
+    /// - Returns: `loss`, the mean cross-entropy −ln p(true class) over every segment (nats; each
+    ///   probability floored at 1e-30); `clipAccuracy`, the fraction of clips whose mean distribution's
+    ///   argmax is the label; `segmentAccuracy`, the same per segment. Each is 0 for no clips.
     public func score(_ clips: [ClipFeatures], network: ConvNet) -> (loss: Float, clipAccuracy: Double, segmentAccuracy: Double) {
         let k = network.configuration.classCount
         var lossSum = 0.0, segments = 0, clipCorrect = 0, segmentCorrect = 0
         for clip in clips {
-            let probs = segmentProbabilities(clip.segments, count: clip.segmentCount, network: network)
-            for s in 0..<clip.segmentCount {
-                lossSum -= Foundation.log(max(Double(probs[s * k + clip.label]), 1e-30))
-                if probs.withUnsafeBufferPointer({ argmax($0.baseAddress! + s * k, k) }) == clip.label { segmentCorrect += 1 }
+            let s = scores(clip.segments, count: clip.segmentCount, network: network)
+            for i in 0..<clip.segmentCount {
+                lossSum -= Foundation.log(max(Double(s.segmentProbabilities[i * k + clip.label]), 1e-30))
             }
+            segmentCorrect += s.segmentPredicted.filter { $0 == clip.label }.count
             segments += clip.segmentCount
-            let mean = Self.clipProbabilities(probs, classes: k)
-            if mean.withUnsafeBufferPointer({ argmax($0.baseAddress!, k) }) == clip.label { clipCorrect += 1 }
+            if s.predicted == clip.label { clipCorrect += 1 }
         }
         return (Float(lossSum / Double(max(segments, 1))), Double(clipCorrect) / Double(max(clips.count, 1)),
                 Double(segmentCorrect) / Double(max(segments, 1)))

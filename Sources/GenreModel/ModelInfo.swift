@@ -5,28 +5,38 @@ import GenreNetwork
 /// What `genre info` shows of a model file: its classes, its layers with their parameter counts, its
 /// preprocessing, and how it was trained.
 public struct ModelInfo: Sendable, Codable, Equatable {
+    /// One tensor of the network.
     public struct Layer: Sendable, Codable, Equatable {
         /// Tensor name as in the file, e.g. `conv1.weight`.
         public var name: String
+        /// E.g. `[Cout, Cin, 3, 3]` for a convolution's weight; `[count]` for a running average.
         public var shape: [Int]
+        /// Elements, the product of `shape`.
         public var count: Int
         /// false for BatchNorm's running averages, which are stored but not trained.
         public var trained: Bool
     }
+    /// The file as named.
     public var path: String
     /// File size, bytes.
     public var bytes: Int
+    /// `[K]` genre names in the network's output order.
     public var classes: [String]
     /// E.g. `conv16-bn-conv32-bn-conv64-bn-conv64-bn-timemean-fc10 on 1×128×128`.
     public var architecture: String
+    /// Dropout probability before the classifier, in [0, 1) (0: none).
     public var dropout: Float
+    /// Trained tensors in the network's order, then the BatchNorm running averages.
     public var layers: [Layer]
     /// Trained parameters (weights and biases), excluding running averages.
     public var parameterCount: Int
+    /// The preprocessing the model was trained with and `predict` applies.
     public var features: FeatureParameters
-    /// Standardisation, dB.
+    /// Standardisation: the training cells' mean, dB.
     public var normalizationMean: Float
+    /// Standardisation: the training cells' standard deviation, dB, > 0.
     public var normalizationStd: Float
+    /// The recipe it was trained with.
     public var training: TrainingSettings
     /// What the run recorded: best epoch, validation accuracy, dataset name, file counts, ….
     public var notes: [String: String]

@@ -1,19 +1,24 @@
 import Foundation
 import GenreData
 import GenreFeatures
+import GenreMetrics
 import GenreNetwork
 import GenreSupport
 
-/// One file's prediction.
+/// One file's prediction (`Predictor.predict`): what `genre predict` prints, and `--json` writes.
 public struct Prediction: Sendable, Codable, Equatable {
+    /// One genre and the clip's probability of it.
     public struct Entry: Sendable, Codable, Equatable {
+        /// A class name of the model.
         public var genre: String
         /// In [0, 1].
         public var probability: Double
     }
+    /// The path as given.
     public var file: String
-    /// Every class, most probable first.
+    /// Every class, most probable first; equal probabilities in class order (`topIndices`).
     public var ranking: [Entry]
+    /// How many segments the clip was cut into, ≥ 1.
     public var segments: Int
     /// Seconds of audio at the model's sample rate.
     public var duration: Double
@@ -21,8 +26,9 @@ public struct Prediction: Sendable, Codable, Equatable {
     public var rmsDBFS: Double
     /// Below this RMS level a clip is near-silent and its prediction means little (`isNearSilent`).
     public static let nearSilentDBFS = -60.0
+    /// The RMS level is below `nearSilentDBFS`.
     public var isNearSilent: Bool { rmsDBFS < Self.nearSilentDBFS }
-    /// [segments, K] softmax rows (segment order), for per-segment views.
+    /// `[segments, K]` softmax rows (segment order, classes in the model's order), for per-segment views.
     public var segmentProbabilities: [[Double]]
 }
 
@@ -33,17 +39,23 @@ extension Prediction {
         /// frame × hopLength / sampleRate; the last segment's end is cut to the audio's duration (the rest
         /// of that segment is padding).
         public var start: Double
+        /// Seconds, ≥ `start`.
         public var end: Double
+        /// The segment's most probable class (ties: class order, `argmax`).
         public var genre: String
+        /// Its probability, in [0, 1].
         public var probability: Double
     }
 
     /// The top genre of each segment in order, with its time span.
-    /// - Parameters: the model's class names and feature parameters (hop, rate, segment length).
+    /// - Parameters:
+    ///   - classNames: `[K]`, the model's.
+    ///   - features: the model's feature parameters (hop length, sample rate, segment length).
+    /// - Returns: `[segments]`.
     public func timeline(classNames: [String], features: FeatureParameters) -> [SegmentTop] {
         let seconds = Double(features.segmentFrames * features.hopLength) / Double(features.sampleRate)
         return segmentProbabilities.enumerated().map { i, row in
-            let best = row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }!
+            let best = argmax(row)
             let start = Double(i) * seconds
             return SegmentTop(start: start, end: max(start, min(Double(i + 1) * seconds, duration)), genre: classNames[best],
                               probability: row[best])
@@ -53,11 +65,13 @@ extension Prediction {
 
 /// Classifies audio files with a trained model, applying exactly the preprocessing stored in it.
 public final class Predictor {
+    /// The model whose features, standardisation and network every prediction uses.
     public let model: TrainedModel
     private let extractor: LogMelExtractor
     private let classifier: Classifier
     private let threads: Int
 
+    /// A predictor that decodes and scores on `threads` threads (below 1 counts as 1).
     /// - Throws: `FeatureError` if the model's stored feature parameters are unusable.
     public init(model: TrainedModel, threads: Int) throws {
         self.model = model
@@ -83,21 +97,33 @@ public final class Predictor {
         return try predict(segments: segments, count: count, file: path, duration: duration, rmsDBFS: rms)
     }
 
-    /// Classifies already-standardised segments.
+    /// Scores already-standardised segments (`Classifier.scores`), refusing non-finite outputs.
+    /// - Parameters:
+    ///   - segments: `[count, nMels, segmentFrames]`, standardised with the model's `normalization`.
+    ///   - file: named in the error.
     /// - Throws: `RunError` when the network's outputs are not finite: weights that load (finite) but
     ///   are damaged, e.g. by flipped bits, can overflow to ±inf and NaN inside the network.
+    public func scores(segments: [Float], count: Int, file: String) throws -> Classifier.ClipScores {
+        let scores = classifier.scores(segments, count: count, network: model.network)
+        guard scores.isFinite else {
+            throw RunError("\(file): the model's outputs are not finite; its weights look damaged")
+        }
+        return scores
+    }
+
+    /// Classifies already-standardised segments: `scores(segments:count:file:)` as a `Prediction`.
+    /// - Parameters:
+    ///   - segments: `[count, nMels, segmentFrames]`, standardised with the model's `normalization`.
+    ///   - duration: seconds of audio; `rmsDBFS`: its RMS level, dBFS (both only recorded).
+    /// - Throws: `RunError` when the network's outputs are not finite, as `scores(segments:count:file:)`.
     public func predict(segments: [Float], count: Int, file: String, duration: Double,
                         rmsDBFS: Double = 0) throws -> Prediction {
         let k = model.classNames.count
-        let perSegment = classifier.segmentProbabilities(segments, count: count, network: model.network)
-        guard perSegment.allSatisfy(\.isFinite) else {
-            throw RunError("\(file): the model's outputs are not finite; its weights look damaged")
+        let scores = try scores(segments: segments, count: count, file: file)
+        let ranking = topIndices(scores.probabilities).map {
+            Prediction.Entry(genre: model.classNames[$0], probability: Double(scores.probabilities[$0]))
         }
-        let clip = Classifier.clipProbabilities(perSegment, classes: k)
-        let ranking = clip.enumerated()
-            .map { Prediction.Entry(genre: model.classNames[$0.offset], probability: Double($0.element)) }
-            .sorted { $0.probability != $1.probability ? $0.probability > $1.probability : $0.genre < $1.genre }
-        let rows = (0..<count).map { s in (0..<k).map { Double(perSegment[s * k + $0]) } }
+        let rows = (0..<count).map { s in (0..<k).map { Double(scores.segmentProbabilities[s * k + $0]) } }
         return Prediction(file: file, ranking: ranking, segments: count, duration: duration, rmsDBFS: rmsDBFS,
                           segmentProbabilities: rows)
     }

@@ -52,10 +52,9 @@ public struct HTMLReport: Sendable {
     }
 
     /// The top `n` (genre, probability) pairs of a distribution over `classNames`, most probable first
-    /// (ties: class order).
+    /// (ties: class order, `topIndices`).
     public static func top(_ probabilities: [Double], classNames: [String], n: Int = 3) -> [(genre: String, probability: Double)] {
-        let order = probabilities.indices.sorted { probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1 }
-        return order.prefix(n).map { (classNames[$0], probabilities[$0]) }
+        topIndices(probabilities, n).map { (classNames[$0], probabilities[$0]) }
     }
 
     /// The page as UTF-8 text.

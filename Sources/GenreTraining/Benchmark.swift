@@ -8,14 +8,17 @@ import GenreNetwork
 public enum Benchmark {
     /// One throughput figure: `units` of work in `seconds` (the median run).
     public struct Figure: Sendable, Codable, Equatable {
+        /// What was timed, with batch and threads, e.g. `inference, batch 32, 2 thread(s)`.
         public var name: String
         /// Median over the timed runs, seconds.
         public var seconds: Double
         /// Work units per timed run (segments, or seconds of audio).
         public var units: Double
+        /// `segments` or `s of audio`.
         public var unit: String
         /// `units / seconds`: segments/s, or seconds of audio per second.
         public var rate: Double
+        /// A figure with `rate = units / seconds`.
         public init(name: String, seconds: Double, units: Double, unit: String) {
             self.name = name; self.seconds = seconds; self.units = units; self.unit = unit; rate = units / seconds
         }
@@ -115,10 +118,15 @@ public enum Benchmark {
 extension Benchmark {
     /// One convolution's median forward and backward time, seconds, and its GFLOP/s.
     public struct ConvolutionTiming: Sendable, Codable, Equatable {
+        /// E.g. `conv2 16→32 @64×64`: channels in and out, input height × width.
         public var name: String
+        /// Median forward time, seconds.
         public var forwardSeconds: Double
+        /// Median backward time (dW, and dX except for the first layer), seconds.
         public var backwardSeconds: Double
+        /// Forward GFLOP/s (10⁹ floating-point operations per second).
         public var forwardGFLOPs: Double
+        /// Backward GFLOP/s.
         public var backwardGFLOPs: Double
     }
 
@@ -162,9 +170,13 @@ extension Benchmark {
 public struct BenchmarkReport: Sendable, Codable {
     /// The machine the figures come from: `/proc/cpuinfo`'s model name, cores available, memory.
     public struct Machine: Sendable, Codable, Equatable {
+        /// `/proc/cpuinfo`'s model name.
         public var cpu: String
+        /// Cores available to the process.
         public var cores: Int
+        /// Physical memory, GiB, one decimal.
         public var memoryGiB: Double
+        /// `/etc/os-release`'s PRETTY_NAME.
         public var os: String
 
         /// This machine, read from `/proc` (fields it cannot read are "unknown" or 0).
@@ -183,12 +195,15 @@ public struct BenchmarkReport: Sendable, Codable {
 
     /// A real `genre train` timed in a child process.
     public struct TrainingTiming: Sendable, Codable, Equatable {
+        /// The dataset folder trained on.
         public var dataset: String
+        /// Epochs trained.
         public var epochs: Int
         /// Wall time, seconds.
         public var seconds: Double
         /// Peak resident memory of the child, MiB.
         public var peakResidentMiB: Double
+        /// The timing of one training run.
         public init(dataset: String, epochs: Int, seconds: Double, peakResidentMiB: Double) {
             self.dataset = dataset; self.epochs = epochs; self.seconds = seconds; self.peakResidentMiB = peakResidentMiB
         }
@@ -196,18 +211,24 @@ public struct BenchmarkReport: Sendable, Codable {
 
     /// UTC time the run started, ISO 8601.
     public var date: String
+    /// Where the figures were measured.
     public var machine: Machine
     /// genre's and its libraries' versions, as `genre --version` prints them.
     public var versions: [String]
+    /// Segments per batch of the network figures.
     public var batchSize: Int
+    /// Timed runs per figure (the median is kept).
     public var runs: Int
+    /// Network and log-mel throughput figures.
     public var figures: [Benchmark.Figure]
     /// Per thread count (as a string key: "1", "2"), the four convolutions.
     public var convolutions: [String: [Benchmark.ConvolutionTiming]]
     /// Peak resident memory of the benchmark process itself, MiB.
     public var peakResidentMiB: Double
+    /// A real `genre train` timed in a child process, when one was asked for.
     public var train: TrainingTiming?
 
+    /// A report of measured values, stored as given.
     public init(date: String, machine: Machine, versions: [String], batchSize: Int, runs: Int,
                 figures: [Benchmark.Figure], convolutions: [String: [Benchmark.ConvolutionTiming]],
                 peakResidentMiB: Double, train: TrainingTiming?) {

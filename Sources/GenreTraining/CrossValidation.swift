@@ -10,13 +10,19 @@ import GenreSupport
 
 /// Everything `genre crossval` needs.
 public struct CrossValidationOptions: Sendable {
+    /// The dataset folder `DIR/<genre>/<audio files>`.
     public var datasetPath: String
     /// A fold file (`file<TAB>genre<TAB>fold`); nil draws a seeded stratified assignment of `folds`.
     public var foldFile: String?
+    /// How many folds to draw when there is no fold file, 2 … the number of decodable files.
     public var folds: Int
+    /// The training recipe every fold trains with.
     public var settings: TrainingSettings
+    /// The log-mel front end every fold's files are decoded with.
     public var features: FeatureParameters
+    /// Decoding, training and scoring threads, ≥ 1; the results do not depend on it.
     public var threads: Int
+    /// Where decoded features are looked up and stored; nil decodes every file.
     public var cache: FeatureCache?
     /// Too-short files and `--strict`.
     public var screening = FileScreening()
@@ -28,6 +34,8 @@ public struct CrossValidationOptions: Sendable {
     /// the invariance suite run on clips the model did not train on.
     public var perturbations: [Perturbation] = []
 
+    /// The options of a cross-validation; `screening`, `onlyFolds` and `perturbations` keep their
+    /// defaults (every fold, no perturbation).
     public init(datasetPath: String, foldFile: String? = nil, folds: Int = 5, settings: TrainingSettings = .init(),
                 features: FeatureParameters = .init(), threads: Int, cache: FeatureCache? = nil) {
         self.datasetPath = datasetPath
@@ -46,6 +54,18 @@ public struct CrossValidationOptions: Sendable {
 /// The test fold is never seen by training, standardisation or epoch selection (checked per fold).
 /// This is the recipe behind the reference figures in `shared/docs/peers.md`.
 public enum CrossValidation {
+    /// Runs the cross-validation of `options`: decodes the dataset once (`TrainingRun.decodeUsable`),
+    /// assigns the folds (`assignFolds`), then trains and scores each fold (`runFold`), in fold order.
+    /// - Parameter onFold: called after each fold with its result and the number of folds, e.g. to print
+    ///   it while the next trains.
+    /// - Returns: every fold's figures and predictions, their means and standard deviations, the summed
+    ///   clip confusion matrix (classes in the dataset's order), the skipped files and, with
+    ///   perturbations, the pooled robustness figures.
+    /// - Throws: `RunError` for unusable settings or network shape, a fold file or `onlyFolds` that does
+    ///   not fit, too many folds, or a genre with no training file outside its fold, and under
+    ///   `--strict` (`TrainingRun.decodeUsable`); `FeatureError` for unusable feature parameters;
+    ///   `DatasetError` from the scan; `FoldFileError` for a malformed fold file; `TrainingError` when a
+    ///   fold's training diverges; as `Robustness.measure` with perturbations.
     public static func run(_ options: CrossValidationOptions, console: Console,
                            onFold: ((_ result: FoldResult, _ foldCount: Int) -> Void)? = nil) throws -> CrossValidationReport {
         if let problem = options.settings.problem { throw RunError(problem) }
@@ -64,50 +84,9 @@ public enum CrossValidation {
         var results: [FoldResult] = []
         var confusion = ConfusionMatrix(classNames: dataset.classNames)
         for k in 0..<assignment.foldCount where options.onlyFolds?.contains(k) ?? true {
-            let started = DispatchTime.now().uptimeNanoseconds
-            let test = assignment.files(inFold: k)
-            let pool = dataset.files.filter { assignment.foldOf[$0.relativePath].map { $0 != k } ?? false }
-            let inner = Splitter.stratified(Dataset(root: dataset.root, classNames: dataset.classNames, files: pool),
-                                            validationFraction: 0.15, testFraction: 0, seed: options.settings.seed)
-            try Folds.checkNoLeak(training: inner.split.train + inner.split.validation, test: test, fold: k)
-            // A genre absent from training can only be mispredicted: the folds are not stratified.
-            let trainedLabels = Set(inner.split.train.map { byPath[$0]!.label })
-            if let missing = Set(test.map { byPath[$0]!.label }).subtracting(trainedLabels).min() {
-                throw RunError("fold \(k): genre '\(dataset.classNames[missing])' has no training file outside this fold; "
-                               + "every genre needs files in at least two folds")
-            }
-            var train = inner.split.train.map { byPath[$0]! }
-            var validation = inner.split.validation.map { byPath[$0]! }
-            var testClips = test.map { byPath[$0]! }
-            // Standardised with the training folds (validation part included), as the references do.
-            let normalization = Normalization(fitting: (train + validation).map(\.segments))
-            for i in train.indices { normalization.apply(&train[i].segments) }
-            for i in validation.indices { normalization.apply(&validation[i].segments) }
-            for i in testClips.indices { normalization.apply(&testClips[i].segments) }
-
-            let trained = try Trainer(settings: options.settings, threads: options.threads)
-                .train(network: ConvNet(configuration: config, seed: options.settings.seed), train: train,
-                       validation: validation, normalization: normalization, onBatch: { e, b, n in
-                           // The whole fold is one task, so its ETA is the fold's.
-                           console.progress("fold \(k)", (e - 1) * n + b, options.settings.epochs * n, unit: "batches",
-                                            status: "epoch \(e)/\(options.settings.epochs)")
-                       })
-            let (clipMatrix, segmentMatrix, predictions) = Classifier(network: trained.network, threads: options.threads)
-                .confusionMatrices(testClips, network: trained.network, classNames: dataset.classNames)
+            let (result, clipMatrix) = try runFold(k, assignment: assignment, dataset: dataset, decodable: byPath,
+                                                   configuration: config, options: options, console: console)
             confusion.add(clipMatrix)
-            var result = FoldResult(fold: k, trainFiles: train.count, validationFiles: validation.count,
-                                    testFiles: testClips.count, bestEpoch: trained.bestEpoch,
-                                    clipAccuracy: clipMatrix.accuracy, segmentAccuracy: segmentMatrix.accuracy,
-                                    macroF1: clipMatrix.macroF1, balancedAccuracy: clipMatrix.balancedAccuracy,
-                                    seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
-                                    predictions: predictions, history: trained.history)
-            if !options.perturbations.isEmpty {
-                let model = TrainedModel(network: trained.network, classNames: dataset.classNames, features: options.features,
-                                         normalization: normalization, training: options.settings)
-                result.robustness = try robustness(of: model, fold: k, files: test, dataset: dataset, decodable: byPath,
-                                                   options: options, console: console)
-            }
-            result.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             results.append(result)
             onFold?(result, assignment.foldCount)
         }
@@ -117,6 +96,61 @@ public enum CrossValidation {
             macroF1: MeanStd(results.map(\.macroF1)), balancedAccuracy: MeanStd(results.map(\.balancedAccuracy)),
             confusion: confusion, skipped: skipped.map(\.description),
             robustness: options.perturbations.isEmpty ? nil : Robustness.pooled(results.compactMap(\.robustness)))
+    }
+
+    /// Fold `k`: the other folds split into training and validation parts (stratified, 15 %, seeded),
+    /// standardised with their mean and std, a network trained from He initialisation, and its best
+    /// epoch scored on fold `k` (`Classifier.confusionMatrices`), then under the perturbations.
+    /// - Returns: the fold's result (wall time in seconds included) and its clip confusion matrix.
+    /// - Throws: `RunError` when the fold leaks into training or a genre of the fold has no training
+    ///   file; as `Trainer.train` and `Robustness.measure`.
+    static func runFold(_ k: Int, assignment: FoldAssignment, dataset: Dataset, decodable byPath: [String: ClipFeatures],
+                        configuration config: ConvNetConfiguration, options: CrossValidationOptions,
+                        console: Console) throws -> (result: FoldResult, clips: ConfusionMatrix) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let test = assignment.files(inFold: k)
+        let pool = dataset.files.filter { assignment.foldOf[$0.relativePath].map { $0 != k } ?? false }
+        let inner = Splitter.stratified(Dataset(root: dataset.root, classNames: dataset.classNames, files: pool),
+                                        validationFraction: 0.15, testFraction: 0, seed: options.settings.seed)
+        try Folds.checkNoLeak(training: inner.split.train + inner.split.validation, test: test, fold: k)
+        // A genre absent from training can only be mispredicted: the folds are not stratified.
+        let trainedLabels = Set(inner.split.train.map { byPath[$0]!.label })
+        if let missing = Set(test.map { byPath[$0]!.label }).subtracting(trainedLabels).min() {
+            throw RunError("fold \(k): genre '\(dataset.classNames[missing])' has no training file outside this fold; "
+                           + "every genre needs files in at least two folds")
+        }
+        var train = inner.split.train.map { byPath[$0]! }
+        var validation = inner.split.validation.map { byPath[$0]! }
+        var testClips = test.map { byPath[$0]! }
+        // Standardised with the training folds (validation part included), as the references do.
+        let normalization = Normalization(fitting: (train + validation).map(\.segments))
+        for i in train.indices { normalization.apply(&train[i].segments) }
+        for i in validation.indices { normalization.apply(&validation[i].segments) }
+        for i in testClips.indices { normalization.apply(&testClips[i].segments) }
+
+        let trained = try Trainer(settings: options.settings, threads: options.threads)
+            .train(network: ConvNet(configuration: config, seed: options.settings.seed), train: train,
+                   validation: validation, normalization: normalization, onBatch: { e, b, n in
+                       // The whole fold is one task, so its ETA is the fold's.
+                       console.progress("fold \(k)", (e - 1) * n + b, options.settings.epochs * n, unit: "batches",
+                                        status: "epoch \(e)/\(options.settings.epochs)")
+                   })
+        let (clipMatrix, segmentMatrix, predictions) = Classifier(network: trained.network, threads: options.threads)
+            .confusionMatrices(testClips, network: trained.network, classNames: dataset.classNames)
+        var result = FoldResult(fold: k, trainFiles: train.count, validationFiles: validation.count,
+                                testFiles: testClips.count, bestEpoch: trained.bestEpoch,
+                                clipAccuracy: clipMatrix.accuracy, segmentAccuracy: segmentMatrix.accuracy,
+                                macroF1: clipMatrix.macroF1, balancedAccuracy: clipMatrix.balancedAccuracy,
+                                seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
+                                predictions: predictions, history: trained.history)
+        if !options.perturbations.isEmpty {
+            let model = TrainedModel(network: trained.network, classNames: dataset.classNames, features: options.features,
+                                     normalization: normalization, training: options.settings)
+            result.robustness = try robustness(of: model, fold: k, files: test, dataset: dataset, decodable: byPath,
+                                               options: options, console: console)
+        }
+        result.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return (result, clipMatrix)
     }
 }
 

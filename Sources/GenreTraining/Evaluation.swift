@@ -9,24 +9,64 @@ import GenreSupport
 
 /// Which files `genre evaluate` scores.
 public enum EvaluationSplit: String, Sendable, CaseIterable {
-    case test, validation, all
+    /// The test list of the split list beside the model (`<model>.split.tsv`).
+    case test
+    /// The validation list of that split list.
+    case validation
+    /// Every file of the dataset whose genre the model knows; no split list needed.
+    case all
 }
 
-/// The `genre evaluate` pipeline.
+/// The `genre evaluate` pipeline: scan the dataset, choose the files of a split, decode them with the
+/// model's preprocessing, score each clip (`Predictor.scores`), and tabulate.
 public enum Evaluation {
     /// Scores the model on `split` of the dataset.
+    /// - Parameters:
+    ///   - datasetPath: the dataset folder `DIR/<genre>/<audio files>`; genres the model does not know
+    ///     are left out with a warning.
+    ///   - modelPath: the model file; `.test` and `.validation` read the split list beside it.
+    ///   - loaded: the model already read from `modelPath`, if the caller has it; else it is read.
+    ///   - threads: decoding and inference threads.
+    ///   - cache: where decoded features are looked up and stored; nil decodes every file.
+    /// - Returns: clip- and segment-level figures, the confusion matrices and each clip's probabilities,
+    ///   classes in the model's order; undecodable files are listed in `skipped` (each warned about).
     /// - Throws: `ModelFileError`, `DatasetError`, `SplitError`, and `RunError` when the split list beside
-    ///   the model is missing or is not the one the model was trained with, or when the dataset has genres
-    ///   the model does not know.
-    /// - Parameter cache: where decoded features are looked up and stored; nil decodes every file.
-    /// - Parameter loaded: the model already read from `modelPath`, if the caller has it; else it is read.
+    ///   the model is missing or is not the one the model was trained with, when the dataset has only
+    ///   genres the model does not know, when the split has no files or none of them decodes, or when the
+    ///   model's outputs are not finite.
     public static func run(datasetPath: String, modelPath: String, loaded: TrainedModel? = nil, split: EvaluationSplit,
                            threads: Int, cache: FeatureCache? = nil, console: Console) throws -> EvaluationReport {
         let model = try loaded ?? ModelFile.read(modelPath)
         let dataset = try DatasetScanner.scan(datasetPath)
         for w in dataset.warnings { console.warn("warning: \(w)") }
-        // A genre the model does not know cannot be scored (train ignores a genre without decodable files
-        // the same way); the others still can.
+        let known = try knownFiles(of: dataset, model: model, datasetPath: datasetPath, modelPath: modelPath,
+                                   console: console)
+        let selected = try files(of: split, known: known, dataset: dataset, model: model, datasetPath: datasetPath,
+                                 modelPath: modelPath)
+        var (clips, skipped) = try decode(selected, known: known, dataset: dataset, model: model, split: split,
+                                          datasetPath: datasetPath, threads: threads, cache: cache, console: console)
+        for i in clips.indices { model.normalization.apply(&clips[i].segments) }
+        let (clipMatrix, segmentMatrix, rows) = try score(clips, model: model, threads: threads)
+        let perClass = model.classNames.indices.map {
+            EvaluationReport.ClassRow(genre: model.classNames[$0], precision: clipMatrix.precision($0),
+                                      recall: clipMatrix.recall($0), f1: clipMatrix.f1($0),
+                                      support: clipMatrix.support($0))
+        }
+        return EvaluationReport(model: modelPath, dataset: datasetPath, split: split.rawValue,
+                                classes: model.classNames, clips: clips.count,
+                                segments: clips.reduce(0) { $0 + $1.segmentCount },
+                                clipAccuracy: clipMatrix.accuracy, segmentAccuracy: segmentMatrix.accuracy,
+                                balancedAccuracy: clipMatrix.balancedAccuracy, macroF1: clipMatrix.macroF1,
+                                perClass: perClass, confusionMatrix: clipMatrix.counts,
+                                segmentConfusionMatrix: segmentMatrix.counts, predictions: rows,
+                                skipped: skipped.map(\.description))
+    }
+
+    /// The dataset's files whose genre the model knows (a genre it does not know cannot be scored; train
+    /// ignores a genre without decodable files the same way), warning about the others.
+    /// - Throws: `RunError` when the model knows none of the dataset's genres.
+    static func knownFiles(of dataset: Dataset, model: TrainedModel, datasetPath: String, modelPath: String,
+                           console: Console) throws -> [DatasetFile] {
         let unknown = dataset.classNames.filter { !model.classNames.contains($0) }
         if unknown.count == dataset.classNames.count {
             throw RunError("\(datasetPath): genre(s) \(unknown.joined(separator: ", ")) unknown to model \(modelPath) "
@@ -37,6 +77,15 @@ public enum Evaluation {
             console.warn("warning: genre(s) \(unknown.joined(separator: ", ")) unknown to model \(modelPath); "
                          + "their \(dataset.files.count - known.count) file(s) are not scored")
         }
+        return known
+    }
+
+    /// The relative paths `split` names: every known file, or the test or validation list of the split
+    /// list beside the model (which must be the one the model recorded the digest of).
+    /// - Throws: `SplitError` for a malformed list; `RunError` when the list is missing, belongs to another
+    ///   dataset or model, or the split is empty.
+    static func files(of split: EvaluationSplit, known: [DatasetFile], dataset: Dataset, model: TrainedModel,
+                      datasetPath: String, modelPath: String) throws -> [String] {
         let selected: [String]
         if split == .all {
             selected = known.map(\.relativePath)
@@ -61,55 +110,54 @@ public enum Evaluation {
             throw RunError("\(datasetPath): the \(split.rawValue) split of \(modelPath) has no files"
                            + (split == .test ? " (a model trained with --no-test); use --split validation or all" : ""))
         }
+        return selected
+    }
 
+    /// Decodes the `selected` files of a known genre with the model's feature parameters, labels in the
+    /// model's class order (not yet standardised); the undecodable ones are warned about and returned.
+    /// - Throws: `FeatureError` for unusable stored parameters; `RunError` when no file decodes.
+    static func decode(_ selected: [String], known: [DatasetFile], dataset: Dataset, model: TrainedModel,
+                       split: EvaluationSplit, datasetPath: String, threads: Int, cache: FeatureCache?,
+                       console: Console) throws -> (clips: [ClipFeatures], skipped: [SkippedFile]) {
         // Dataset labels are re-indexed into the model's class order.
         let modelIndex = Dictionary(uniqueKeysWithValues: model.classNames.enumerated().map { ($1, $0) })
         let labelOf = Dictionary(uniqueKeysWithValues: known.map {
             ($0.relativePath, modelIndex[dataset.classNames[$0.label]]!)
         })
-        let predictor = try Predictor(model: model, threads: threads)
         let extractor = try LogMelExtractor(parameters: model.features)
         let jobs = selected.compactMap { file in labelOf[file].map { (path: dataset.root + "/" + file, relativePath: file, label: $0) } }
-        var (clips, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads,
+        let (clips, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads,
                                                             cache: cache,
                                                             progress: { console.progress("decoding", $0, $1, unit: "files") },
                                                             detail: console.verbose ? console.detail : nil)
         for s in skipped { console.warn("skipped \(s.description)") }
         if let problem = cache?.problem { console.warn("warning: feature cache not written: \(problem)") }
-        guard !clips.isEmpty else { throw RunError("\(datasetPath): no file of the \(split.rawValue) split could be decoded") }
+        guard !clips.isEmpty else {
+            throw RunError("\(datasetPath): no file of the \(split.rawValue) split could be decoded")
+        }
+        return (clips, skipped)
+    }
 
+    /// The clip- and segment-level confusion matrices of the standardised, labelled `clips` and each
+    /// clip's row: clip prediction = argmax of the mean segment softmax, segment prediction = argmax of
+    /// its own (ties: class order), through `Predictor.scores`.
+    /// - Throws: `FeatureError` for unusable stored parameters; `RunError` when the model's outputs are
+    ///   not finite.
+    static func score(_ clips: [ClipFeatures], model: TrainedModel, threads: Int) throws
+        -> (clips: ConfusionMatrix, segments: ConfusionMatrix, rows: [EvaluationReport.ClipRow]) {
+        let predictor = try Predictor(model: model, threads: threads)
         var clipMatrix = ConfusionMatrix(classNames: model.classNames)
         var segmentMatrix = ConfusionMatrix(classNames: model.classNames)
         var rows: [EvaluationReport.ClipRow] = []
-        var segmentTotal = 0
-        for i in clips.indices {
-            model.normalization.apply(&clips[i].segments)
-            let clip = clips[i]
-            let p = try predictor.predict(segments: clip.segments, count: clip.segmentCount, file: clip.relativePath,
-                                      duration: clip.duration)
-            let predicted = modelIndex[p.ranking[0].genre]!
-            clipMatrix.add(trueLabel: clip.label, predicted: predicted)
-            for row in p.segmentProbabilities {
-                let best = row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }!
-                segmentMatrix.add(trueLabel: clip.label, predicted: best)
-            }
-            segmentTotal += clip.segmentCount
+        for clip in clips {
+            let s = try predictor.scores(segments: clip.segments, count: clip.segmentCount, file: clip.relativePath)
+            clipMatrix.add(trueLabel: clip.label, predicted: s.predicted)
+            for predicted in s.segmentPredicted { segmentMatrix.add(trueLabel: clip.label, predicted: predicted) }
             rows.append(.init(file: clip.relativePath, genre: model.classNames[clip.label],
-                              predicted: p.ranking[0].genre, probability: p.ranking[0].probability,
-                              probabilities: model.classNames.map { name in p.ranking.first { $0.genre == name }!.probability }))
+                              predicted: model.classNames[s.predicted], probability: Double(s.probabilities[s.predicted]),
+                              probabilities: s.probabilities.map(Double.init)))
         }
-        let perClass = model.classNames.indices.map {
-            EvaluationReport.ClassRow(genre: model.classNames[$0], precision: clipMatrix.precision($0),
-                                      recall: clipMatrix.recall($0), f1: clipMatrix.f1($0),
-                                      support: clipMatrix.support($0))
-        }
-        return EvaluationReport(model: modelPath, dataset: datasetPath, split: split.rawValue,
-                                classes: model.classNames, clips: clips.count, segments: segmentTotal,
-                                clipAccuracy: clipMatrix.accuracy, segmentAccuracy: segmentMatrix.accuracy,
-                                balancedAccuracy: clipMatrix.balancedAccuracy, macroF1: clipMatrix.macroF1,
-                                perClass: perClass, confusionMatrix: clipMatrix.counts,
-                                segmentConfusionMatrix: segmentMatrix.counts, predictions: rows,
-                                skipped: skipped.map(\.description))
+        return (clipMatrix, segmentMatrix, rows)
     }
 }
 

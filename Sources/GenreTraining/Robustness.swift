@@ -2,6 +2,7 @@ import Foundation
 import GenreAudio
 import GenreData
 import GenreFeatures
+import GenreMetrics
 import GenreModel
 import GenreReports
 import GenreSupport
@@ -44,8 +45,7 @@ public enum Robustness {
                      classifier: worker.0, scratch: worker.1)
         }
         return perturbations.indices.map { j in
-            summarize(perturbations[j], outcomes: outcomes.map { ($0[0], $0[1 + j]) }, files: files,
-                      classes: model.classNames.count)
+            summarize(perturbations[j], outcomes: outcomes.map { ($0[0], $0[1 + j]) }, files: files)
         }
     }
 
@@ -56,8 +56,7 @@ public enum Robustness {
             do {
                 var (values, count, _, _, _) = try ClipFeatureExtractor.segments(path: file, extractor: extractor)
                 model.normalization.apply(&values)
-                let rows = classifier.segmentProbabilities(values, count: count, network: model.network)
-                return .success(Classifier.clipProbabilities(rows, classes: model.classNames.count))
+                return .success(classifier.scores(values, count: count, network: model.network).probabilities)
             } catch {
                 return .failure(SkippedFile(path: path, reason: ClipFeatureExtractor.reason(error, path: file)))
             }
@@ -78,7 +77,7 @@ public enum Robustness {
 
     /// One perturbation's figures over the files whose original and perturbed version both classified.
     static func summarize(_ p: Perturbation, outcomes: [(Result<[Float], SkippedFile>, Result<[Float], SkippedFile>)],
-                          files: [(path: String, label: Int)], classes: Int) -> PerturbationResult {
+                          files: [(path: String, label: Int)]) -> PerturbationResult {
         var clips = 0, unchanged = 0, baselineCorrect = 0, correct = 0, sumDelta = 0.0, maxDelta = 0.0
         var failed: [String] = []
         for (i, (original, perturbed)) in outcomes.enumerated() {
@@ -87,8 +86,7 @@ public enum Robustness {
                 if case .failure(let f) = perturbed { failed.append(f.description) }
                 continue
             }
-            let topA = a.withUnsafeBufferPointer { argmax($0.baseAddress!, classes) }
-            let topB = b.withUnsafeBufferPointer { argmax($0.baseAddress!, classes) }
+            let topA = argmax(a), topB = argmax(b)
             clips += 1
             if topA == topB { unchanged += 1 }
             if topA == files[i].label { baselineCorrect += 1 }

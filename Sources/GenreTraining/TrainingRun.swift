@@ -20,14 +20,18 @@ public struct TrainOptions: Sendable {
     public var noTest = false
     /// Continue from the checkpoint beside the model, with the checkpoint's settings, features and split.
     public var resume = false
+    /// The training recipe (optimiser, schedule, epochs, batch size, seed, augmentation, network).
     public var settings: TrainingSettings
+    /// The log-mel front end (sample rate, FFT, hop, mel bands, segment length) the model records.
     public var features: FeatureParameters
+    /// Decoding and training threads, ≥ 1; the bytes written do not depend on it.
     public var threads: Int
     /// Where decoded features are looked up and stored; nil decodes every file.
     public var cache: FeatureCache?
     /// Too-short files and `--strict`.
     public var screening = FileScreening()
 
+    /// The options of a run; `resume` and `screening` keep their defaults (off, `FileScreening()`).
     public init(datasetPath: String, modelPath: String? = nil, splitFile: String? = nil, noTest: Bool = false,
                 settings: TrainingSettings = .init(), features: FeatureParameters = .init(), threads: Int,
                 cache: FeatureCache? = nil) {
@@ -52,12 +56,18 @@ public struct TrainOptions: Sendable {
 
 /// What `genre train` produced.
 public struct TrainResult: Sendable {
+    /// The model file written.
     public var modelPath: String
+    /// The split list written beside it (`ModelFile.splitPath(forModel:)`).
     public var splitPath: String
     /// 1-based; the last epoch when there was no validation data.
     public var bestEpoch: Int
+    /// Every epoch's report, the resumed run's earlier epochs included.
     public var history: [EpochReport]
+    /// The files left out (undecodable, too short), each with its reason.
     public var skipped: [SkippedFile]
+    /// The model as written: the best epoch's network, with its classes, features, standardisation,
+    /// settings and notes.
     public var model: TrainedModel
     /// The training curves picture, nil when it could not be written (a warning said why).
     public var curvesPath: String?
@@ -101,34 +111,88 @@ public enum TrainingRun {
         }
     }
 
-    /// The model `predict` uses by default, shipped with the repository.
-    public static let shippedModelPath = "models/genre.safetensors"
-
+    /// Trains a model on a dataset folder and writes it, its split list and its training curves.
+    ///
+    /// Steps: resolve the options (a resumed run takes its checkpoint's), refuse what can be refused
+    /// before any work (settings, features, outputs, an unfinished checkpoint), decode every file
+    /// (`decodeUsable`), choose the split (the checkpoint's, a listed one, or drawn stratified with the
+    /// seed), standardise with the training files' mean and std, train (checkpointing after every epoch,
+    /// progress and one line per epoch on `console`), then write the model with its notes and split list
+    /// together (`save`), delete the checkpoint and draw the curves. The same options and seed write the
+    /// same bytes, for any thread count.
+    /// - Returns: the paths written, the best epoch (1-based), every epoch's report, the skipped files and
+    ///   the model.
+    /// - Throws: `RunError` for an unusable option, an output that may not be overwritten, an unfinished
+    ///   checkpoint without `resume`, a checkpoint that no longer matches the dataset, or fewer than two
+    ///   genres with training files (also for a missing or damaged checkpoint, `Checkpoint.read`);
+    ///   `FeatureError` for unusable feature parameters; `DatasetError` and `SplitError` from reading the
+    ///   dataset and the split list; `TrainingError` when training diverges; write errors of the
+    ///   checkpoint, the model or the split list.
     public static func run(_ given: TrainOptions, console: Console) throws -> TrainResult {
+        let (options, saved) = try resolve(given, console: console)
+        try refuseEarly(options)
+        let scanned = try DatasetScanner.scan(options.datasetPath)
+        for w in scanned.warnings { console.warn("warning: \(w)") }
+        let listed = try options.splitFile.map { try Splitter.read($0, dataset: scanned) }
+        // Decode every file once, test files included, so an undecodable test file is reported now
+        // rather than at evaluation time. Test features are not used for anything else.
+        let started = DispatchTime.now()
+        let (dataset, clips, skipped) = try decodeUsable(scanned, features: options.features, threads: options.threads,
+                                                         cache: options.cache, screening: options.screening, console: console)
+        let featureSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let split = try chooseSplit(options, dataset: dataset, decodable: Set(clips.map(\.relativePath)), listed: listed,
+                                    saved: saved?.run, console: console)
+        let data = try standardise(split, clips: clips, dataset: dataset, options: options,
+                                   featureSeconds: featureSeconds, console: console)
+        let run = Checkpoint.Run(settings: options.settings, features: options.features, classNames: dataset.classNames,
+                                 split: split, normalization: data.normalization)
+        let result = try train(data, run: run, options: options, saved: saved, console: console)
+        let modelPath = options.resolvedModelPath
+        let model = TrainedModel(network: result.network, classNames: dataset.classNames, features: options.features,
+                                 normalization: data.normalization, training: options.settings,
+                                 notes: notes(result, data: data, split: split, datasetPath: options.datasetPath))
+        let splitPath = ModelFile.splitPath(forModel: modelPath)
+        try save(model, to: modelPath, split: split, splitPath: splitPath)
+        // The run is complete: its checkpoint would only resume into the same model.
+        unlink(Checkpoint.path(forModel: modelPath))
+        let curves = writeCurves(result.history, modelPath: modelPath, datasetPath: options.datasetPath, console: console)
+        return TrainResult(modelPath: modelPath, splitPath: splitPath, bestEpoch: result.bestEpoch,
+                           history: result.history, skipped: skipped, model: model, curvesPath: curves)
+    }
+
+    /// The options the run goes by: `given`, or with `resume` the checkpoint's settings, features and
+    /// split (a differing option given is warned about and ignored), and the checkpoint read.
+    /// - Throws: `RunError` when the model path would default to the shipped model; as `Checkpoint.read`.
+    static func resolve(_ given: TrainOptions, console: Console) throws
+        -> (options: TrainOptions, saved: (state: TrainingState, run: Checkpoint.Run)?) {
         var options = given
         // A dataset folder named "genre" would silently replace the shipped model: only on purpose.
-        if options.modelPath == nil, options.resolvedModelPath == shippedModelPath {
-            throw RunError("\(shippedModelPath) is the shipped default model, and a dataset folder named 'genre' would "
-                           + "replace it; pass --model PATH (--model \(shippedModelPath) to replace it on purpose)")
+        if options.modelPath == nil, options.resolvedModelPath == ShippedModel.path {
+            throw RunError("\(ShippedModel.path) is the shipped default model, and a dataset folder named 'genre' would "
+                           + "replace it; pass --model PATH (--model \(ShippedModel.path) to replace it on purpose)")
         }
-        let checkpointPath = Checkpoint.path(forModel: options.resolvedModelPath)
-        var saved: (state: TrainingState, run: Checkpoint.Run)?
-        if options.resume {
-            // The checkpoint's own split is used; --split-file and --no-test have nothing to add.
-            if options.splitFile != nil || options.noTest {
-                console.warn("warning: --resume continues the checkpoint's own split; --split-file and --no-test are ignored")
-            }
-            options.splitFile = nil
-            // The run's settings, features and network come from the checkpoint (read once).
-            let checkpoint = try Checkpoint.read(checkpointPath)
-            if checkpoint.run.settings != options.settings || checkpoint.run.features != options.features {
-                console.warn("warning: --resume continues with the checkpoint's training and feature settings; the options given differ and are ignored")
-            }
-            options.settings = checkpoint.run.settings
-            options.features = checkpoint.run.features
-            saved = checkpoint
+        guard options.resume else { return (options, nil) }
+        // The checkpoint's own split is used; --split-file and --no-test have nothing to add.
+        if options.splitFile != nil || options.noTest {
+            console.warn("warning: --resume continues the checkpoint's own split; --split-file and --no-test are ignored")
         }
-        // Everything that can be refused is refused before any decoding or training.
+        options.splitFile = nil
+        // The run's settings, features and network come from the checkpoint (read once).
+        let checkpoint = try Checkpoint.read(Checkpoint.path(forModel: options.resolvedModelPath))
+        if checkpoint.run.settings != options.settings || checkpoint.run.features != options.features {
+            console.warn("warning: --resume continues with the checkpoint's training and feature settings; the options given differ and are ignored")
+        }
+        options.settings = checkpoint.run.settings
+        options.features = checkpoint.run.features
+        return (options, checkpoint)
+    }
+
+    /// Everything that can be refused is refused before any decoding or training: unusable settings,
+    /// feature parameters or network shape, outputs that cannot be written or may not be replaced
+    /// (`checkReplaceable`), and an unfinished run's checkpoint when not resuming (its progress is not
+    /// thrown away by a run that forgot `resume`).
+    /// - Throws: `RunError`, `FeatureError`.
+    static func refuseEarly(_ options: TrainOptions) throws {
         if let problem = options.settings.problem { throw RunError(problem) }
         try options.features.validate()
         let architectureProblem = ConvNetConfiguration(inputHeight: options.features.nMels,
@@ -141,54 +205,78 @@ public enum TrainingRun {
         try OutputPath.checkWritable(splitPath)
         try OutputPath.checkWritable(TrainingCurves.path(forModel: modelPath))
         try checkReplaceable(modelPath, splitPath: splitPath, dataset: options.datasetPath)
-        // An unfinished run's progress is not thrown away by a run that forgot --resume.
+        let checkpointPath = Checkpoint.path(forModel: modelPath)
         if !options.resume, let file = try? SafeTensorsFile(path: checkpointPath), file.metadata["format"] == Checkpoint.format {
             let done = file.metadata["completed_epochs"] ?? "?"
             throw RunError("\(checkpointPath): holds an unfinished run (after epoch \(done)); continue it with --resume, "
                            + "or delete it to start afresh")
         }
-        let scanned = try DatasetScanner.scan(options.datasetPath)
-        for w in scanned.warnings { console.warn("warning: \(w)") }
-        let listed = try options.splitFile.map { try Splitter.read($0, dataset: scanned) }
+    }
 
-        // Decode every file once, test files included, so an undecodable test file is reported now
-        // rather than at evaluation time. Test features are not used for anything else.
-        let started = DispatchTime.now()
-        let (dataset, clips, skipped) = try decodeUsable(scanned, features: options.features, threads: options.threads,
-                                                         cache: options.cache, screening: options.screening, console: console)
-        let featureSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        let decodable = Set(clips.map(\.relativePath))
-        let split: DataSplit
+    /// The split the run trains on: the checkpoint's (`saved`), the list read from `options.splitFile`
+    /// restricted to the `decodable` files, or one drawn stratified with the run's seed (15 % test unless
+    /// `noTest`, 15 % of the rest validation).
+    /// - Throws: `RunError` when a checkpoint's genres or files no longer match the dataset.
+    static func chooseSplit(_ options: TrainOptions, dataset: Dataset, decodable: Set<String>, listed: DataSplit?,
+                            saved: Checkpoint.Run?, console: Console) throws -> DataSplit {
         if let saved {
-            guard saved.run.classNames == dataset.classNames else {
-                throw RunError("\(checkpointPath): made for the genres \(saved.run.classNames.joined(separator: ", ")), "
-                               + "the dataset now has \(dataset.classNames.joined(separator: ", ")); cannot resume")
-            }
-            split = saved.run.split
-            let listed = split.train + split.validation + split.test
-            if let gone = listed.first(where: { !decodable.contains($0) }) {
-                throw RunError("\(checkpointPath): its file \(gone) is no longer a usable file of \(options.datasetPath); cannot resume")
-            }
-            let added = decodable.subtracting(listed).count
-            if added > 0 {
-                console.warn("warning: \(added) usable file(s) of \(options.datasetPath) are not in the checkpoint's split "
-                             + "(added since it was written); the resumed run does not use them")
-            }
-        } else if let listed {
-            split = DataSplit(train: listed.train.filter(decodable.contains),
-                              validation: listed.validation.filter(decodable.contains),
-                              test: listed.test.filter(decodable.contains))
+            return try resumedSplit(saved, options: options, dataset: dataset, decodable: decodable, console: console)
+        }
+        if let listed {
+            let split = DataSplit(train: listed.train.filter(decodable.contains),
+                                  validation: listed.validation.filter(decodable.contains),
+                                  test: listed.test.filter(decodable.contains))
             let inList = Set(listed.train + listed.validation + listed.test)
             let unlisted = dataset.files.filter { !inList.contains($0.relativePath) }.count
             if unlisted > 0 {
                 console.warn("warning: \(unlisted) decodable file(s) of \(options.datasetPath) are in no list of \(options.splitFile!); not used")
             }
-        } else {
-            let drawn = Splitter.stratified(dataset, testFraction: options.noTest ? 0 : 0.15, seed: options.settings.seed)
-            for w in drawn.warnings { console.warn("warning: \(w)") }
-            split = drawn.split
+            return split
         }
+        let drawn = Splitter.stratified(dataset, testFraction: options.noTest ? 0 : 0.15, seed: options.settings.seed)
+        for w in drawn.warnings { console.warn("warning: \(w)") }
+        return drawn.split
+    }
 
+    /// The checkpoint's split, when the dataset still has its genres and every file it lists; files
+    /// added since are left out with a warning.
+    /// - Throws: `RunError` when the genres differ or a listed file is no longer usable.
+    static func resumedSplit(_ saved: Checkpoint.Run, options: TrainOptions, dataset: Dataset, decodable: Set<String>,
+                             console: Console) throws -> DataSplit {
+        let checkpointPath = Checkpoint.path(forModel: options.resolvedModelPath)
+        guard saved.classNames == dataset.classNames else {
+            throw RunError("\(checkpointPath): made for the genres \(saved.classNames.joined(separator: ", ")), "
+                           + "the dataset now has \(dataset.classNames.joined(separator: ", ")); cannot resume")
+        }
+        let split = saved.split
+        let listed = split.train + split.validation + split.test
+        if let gone = listed.first(where: { !decodable.contains($0) }) {
+            throw RunError("\(checkpointPath): its file \(gone) is no longer a usable file of \(options.datasetPath); cannot resume")
+        }
+        let added = decodable.subtracting(listed).count
+        if added > 0 {
+            console.warn("warning: \(added) usable file(s) of \(options.datasetPath) are not in the checkpoint's split "
+                         + "(added since it was written); the resumed run does not use them")
+        }
+        return split
+    }
+
+    /// The training and validation clips of a split, standardised with one global mean and std over every
+    /// training cell (dB), and the test file count.
+    struct Standardised {
+        var train: [ClipFeatures]
+        var validation: [ClipFeatures]
+        var testFiles: Int
+        var normalization: Normalization
+        /// Segments over the training clips.
+        var trainSegments: Int { train.reduce(0) { $0 + $1.segmentCount } }
+    }
+
+    /// The split's training and validation clips, standardised; prints the dataset line (files, segments,
+    /// feature time in seconds, cache hits) and warns when there is no validation data.
+    /// - Throws: `RunError` when fewer than two genres have training files.
+    static func standardise(_ split: DataSplit, clips: [ClipFeatures], dataset: Dataset, options: TrainOptions,
+                            featureSeconds: Double, console: Console) throws -> Standardised {
         let byPath = Dictionary(uniqueKeysWithValues: clips.map { ($0.relativePath, $0) })
         var train = split.train.map { byPath[$0]! }
         var validation = split.validation.map { byPath[$0]! }
@@ -201,18 +289,27 @@ public enum TrainingRun {
                     + "test \(split.test.count) (held out); features in \(String(format: "%.1f", featureSeconds)) s"
                     + (options.cache.map { " (\($0.hits) from cache \($0.folder))" } ?? ""))
         if validation.isEmpty { console.warn("warning: no validation files: the last epoch is kept") }
-
-        // One global mean and std over every training cell.
         let normalization = Normalization(fitting: train.map(\.segments))
         for i in train.indices { normalization.apply(&train[i].segments) }
         for i in validation.indices { normalization.apply(&validation[i].segments) }
+        return Standardised(train: train, validation: validation, testFiles: split.test.count,
+                            normalization: normalization)
+    }
 
-        let config = options.settings.configuration(features: options.features, classCount: dataset.classNames.count)
-        let initial = ConvNet(configuration: config, seed: options.settings.seed)
-        let trainer = Trainer(settings: options.settings, threads: options.threads)
+    /// Trains from He initialisation (seeded) or from the checkpoint `saved`, writing the checkpoint
+    /// beside the model after every epoch; progress per batch and one line per epoch (`describe`, with
+    /// the time left) on `console`.
+    /// - Throws: `RunError` when the checkpoint was made from other audio (its `run` differs); as
+    ///   `Trainer.train`; `Checkpoint.write`'s and the model folder's write errors.
+    static func train(_ data: Standardised, run: Checkpoint.Run, options: TrainOptions,
+                      saved: (state: TrainingState, run: Checkpoint.Run)?, console: Console) throws
+        -> (network: ConvNet, bestEpoch: Int, history: [EpochReport]) {
+        let modelPath = options.resolvedModelPath
+        let checkpointPath = Checkpoint.path(forModel: modelPath)
         let epochs = options.settings.epochs
-        let run = Checkpoint.Run(settings: options.settings, features: options.features, classNames: dataset.classNames,
-                                 split: split, normalization: normalization)
+        let initial = ConvNet(configuration: options.settings.configuration(features: options.features,
+                                                                            classCount: run.classNames.count),
+                              seed: options.settings.seed)
         if let saved {
             guard saved.run == run else {
                 throw RunError("\(checkpointPath): made from other audio than \(options.datasetPath) holds now "
@@ -224,53 +321,60 @@ public enum TrainingRun {
         let modelFolder = OutputPath.parent(of: modelPath)
         if !modelFolder.isEmpty { try OutputPath.createFolder(modelFolder) }  // the checkpoint goes there from epoch 1
         var secondsSoFar = 0.0, epochsSoFar = 0
-        let result = try trainer.train(network: initial, train: train, validation: validation,
-                                       normalization: normalization, resume: saved?.state,
-                                       onBatch: { e, b, n in
-                                           // The whole run is one task, so its ETA is the run's.
-                                           console.progress("training", (e - 1) * n + b, epochs * n, unit: "batches",
-                                                            status: "epoch \(e)/\(epochs)")
-                                       },
-                                       onEpoch: { r in
-                                           // Time left from the mean epoch of this process (a resumed run's
-                                           // earlier epochs may have run on another machine).
-                                           secondsSoFar += r.seconds
-                                           epochsSoFar += 1
-                                           let left = Double(epochs - r.epoch) * secondsSoFar / Double(epochsSoFar)
-                                           console.out(Self.describe(r, epochs: epochs)
-                                                       + (r.epoch < epochs ? "  ETA \(Console.duration(left))" : ""))
-                                       },
-                                       onCheckpoint: { try Checkpoint.write($0, run: run, to: checkpointPath) })
+        return try Trainer(settings: options.settings, threads: options.threads)
+            .train(network: initial, train: data.train, validation: data.validation,
+                   normalization: data.normalization, resume: saved?.state,
+                   onBatch: { e, b, n in
+                       // The whole run is one task, so its ETA is the run's.
+                       console.progress("training", (e - 1) * n + b, epochs * n, unit: "batches",
+                                        status: "epoch \(e)/\(epochs)")
+                   },
+                   onEpoch: { r in
+                       // Time left from the mean epoch of this process (a resumed run's earlier epochs
+                       // may have run on another machine).
+                       secondsSoFar += r.seconds
+                       epochsSoFar += 1
+                       let left = Double(epochs - r.epoch) * secondsSoFar / Double(epochsSoFar)
+                       console.out(Self.describe(r, epochs: epochs)
+                                   + (r.epoch < epochs ? "  ETA \(Console.duration(left))" : ""))
+                   },
+                   onCheckpoint: { try Checkpoint.write($0, run: run, to: checkpointPath) })
+    }
 
+    /// What the model records of its run (`TrainedModel.notes`): the dataset's folder name, the best
+    /// epoch and its losses and validation accuracy, file and segment counts, the split's digest (which
+    /// `evaluate` checks the split list against) and the whole history (`TrainingCurves.recorded`).
+    static func notes(_ result: (network: ConvNet, bestEpoch: Int, history: [EpochReport]), data: Standardised,
+                      split: DataSplit, datasetPath: String) -> [String: String] {
         let best = result.history[result.bestEpoch - 1]
         var notes: [String: String] = [
-            "dataset": URL(fileURLWithPath: options.datasetPath).standardizedFileURL.lastPathComponent,
+            "dataset": URL(fileURLWithPath: datasetPath).standardizedFileURL.lastPathComponent,
             "best_epoch": String(result.bestEpoch),
-            "train_files": String(train.count),
-            "train_segments": String(trainSegments),
-            "validation_files": String(validation.count),
-            "test_files": String(split.test.count),
+            "train_files": String(data.train.count),
+            "train_segments": String(data.trainSegments),
+            "validation_files": String(data.validation.count),
+            "test_files": String(data.testFiles),
             "train_loss": String(best.trainLoss),
             "split_digest": SplitDigest.of(split),
         ]
         if let v = best.validationAccuracy { notes["validation_accuracy"] = String(format: "%.4f", v) }
         if let v = best.validationLoss { notes["validation_loss"] = String(v) }
         notes["history"] = TrainingCurves.recorded(result.history)
-        let model = TrainedModel(network: result.network, classNames: dataset.classNames, features: options.features,
-                                 normalization: normalization, training: options.settings, notes: notes)
-        try save(model, to: modelPath, split: split, splitPath: splitPath)
-        // The run is complete: its checkpoint would only resume into the same model.
-        unlink(checkpointPath)
-        // The picture is a convenience: failing to write it does not undo the model.
-        var curves: String? = TrainingCurves.path(forModel: modelPath)
+        return notes
+    }
+
+    /// Writes the training curves picture beside the model. The picture is a convenience: failing to
+    /// write it does not undo the model, it is warned about.
+    /// - Returns: its path, or nil when it could not be written.
+    static func writeCurves(_ history: [EpochReport], modelPath: String, datasetPath: String, console: Console) -> String? {
+        let curves = TrainingCurves.path(forModel: modelPath)
         do {
-            try AtomicText.write(TrainingCurves.svg(result.history, title: "genre train \(options.datasetPath)"), to: curves!)
+            try AtomicText.write(TrainingCurves.svg(history, title: "genre train \(datasetPath)"), to: curves)
+            return curves
         } catch {
             console.warn("warning: training curves not written: \(error)")
-            curves = nil
+            return nil
         }
-        return TrainResult(modelPath: modelPath, splitPath: splitPath, bestEpoch: result.bestEpoch,
-                           history: result.history, skipped: skipped, model: model, curvesPath: curves)
     }
 
     /// Decodes every file of `scanned` (through `cache`), leaves out what `screening` refuses (each

@@ -3,6 +3,7 @@ import Foundation
 import GenreAudio
 import GenreData
 import GenreFeatures
+import GenreModel
 import GenreNetwork
 import GenreSupport
 
@@ -50,11 +51,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
-let defaultModelPath = "models/genre.safetensors"
-
 /// The shipped model lives at a path relative to the repository root: say so when it is not found.
 func requireModel(_ path: String) throws {
-    if path == defaultModelPath && !FileManager.default.fileExists(atPath: path) {
+    if path == ShippedModel.path && !FileManager.default.fileExists(atPath: path) {
         throw RunError("\(path): not found; run from the repository root (the model ships there) or pass "
                        + "--model PATH, e.g. a model from 'genre train DIR'")
     }

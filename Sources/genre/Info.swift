@@ -8,7 +8,7 @@ struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Describe a model file: classes, layers and parameter counts, features, training.")
 
-    @Argument(help: "Model file (default: the shipped models/genre.safetensors).") var model: String = defaultModelPath
+    @Argument(help: "Model file (default: the shipped models/genre.safetensors).") var model: String = ShippedModel.path
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
 
     func run() throws {

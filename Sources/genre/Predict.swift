@@ -10,7 +10,7 @@ struct Predict: ParsableCommand {
     @Argument(help: "Audio files (any format libsndfile reads).")
     var files: [String]
 
-    @Option(help: "Model file.") var model: String = defaultModelPath
+    @Option(help: "Model file.") var model: String = ShippedModel.path
     @Option(parsing: .unconditional, help: "How many genres to show per file.") var top = 3
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
     @Flag(help: "Also show each ≈3 s segment's top genre and probability over time.") var segments = false

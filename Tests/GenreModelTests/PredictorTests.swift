@@ -1,6 +1,8 @@
 import Foundation
 import GenreAudio
+import GenreMetrics
 import GenreModelTestSupport
+import GenreNetwork
 import GenreTestSupport
 import XCTest
 @testable import GenreModel
@@ -73,5 +75,47 @@ final class PredictorTests: XCTestCase {
         }
         XCTAssertEqual(timeline.last?.end, 0.5, "the last segment is cut at the end of the audio, not of its padding")
         XCTAssertEqual(timeline.first?.end ?? 0, step, accuracy: 1e-12)
+    }
+
+    /// Equal probabilities rank in the model's class order (lowest index first, `Ranking.swift`), not by
+    /// genre name: here the names are deliberately out of alphabetical order. A zero final layer makes
+    /// every logit 0, so every class gets exactly 1/3.
+    func testEqualProbabilitiesRankInClassOrderNotByName() throws {
+        let small = smallModel()
+        var network = small.network
+        network.updateParameters { _, p in if p.name.hasPrefix("fc.") { p.value = [Float](repeating: 0, count: p.count) } }
+        let model = TrainedModel(network: network, classNames: ["pop", "jazz", "metal"], features: small.features,
+                                 normalization: small.normalization, training: small.training, notes: small.notes)
+        let predictor = try Predictor(model: model, threads: 1)
+        let cells = 16 * 12, count = 2
+        var g = SeededGenerator(seed: 3)
+        let segments = (0..<(count * cells)).map { _ in g.nextUnitFloat() - 0.5 }
+        let p = try predictor.predict(segments: segments, count: count, file: "x.wav", duration: 0.4)
+        XCTAssertEqual(Set(p.ranking.map(\.probability)).count, 1, "a tie of all three: \(p.ranking)")
+        XCTAssertEqual(p.ranking[0].probability, 1.0 / 3, accuracy: 1e-6)
+        XCTAssertEqual(p.ranking.map(\.genre), ["pop", "jazz", "metal"])
+        let scores = try predictor.scores(segments: segments, count: count, file: "x.wav")
+        XCTAssertEqual(scores.predicted, 0)
+        XCTAssertEqual(scores.segmentPredicted, [0, 0])
+        XCTAssertEqual(p.timeline(classNames: model.classNames, features: model.features).map(\.genre), ["pop", "pop"])
+    }
+
+    /// `Predictor.predict` reads its ranking from `Classifier.scores`: the same probabilities, the same
+    /// top class, the same segment rows.
+    func testPredictionAgreesWithTheClassifierScores() throws {
+        let model = smallModel()
+        let predictor = try Predictor(model: model, threads: 1)
+        var g = SeededGenerator(seed: 4)
+        let count = 3
+        let segments = (0..<(count * 16 * 12)).map { _ in 2 * g.nextUnitFloat() - 1 }
+        let scores = Classifier(network: model.network, threads: 1).scores(segments, count: count, network: model.network)
+        let p = try predictor.predict(segments: segments, count: count, file: "x.wav", duration: 0.6)
+        XCTAssertEqual(p.ranking[0].genre, model.classNames[scores.predicted])
+        XCTAssertEqual(p.ranking.map(\.genre), topIndices(scores.probabilities).map { model.classNames[$0] })
+        for e in p.ranking {
+            XCTAssertEqual(e.probability, Double(scores.probabilities[model.classNames.firstIndex(of: e.genre)!]))
+        }
+        XCTAssertEqual(p.segmentProbabilities.flatMap { $0 }, scores.segmentProbabilities.map(Double.init))
+        XCTAssertEqual(scores.segmentPredicted, p.segmentProbabilities.map { argmax($0) })
     }
 }
