@@ -11,6 +11,7 @@ public struct ClipFeatures: Sendable {
     public let label: Int
     /// `[segmentCount, nMels, segmentFrames]` row-major, dB (standardised once `Normalization` is applied).
     public var segments: [Float]
+    /// Number of segments, the first dimension of `segments`; ≥ 1 (`LogMelExtractor.segmentCount`).
     public let segmentCount: Int
     /// Duration of the decoded audio at the model's rate, seconds.
     public let duration: Double
@@ -26,11 +27,16 @@ public struct ClipFeatures: Sendable {
 
 /// A file left out of a run, with the one-line reason.
 public struct SkippedFile: Sendable, Equatable {
+    /// The file, as the run was given it (dataset folder joined with the relative path).
     public let path: String
-    public let reason: String
-    public var description: String { "\(path): \(reason)" }
+    /// Why it was left out: one line, which may name a setting (e.g. the minimum duration).
+    public let reason: Message
+    /// `path: reason`, for a front end to print with its spelling of settings.
+    public var message: Message { "\(path): \(reason)" }
+    /// `path: reason` with settings named as the library names them.
+    public var description: String { message.description }
 
-    package init(path: String, reason: String) {
+    package init(path: String, reason: Message) {
         self.path = path
         self.reason = reason
     }
@@ -162,9 +168,9 @@ public enum ClipFeatureExtractor {
     }
 
     /// The error's one-line text without the leading "path: " (the caller prints the path itself).
-    package static func reason(_ error: Error, path: String) -> String {
+    package static func reason(_ error: Error, path: String) -> Message {
         let text = "\(error)"
-        return text.hasPrefix("\(path): ") ? String(text.dropFirst(path.count + 2)) : text
+        return Message(verbatim: text.hasPrefix("\(path): ") ? String(text.dropFirst(path.count + 2)) : text)
     }
 }
 

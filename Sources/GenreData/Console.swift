@@ -1,5 +1,6 @@
 import Foundation
 import GenreAudio
+import GenreSupport
 
 /// Where a run's human-readable output goes: results on stdout, warnings and progress on stderr.
 /// Every line is flushed as it is written so `genre train | tee log` shows each epoch when it ends.
@@ -7,7 +8,8 @@ import GenreAudio
 /// Progress: on a terminal, one line redrawn in place (`label [####....] done/total  rate  ETA m:ss`);
 /// elsewhere (a pipe, a CI log) a plain line every `plainInterval` seconds, so logs stay readable; nothing
 /// under `quiet`.
-public final class Console: @unchecked Sendable {
+public final class Console: Reporter, @unchecked Sendable {
+    /// No progress is shown; results, warnings and (with `verbose`) details still are.
     public let quiet: Bool
     /// True when stderr is a terminal: only then is a redrawn progress bar shown.
     public let interactive: Bool
@@ -20,6 +22,7 @@ public final class Console: @unchecked Sendable {
     private let errorSink: (String) -> Void
     private let clock: () -> Double
     private let columns: () -> Int
+    private let spelling: @Sendable (Setting) -> String
     /// The task being timed: its label, its first report (time and count: the rate is measured from
     /// there), when progress was last shown, and the latest count.
     private var task: (label: String, start: Double, startDone: Int, lastShown: Double, done: Int)?
@@ -31,10 +34,13 @@ public final class Console: @unchecked Sendable {
     ///   - clock: seconds from any fixed origin (tests drive it); default: the monotonic uptime clock.
     ///   - columns: the terminal's width in characters; default: asked of stderr's terminal each time (80
     ///     when it will not say).
+    ///   - spelling: how settings named in warnings are printed (the `genre` command: its flags); default:
+    ///     the library's names.
     public init(quiet: Bool = false, verbose: Bool = false, interactive: Bool = isatty(STDERR_FILENO) == 1,
                 plainInterval: Double = 10, errorSink: @escaping (String) -> Void = StandardError.write,
                 clock: @escaping () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 },
-                columns: @escaping () -> Int = Console.terminalColumns) {
+                columns: @escaping () -> Int = Console.terminalColumns,
+                spelling: @escaping @Sendable (Setting) -> String = \.rawValue) {
         self.quiet = quiet
         self.verbose = verbose
         self.interactive = interactive
@@ -42,7 +48,11 @@ public final class Console: @unchecked Sendable {
         self.errorSink = errorSink
         self.clock = clock
         self.columns = columns
+        self.spelling = spelling
     }
+
+    /// How this console prints `setting`.
+    public func name(of setting: Setting) -> String { spelling(setting) }
 
     /// Width of the terminal on stderr (TIOCGWINSZ), or 80.
     public static func terminalColumns() -> Int {
@@ -59,8 +69,9 @@ public final class Console: @unchecked Sendable {
         }
     }
 
-    /// A warning or note on stderr.
-    public func warn(_ line: String) {
+    /// A warning or note on stderr, settings spelt by `spelling`.
+    public func warn(_ message: Message) {
+        let line = render(message)
         lock.withLock {
             clearProgress()
             errorSink(Self.printable(line) + "\n")
@@ -70,7 +81,7 @@ public final class Console: @unchecked Sendable {
     /// A per-file detail line on stderr, only with `verbose`.
     public func detail(_ line: String) {
         guard verbose else { return }
-        warn(line)
+        warn(Message(verbatim: line))
     }
 
     /// `genre: error: <message>` on stderr: the one line a failed command prints.
@@ -93,7 +104,7 @@ public final class Console: @unchecked Sendable {
     /// `plainInterval` seconds have passed since the last one (of any task); nothing when `quiet`.
     /// A new label, or a count that went back, starts a new task (and its clock).
     /// - Parameter status: shown after the label without starting a new task (e.g. "epoch 3/60").
-    public func progress(_ label: String, _ done: Int, _ total: Int, unit: String = "steps", status: String? = nil) {
+    public func progress(_ label: String, _ done: Int, _ total: Int, unit: String, status: String?) {
         guard !quiet, total > 0 else { return }
         lock.withLock {
             let now = clock()

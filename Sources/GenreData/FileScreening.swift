@@ -10,6 +10,7 @@ public struct FileScreening: Sendable, Equatable {
     /// Refuse the whole run when any file is undecodable or too short.
     public var strict: Bool
 
+    /// Member-wise; the defaults leave out files shorter than 1 s and go on without them.
     public init(minDuration: Double = 1, strict: Bool = false) {
         self.minDuration = minDuration
         self.strict = strict
@@ -19,25 +20,25 @@ public struct FileScreening: Sendable, Equatable {
     ///   - decoded: the clips that decoded, paths relative to `root`.
     ///   - skipped: the files that did not decode.
     /// - Returns: the clips to use and every file left out (undecodable first, then too short), each
-    ///   already warned about on `console`.
+    ///   already warned about on `reporter`.
     /// - Throws: `RunError` naming the first file left out, when `strict`.
     public func apply(_ decoded: [ClipFeatures], skipped: [SkippedFile], root: String,
-                      console: Console) throws -> (clips: [ClipFeatures], skipped: [SkippedFile]) {
+                      reporter: any Reporter) throws -> (clips: [ClipFeatures], skipped: [SkippedFile]) {
         var left = skipped
         var kept: [ClipFeatures] = []
         for clip in decoded {
             if clip.duration < minDuration {
                 let path = (root.hasSuffix("/") ? root : root + "/") + clip.relativePath
-                left.append(SkippedFile(path: path, reason: String(format: "%.2f s of audio, shorter than --min-duration %g s",
-                                                                   clip.duration, minDuration)))
+                let seconds = String(format: "%.2f", clip.duration), limit = String(format: "%g", minDuration)
+                left.append(SkippedFile(path: path, reason: "\(seconds) s of audio, shorter than \(Setting.minDuration) \(limit) s"))
             } else {
                 kept.append(clip)
             }
         }
         if strict, let first = left.first {
-            throw RunError("\(first.description) (--strict: \(left.count) file(s) cannot be used; nothing trained)")
+            throw RunError("\(first.message) (\(Setting.strict): \(left.count) file(s) cannot be used; nothing trained)")
         }
-        for s in left { console.warn("skipped \(s.description)") }
+        for s in left { reporter.warn("skipped \(s.message)") }
         return (kept, left)
     }
 }

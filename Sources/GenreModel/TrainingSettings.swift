@@ -1,6 +1,7 @@
 import GenreAudio
 import GenreFeatures
 import GenreNetwork
+import GenreSupport
 
 /// The update rule of a training run.
 public enum OptimizerKind: String, Sendable, Equatable, Codable, CaseIterable {
@@ -23,9 +24,11 @@ public enum ScheduleKind: String, Sendable, Equatable, Codable, CaseIterable {
     case cosine
 }
 
-/// The hyper-parameters of one training run, recorded in the model file (`training.*` and
-/// `architecture.*` keys) and in checkpoints, both through `TrainingSettingsText.swift`'s one table.
-public struct TrainingSettings: Sendable, Equatable {
+/// The hyper-parameters of one training run. Model files record them as text under `training.*` and
+/// `architecture.*` keys (`TrainingSettingsText.swift`, one table for writing and reading, every key of
+/// a file's format version required); checkpoints and the `--json` outputs as the JSON object of its
+/// properties (`Codable`, every property required), the schema the README documents.
+public struct TrainingSettings: Sendable, Equatable, Codable {
     /// Passes over the training segments (≥ 1).
     public var epochs: Int = 30
     /// Segments per optimisation step (≥ 1; the last batch of an epoch may be smaller).
@@ -109,22 +112,22 @@ public struct TrainingSettings: Sendable, Equatable {
                              dropout: dropout, timePooling: timePooling)
     }
 
-    /// A one-line reason these settings cannot train, or nil.
-    public var problem: String? {
-        if epochs < 1 { return "--epochs must be at least 1" }
-        if batchSize < 1 { return "--batch-size must be at least 1" }
-        if !(learningRate > 0) || !learningRate.isFinite { return "--learning-rate must be a positive number" }
+    /// A one-line reason these settings cannot train, naming the setting, or nil.
+    public var problem: Message? {
+        if epochs < 1 { return "\(Setting.epochs) must be at least 1" }
+        if batchSize < 1 { return "\(Setting.batchSize) must be at least 1" }
+        if !(learningRate > 0) || !learningRate.isFinite { return "\(Setting.learningRate) must be a positive number" }
         if !(momentum >= 0 && momentum < 1) { return "momentum must be in [0, 1)" }
-        if !(weightDecay >= 0) || !weightDecay.isFinite { return "--weight-decay must be ≥ 0" }
-        if learningRateStep < 1 { return "--lr-step must be at least 1" }
-        if !(learningRateGamma > 0 && learningRateGamma <= 1) { return "--lr-gamma must be in (0, 1]" }
-        if !(dropout >= 0 && dropout < 1) { return "--dropout must be in [0, 1)" }
-        if earlyStopping < 0 { return "--early-stopping must be ≥ 0" }
-        if !(targets.mixup >= 0 && targets.mixup <= 1) { return "--mixup must be in [0, 1]" }
-        if !(targets.labelSmoothing >= 0 && targets.labelSmoothing < 1) { return "--label-smoothing must be in [0, 1)" }
+        if !(weightDecay >= 0) || !weightDecay.isFinite { return "\(Setting.weightDecay) must be ≥ 0" }
+        if learningRateStep < 1 { return "\(Setting.learningRateStep) must be at least 1" }
+        if !(learningRateGamma > 0 && learningRateGamma <= 1) { return "\(Setting.learningRateGamma) must be in (0, 1]" }
+        if !(dropout >= 0 && dropout < 1) { return "\(Setting.dropout) must be in [0, 1)" }
+        if earlyStopping < 0 { return "\(Setting.earlyStopping) must be ≥ 0" }
+        if !(targets.mixup >= 0 && targets.mixup <= 1) { return "\(Setting.mixup) must be in [0, 1]" }
+        if !(targets.labelSmoothing >= 0 && targets.labelSmoothing < 1) { return "\(Setting.labelSmoothing) must be in [0, 1)" }
         if augmentation.timeMask < 0 || augmentation.frequencyMask < 0 { return "mask widths must be ≥ 0" }
-        if !(augmentation.gainDB >= 0 && augmentation.gainDB <= 40) { return "--gain-augment must be in [0, 40] dB" }
-        if !(augmentation.tiltDB >= 0 && augmentation.tiltDB <= 20) { return "--tilt-augment must be in [0, 20] dB" }
+        if !(augmentation.gainDB >= 0 && augmentation.gainDB <= 40) { return "\(Setting.gainAugment) must be in [0, 40] dB" }
+        if !(augmentation.tiltDB >= 0 && augmentation.tiltDB <= 20) { return "\(Setting.tiltAugment) must be in [0, 20] dB" }
         return nil
     }
 }

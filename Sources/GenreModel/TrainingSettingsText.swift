@@ -119,35 +119,3 @@ extension TrainingSettings.Field {
         return .init(key: key, description: "unknown \(key) \"\(text)\"")
     }
 }
-
-/// Checkpoints store the settings as a JSON object of the model file's keys and texts (every field
-/// required), so there is one serialisation of the settings.
-extension TrainingSettings: Codable {
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    /// Writes every field's key and text.
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        for (key, value) in text(of: Self.trainingFields + Self.architectureFields) {
-            try container.encode(value, forKey: Key(stringValue: key))
-        }
-    }
-
-    /// Reads what `encode(to:)` writes.
-    /// - Throws: `DecodingError.dataCorrupted` naming the first key that is missing or holds no valid value.
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: Key.self)
-        var text: [String: String] = [:]
-        for key in container.allKeys { text[key.stringValue] = try container.decode(String.self, forKey: key) }
-        self.init()
-        let fields = Self.trainingFields + Self.architectureFields.map { f -> Field in var f = f; f.since = 1; return f }
-        do throws(TextError) { try read(fields, from: text, formatVersion: Int.max) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-}

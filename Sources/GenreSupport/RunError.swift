@@ -1,7 +1,9 @@
+/// Error for a whole run that cannot start or finish: one line naming the file (or setting) and the
+/// problem. Settings it names are kept as such (`Message`), so that the `genre` command prints its flags.
+public struct RunError: MessageError, Equatable {
+    /// The one line, settings kept as such.
+    public let message: Message
 
-
-/// Error for a whole run that cannot start or finish; one line.
-public struct RunError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+    /// An error saying `message`; write it as a literal: `RunError("\(path): …")`.
+    public init(_ message: Message) { self.message = message }
 }

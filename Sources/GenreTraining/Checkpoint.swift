@@ -23,7 +23,8 @@ public enum Checkpoint {
 
     /// What a run was started with; a checkpoint is resumed only by a run with the same.
     public struct Run: Codable, Equatable, Sendable {
-        /// The training settings (JSON: the model file's `training.*` and `architecture.*` keys and texts).
+        /// The training settings (JSON: the object of their properties, as before issue 13, so that a
+        /// checkpoint written by an earlier genre still resumes).
         public var settings: TrainingSettings
         /// The feature parameters the clips were extracted with.
         public var features: FeatureParameters

@@ -66,26 +66,26 @@ public enum CrossValidation {
     ///   `--strict` (`TrainingRun.decodeUsable`); `FeatureError` for unusable feature parameters;
     ///   `DatasetError` from the scan; `FoldFileError` for a malformed fold file; `TrainingError` when a
     ///   fold's training diverges; as `Robustness.measure` with perturbations.
-    public static func run(_ options: CrossValidationOptions, console: Console,
+    public static func run(_ options: CrossValidationOptions, reporter: any Reporter,
                            onFold: ((_ result: FoldResult, _ foldCount: Int) -> Void)? = nil) throws -> CrossValidationReport {
         if let problem = options.settings.problem { throw RunError(problem) }
         try options.features.validate()
         let scanned = try DatasetScanner.scan(options.datasetPath)
-        for w in scanned.warnings { console.warn("warning: \(w)") }
+        for w in scanned.warnings { reporter.warn("warning: \(w)") }
         let (dataset, clips, skipped) = try TrainingRun.decodeUsable(scanned, features: options.features,
                                                                      threads: options.threads, cache: options.cache,
-                                                                     screening: options.screening, console: console)
+                                                                     screening: options.screening, reporter: reporter)
 
         let byPath = Dictionary(uniqueKeysWithValues: clips.map { ($0.relativePath, $0) })
-        let assignment = try assignFolds(options, scanned: scanned, dataset: dataset, decodable: byPath, console: console)
+        let assignment = try assignFolds(options, scanned: scanned, dataset: dataset, decodable: byPath, reporter: reporter)
         let config = options.settings.configuration(features: options.features, classCount: dataset.classNames.count)
-        if let problem = config.problem { throw RunError("--n-mels \(options.features.nMels): \(problem)") }
+        if let problem = config.problem { throw RunError("\(Setting.nMels) \(options.features.nMels): \(problem)") }
 
         var results: [FoldResult] = []
         var confusion = ConfusionMatrix(classNames: dataset.classNames)
         for k in 0..<assignment.foldCount where options.onlyFolds?.contains(k) ?? true {
             let (result, clipMatrix) = try runFold(k, assignment: assignment, dataset: dataset, decodable: byPath,
-                                                   configuration: config, options: options, console: console)
+                                                   configuration: config, options: options, reporter: reporter)
             confusion.add(clipMatrix)
             results.append(result)
             onFold?(result, assignment.foldCount)
@@ -94,7 +94,7 @@ public enum CrossValidation {
             dataset: options.datasetPath, classNames: dataset.classNames, folds: results,
             clipAccuracy: MeanStd(results.map(\.clipAccuracy)), segmentAccuracy: MeanStd(results.map(\.segmentAccuracy)),
             macroF1: MeanStd(results.map(\.macroF1)), balancedAccuracy: MeanStd(results.map(\.balancedAccuracy)),
-            confusion: confusion, skipped: skipped.map(\.description),
+            confusion: confusion, skipped: skipped.map { reporter.render($0.message) },
             robustness: options.perturbations.isEmpty ? nil : Robustness.pooled(results.compactMap(\.robustness)))
     }
 
@@ -106,7 +106,7 @@ public enum CrossValidation {
     ///   file; as `Trainer.train` and `Robustness.measure`.
     static func runFold(_ k: Int, assignment: FoldAssignment, dataset: Dataset, decodable byPath: [String: ClipFeatures],
                         configuration config: ConvNetConfiguration, options: CrossValidationOptions,
-                        console: Console) throws -> (result: FoldResult, clips: ConfusionMatrix) {
+                        reporter: any Reporter) throws -> (result: FoldResult, clips: ConfusionMatrix) {
         let started = DispatchTime.now().uptimeNanoseconds
         let test = assignment.files(inFold: k)
         let pool = dataset.files.filter { assignment.foldOf[$0.relativePath].map { $0 != k } ?? false }
@@ -132,7 +132,7 @@ public enum CrossValidation {
             .train(network: ConvNet(configuration: config, seed: options.settings.seed), train: train,
                    validation: validation, normalization: normalization, onBatch: { e, b, n in
                        // The whole fold is one task, so its ETA is the fold's.
-                       console.progress("fold \(k)", (e - 1) * n + b, options.settings.epochs * n, unit: "batches",
+                       reporter.progress("fold \(k)", (e - 1) * n + b, options.settings.epochs * n, unit: "batches",
                                         status: "epoch \(e)/\(options.settings.epochs)")
                    })
         let (clipMatrix, segmentMatrix, predictions) = Classifier(network: trained.network, threads: options.threads)
@@ -147,7 +147,7 @@ public enum CrossValidation {
             let model = TrainedModel(network: trained.network, classNames: dataset.classNames, features: options.features,
                                      normalization: normalization, training: options.settings)
             result.robustness = try robustness(of: model, fold: k, files: test, dataset: dataset, decodable: byPath,
-                                               options: options, console: console)
+                                               options: options, reporter: reporter)
         }
         result.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return (result, clipMatrix)
@@ -158,7 +158,7 @@ extension CrossValidation {
     /// The folds: read from the fold file (its undecodable files dropped) or drawn stratified and seeded;
     /// refuses a fold without decodable files and `onlyFolds` that do not exist.
     static func assignFolds(_ options: CrossValidationOptions, scanned: Dataset, dataset: Dataset,
-                            decodable byPath: [String: ClipFeatures], console: Console) throws -> FoldAssignment {
+                            decodable byPath: [String: ClipFeatures], reporter: any Reporter) throws -> FoldAssignment {
         var assignment: FoldAssignment
         if let foldFile = options.foldFile {
             // Read against every scanned file, then drop the undecodable ones (already reported).
@@ -170,13 +170,13 @@ extension CrossValidation {
             }
         } else {
             guard options.folds >= 2, options.folds <= dataset.files.count else {
-                throw RunError("\(options.datasetPath): --folds \(options.folds) is more folds than its \(dataset.files.count) decodable files")
+                throw RunError("\(options.datasetPath): \(Setting.folds) \(options.folds) is more folds than its \(dataset.files.count) decodable files")
             }
             assignment = Folds.stratified(dataset, folds: options.folds, seed: options.settings.seed)
         }
-        for w in assignment.warnings { console.warn("warning: \(w)") }
+        for w in assignment.warnings { reporter.warn("warning: \(w)") }
         if let bad = options.onlyFolds?.first(where: { $0 >= assignment.foldCount }) {
-            throw RunError("--only-folds \(bad): there are \(assignment.foldCount) folds, numbered 0 to \(assignment.foldCount - 1)")
+            throw RunError("\(Setting.onlyFolds) \(bad): there are \(assignment.foldCount) folds, numbered 0 to \(assignment.foldCount - 1)")
         }
         return assignment
     }
@@ -184,10 +184,10 @@ extension CrossValidation {
     /// Fold `fold`'s model on its test files under every perturbation of `options`.
     static func robustness(of model: TrainedModel, fold: Int, files: [String], dataset: Dataset,
                            decodable byPath: [String: ClipFeatures], options: CrossValidationOptions,
-                           console: Console) throws -> [PerturbationResult] {
+                           reporter: any Reporter) throws -> [PerturbationResult] {
         try Robustness.measure(model: model, files: files.map { (dataset.root + "/" + $0, byPath[$0]!.label) },
                                perturbations: options.perturbations, threads: options.threads) { done, total in
-            console.progress("fold \(fold) perturbed", done, total, unit: "files")
+            reporter.progress("fold \(fold) perturbed", done, total, unit: "files")
         }
     }
 }

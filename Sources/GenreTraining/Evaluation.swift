@@ -35,16 +35,16 @@ public enum Evaluation {
     ///   genres the model does not know, when the split has no files or none of them decodes, or when the
     ///   model's outputs are not finite.
     public static func run(datasetPath: String, modelPath: String, loaded: TrainedModel? = nil, split: EvaluationSplit,
-                           threads: Int, cache: FeatureCache? = nil, console: Console) throws -> EvaluationReport {
+                           threads: Int, cache: FeatureCache? = nil, reporter: any Reporter) throws -> EvaluationReport {
         let model = try loaded ?? ModelFile.read(modelPath)
         let dataset = try DatasetScanner.scan(datasetPath)
-        for w in dataset.warnings { console.warn("warning: \(w)") }
+        for w in dataset.warnings { reporter.warn("warning: \(w)") }
         let known = try knownFiles(of: dataset, model: model, datasetPath: datasetPath, modelPath: modelPath,
-                                   console: console)
+                                   reporter: reporter)
         let selected = try files(of: split, known: known, dataset: dataset, model: model, datasetPath: datasetPath,
                                  modelPath: modelPath)
         var (clips, skipped) = try decode(selected, known: known, dataset: dataset, model: model, split: split,
-                                          datasetPath: datasetPath, threads: threads, cache: cache, console: console)
+                                          datasetPath: datasetPath, threads: threads, cache: cache, reporter: reporter)
         for i in clips.indices { model.normalization.apply(&clips[i].segments) }
         let (clipMatrix, segmentMatrix, rows) = try score(clips, model: model, threads: threads)
         let perClass = model.classNames.indices.map {
@@ -59,14 +59,14 @@ public enum Evaluation {
                                 balancedAccuracy: clipMatrix.balancedAccuracy, macroF1: clipMatrix.macroF1,
                                 perClass: perClass, confusionMatrix: clipMatrix.counts,
                                 segmentConfusionMatrix: segmentMatrix.counts, predictions: rows,
-                                skipped: skipped.map(\.description))
+                                skipped: skipped.map { reporter.render($0.message) })
     }
 
     /// The dataset's files whose genre the model knows (a genre it does not know cannot be scored; train
     /// ignores a genre without decodable files the same way), warning about the others.
     /// - Throws: `RunError` when the model knows none of the dataset's genres.
     static func knownFiles(of dataset: Dataset, model: TrainedModel, datasetPath: String, modelPath: String,
-                           console: Console) throws -> [DatasetFile] {
+                           reporter: any Reporter) throws -> [DatasetFile] {
         let unknown = dataset.classNames.filter { !model.classNames.contains($0) }
         if unknown.count == dataset.classNames.count {
             throw RunError("\(datasetPath): genre(s) \(unknown.joined(separator: ", ")) unknown to model \(modelPath) "
@@ -74,7 +74,7 @@ public enum Evaluation {
         }
         let known = dataset.files.filter { model.classNames.contains(dataset.classNames[$0.label]) }
         if !unknown.isEmpty {
-            console.warn("warning: genre(s) \(unknown.joined(separator: ", ")) unknown to model \(modelPath); "
+            reporter.warn("warning: genre(s) \(unknown.joined(separator: ", ")) unknown to model \(modelPath); "
                          + "their \(dataset.files.count - known.count) file(s) are not scored")
         }
         return known
@@ -92,14 +92,14 @@ public enum Evaluation {
         } else {
             let splitPath = ModelFile.splitPath(forModel: modelPath)
             guard FileManager.default.fileExists(atPath: splitPath) else {
-                throw RunError("\(splitPath): split list of \(modelPath) not found; use --split all to score every file")
+                throw RunError("\(splitPath): split list of \(modelPath) not found; use \(Setting.split) all to score every file")
             }
             let lists: DataSplit
             do {
                 lists = try Splitter.read(splitPath, dataset: dataset)
             } catch SplitError.unknownFile(_, _, let file) {
                 throw RunError("\(splitPath): lists \(file), which is not in \(datasetPath): \(modelPath) was trained on "
-                               + "another dataset, so it has no \(split.rawValue) split here; use --split all to score every file")
+                               + "another dataset, so it has no \(split.rawValue) split here; use \(Setting.split) all to score every file")
             }
             if let recorded = model.notes["split_digest"], recorded != SplitDigest.of(lists) {
                 throw RunError("\(splitPath): this split list is not the one \(modelPath) was trained with")
@@ -108,7 +108,7 @@ public enum Evaluation {
         }
         guard !selected.isEmpty else {
             throw RunError("\(datasetPath): the \(split.rawValue) split of \(modelPath) has no files"
-                           + (split == .test ? " (a model trained with --no-test); use --split validation or all" : ""))
+                           + (split == .test ? " (a model trained with \(Setting.noTest)); use \(Setting.split) validation or all" : ""))
         }
         return selected
     }
@@ -118,7 +118,7 @@ public enum Evaluation {
     /// - Throws: `FeatureError` for unusable stored parameters; `RunError` when no file decodes.
     static func decode(_ selected: [String], known: [DatasetFile], dataset: Dataset, model: TrainedModel,
                        split: EvaluationSplit, datasetPath: String, threads: Int, cache: FeatureCache?,
-                       console: Console) throws -> (clips: [ClipFeatures], skipped: [SkippedFile]) {
+                       reporter: any Reporter) throws -> (clips: [ClipFeatures], skipped: [SkippedFile]) {
         // Dataset labels are re-indexed into the model's class order.
         let modelIndex = Dictionary(uniqueKeysWithValues: model.classNames.enumerated().map { ($1, $0) })
         let labelOf = Dictionary(uniqueKeysWithValues: known.map {
@@ -128,10 +128,10 @@ public enum Evaluation {
         let jobs = selected.compactMap { file in labelOf[file].map { (path: dataset.root + "/" + file, relativePath: file, label: $0) } }
         let (clips, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads,
                                                             cache: cache,
-                                                            progress: { console.progress("decoding", $0, $1, unit: "files") },
-                                                            detail: console.verbose ? console.detail : nil)
-        for s in skipped { console.warn("skipped \(s.description)") }
-        if let problem = cache?.problem { console.warn("warning: feature cache not written: \(problem)") }
+                                                            progress: { reporter.progress("decoding", $0, $1, unit: "files") },
+                                                            detail: reporter.verbose ? { reporter.detail($0) } : nil)
+        for s in skipped { reporter.warn("skipped \(s.message)") }
+        if let problem = cache?.problem { reporter.warn("warning: feature cache not written: \(problem)") }
         guard !clips.isEmpty else {
             throw RunError("\(datasetPath): no file of the \(split.rawValue) split could be decoded")
         }
@@ -166,11 +166,11 @@ extension Evaluation {
     /// the top-1 genre stays, the accuracy, and how far the probabilities move.
     /// - Throws: as `Robustness.measure`.
     public static func robustness(of report: EvaluationReport, model: TrainedModel, datasetPath: String,
-                                  perturbations: [Perturbation], threads: Int, console: Console) throws -> [PerturbationResult] {
+                                  perturbations: [Perturbation], threads: Int, reporter: any Reporter) throws -> [PerturbationResult] {
         let labelOf = Dictionary(uniqueKeysWithValues: model.classNames.enumerated().map { ($1, $0) })
         let files = report.predictions.map { (path: datasetPath + "/" + $0.file, label: labelOf[$0.genre]!) }
         return try Robustness.measure(model: model, files: files, perturbations: perturbations, threads: threads) {
-            console.progress("perturbing", $0, $1, unit: "files")
+            reporter.progress("perturbing", $0, $1, unit: "files")
         }
     }
 }

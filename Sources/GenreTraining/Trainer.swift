@@ -6,7 +6,7 @@ import GenreNetwork
 import GenreSupport
 
 /// Why `Trainer.train` stopped without a network; descriptions are one line.
-public enum TrainingError: Error, CustomStringConvertible, Equatable {
+public enum TrainingError: MessageError, Equatable {
     /// The loss (training, or validation after the epoch's last batch) stopped being finite; `epoch` and
     /// `batch` are 1-based.
     case diverged(epoch: Int, batch: Int, loss: Float)
@@ -20,12 +20,12 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case noEpochTrained(epochs: Int, completed: Int)
 
     /// One line saying what went wrong and that no model was written.
-    public var description: String {
+    public var message: Message {
         switch self {
         case .diverged(let e, let b, let l):
-            return "training diverged: loss became \(l.isNaN ? "NaN" : "\(l)") in epoch \(e), batch \(b) (try a smaller --learning-rate); no model written"
+            return "training diverged: loss became \(l.isNaN ? "NaN" : "\(l)") in epoch \(e), batch \(b) (try a smaller \(Setting.learningRate)); no model written"
         case .nonFiniteWeights(let e, let name):
-            return "training diverged: \(name) holds non-finite values after epoch \(e) (try a smaller --learning-rate); no model written"
+            return "training diverged: \(name) holds non-finite values after epoch \(e) (try a smaller \(Setting.learningRate)); no model written"
         case .noTrainingData: return "no training segments: every training file was skipped"
         case .noEpochTrained(let epochs, let completed):
             return "no epoch trained: \(epochs) epoch(s) asked for, starting after epoch \(completed) "

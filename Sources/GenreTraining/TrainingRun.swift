@@ -89,24 +89,24 @@ public enum TrainingRun {
                 _ = try ModelFile.read(modelPath)
             } catch {
                 throw RunError("\(modelPath): exists and is not a readable genre model; not overwriting it "
-                               + "(remove it or choose another --model)")
+                               + "(remove it or choose another \(Setting.modelPath))")
             }
         }
         let checkpoint = Checkpoint.path(forModel: modelPath)
         if FileManager.default.fileExists(atPath: checkpoint),
            (try? SafeTensorsFile(path: checkpoint))?.metadata["format"] != Checkpoint.format {
             throw RunError("\(checkpoint): exists and is not a genre checkpoint; not overwriting it "
-                           + "(remove it or choose another --model)")
+                           + "(remove it or choose another \(Setting.modelPath))")
         }
         let curves = TrainingCurves.path(forModel: modelPath)
         try OutputPath.checkReplaceable(curves, marker: TrainingCurves.marker, what: "genre's training curves",
-                                        hint: "remove it or choose another --model")
+                                        hint: "remove it or choose another \(Setting.modelPath)")
         if let handle = FileHandle(forReadingAtPath: splitPath) {
             let head = (try? handle.read(upToCount: 11)) ?? Data()
             try? handle.close()
             guard head == Data("file\tsplit\n".utf8) || head == Data("file\tsplit".utf8) else {
                 throw RunError("\(splitPath): exists and is not a split list; not overwriting it "
-                               + "(remove it or choose another --model)")
+                               + "(remove it or choose another \(Setting.modelPath))")
             }
         }
     }
@@ -117,7 +117,7 @@ public enum TrainingRun {
     /// before any work (settings, features, outputs, an unfinished checkpoint), decode every file
     /// (`decodeUsable`), choose the split (the checkpoint's, a listed one, or drawn stratified with the
     /// seed), standardise with the training files' mean and std, train (checkpointing after every epoch,
-    /// progress and one line per epoch on `console`), then write the model with its notes and split list
+    /// progress and one line per epoch on `reporter`), then write the model with its notes and split list
     /// together (`save`), delete the checkpoint and draw the curves. The same options and seed write the
     /// same bytes, for any thread count.
     /// - Returns: the paths written, the best epoch (1-based), every epoch's report, the skipped files and
@@ -128,25 +128,25 @@ public enum TrainingRun {
     ///   `FeatureError` for unusable feature parameters; `DatasetError` and `SplitError` from reading the
     ///   dataset and the split list; `TrainingError` when training diverges; write errors of the
     ///   checkpoint, the model or the split list.
-    public static func run(_ given: TrainOptions, console: Console) throws -> TrainResult {
-        let (options, saved) = try resolve(given, console: console)
+    public static func run(_ given: TrainOptions, reporter: any Reporter) throws -> TrainResult {
+        let (options, saved) = try resolve(given, reporter: reporter)
         try refuseEarly(options)
         let scanned = try DatasetScanner.scan(options.datasetPath)
-        for w in scanned.warnings { console.warn("warning: \(w)") }
+        for w in scanned.warnings { reporter.warn("warning: \(w)") }
         let listed = try options.splitFile.map { try Splitter.read($0, dataset: scanned) }
         // Decode every file once, test files included, so an undecodable test file is reported now
         // rather than at evaluation time. Test features are not used for anything else.
         let started = DispatchTime.now()
         let (dataset, clips, skipped) = try decodeUsable(scanned, features: options.features, threads: options.threads,
-                                                         cache: options.cache, screening: options.screening, console: console)
+                                                         cache: options.cache, screening: options.screening, reporter: reporter)
         let featureSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let split = try chooseSplit(options, dataset: dataset, decodable: Set(clips.map(\.relativePath)), listed: listed,
-                                    saved: saved?.run, console: console)
+                                    saved: saved?.run, reporter: reporter)
         let data = try standardise(split, clips: clips, dataset: dataset, options: options,
-                                   featureSeconds: featureSeconds, console: console)
+                                   featureSeconds: featureSeconds, reporter: reporter)
         let run = Checkpoint.Run(settings: options.settings, features: options.features, classNames: dataset.classNames,
                                  split: split, normalization: data.normalization)
-        let result = try train(data, run: run, options: options, saved: saved, console: console)
+        let result = try train(data, run: run, options: options, saved: saved, reporter: reporter)
         let modelPath = options.resolvedModelPath
         let model = TrainedModel(network: result.network, classNames: dataset.classNames, features: options.features,
                                  normalization: data.normalization, training: options.settings,
@@ -155,7 +155,7 @@ public enum TrainingRun {
         try save(model, to: modelPath, split: split, splitPath: splitPath)
         // The run is complete: its checkpoint would only resume into the same model.
         unlink(Checkpoint.path(forModel: modelPath))
-        let curves = writeCurves(result.history, modelPath: modelPath, datasetPath: options.datasetPath, console: console)
+        let curves = writeCurves(result.history, modelPath: modelPath, datasetPath: options.datasetPath, reporter: reporter)
         return TrainResult(modelPath: modelPath, splitPath: splitPath, bestEpoch: result.bestEpoch,
                            history: result.history, skipped: skipped, model: model, curvesPath: curves)
     }
@@ -163,24 +163,24 @@ public enum TrainingRun {
     /// The options the run goes by: `given`, or with `resume` the checkpoint's settings, features and
     /// split (a differing option given is warned about and ignored), and the checkpoint read.
     /// - Throws: `RunError` when the model path would default to the shipped model; as `Checkpoint.read`.
-    static func resolve(_ given: TrainOptions, console: Console) throws
+    static func resolve(_ given: TrainOptions, reporter: any Reporter) throws
         -> (options: TrainOptions, saved: (state: TrainingState, run: Checkpoint.Run)?) {
         var options = given
         // A dataset folder named "genre" would silently replace the shipped model: only on purpose.
         if options.modelPath == nil, options.resolvedModelPath == ShippedModel.path {
             throw RunError("\(ShippedModel.path) is the shipped default model, and a dataset folder named 'genre' would "
-                           + "replace it; pass --model PATH (--model \(ShippedModel.path) to replace it on purpose)")
+                           + "replace it; pass \(Setting.modelPath) PATH (\(Setting.modelPath) \(ShippedModel.path) to replace it on purpose)")
         }
         guard options.resume else { return (options, nil) }
         // The checkpoint's own split is used; --split-file and --no-test have nothing to add.
         if options.splitFile != nil || options.noTest {
-            console.warn("warning: --resume continues the checkpoint's own split; --split-file and --no-test are ignored")
+            reporter.warn("warning: \(Setting.resume) continues the checkpoint's own split; \(Setting.splitFile) and \(Setting.noTest) are ignored")
         }
         options.splitFile = nil
         // The run's settings, features and network come from the checkpoint (read once).
         let checkpoint = try Checkpoint.read(Checkpoint.path(forModel: options.resolvedModelPath))
         if checkpoint.run.settings != options.settings || checkpoint.run.features != options.features {
-            console.warn("warning: --resume continues with the checkpoint's training and feature settings; the options given differ and are ignored")
+            reporter.warn("warning: \(Setting.resume) continues with the checkpoint's training and feature settings; the options given differ and are ignored")
         }
         options.settings = checkpoint.run.settings
         options.features = checkpoint.run.features
@@ -198,7 +198,7 @@ public enum TrainingRun {
         let architectureProblem = ConvNetConfiguration(inputHeight: options.features.nMels,
                                                        inputWidth: options.features.segmentFrames,
                                                        classCount: 2).problem
-        if let problem = architectureProblem { throw RunError("--n-mels \(options.features.nMels): \(problem)") }
+        if let problem = architectureProblem { throw RunError("\(Setting.nMels) \(options.features.nMels): \(problem)") }
         let modelPath = options.resolvedModelPath
         let splitPath = ModelFile.splitPath(forModel: modelPath)
         try OutputPath.checkWritable(modelPath)
@@ -208,7 +208,7 @@ public enum TrainingRun {
         let checkpointPath = Checkpoint.path(forModel: modelPath)
         if !options.resume, let file = try? SafeTensorsFile(path: checkpointPath), file.metadata["format"] == Checkpoint.format {
             let done = file.metadata["completed_epochs"] ?? "?"
-            throw RunError("\(checkpointPath): holds an unfinished run (after epoch \(done)); continue it with --resume, "
+            throw RunError("\(checkpointPath): holds an unfinished run (after epoch \(done)); continue it with \(Setting.resume), "
                            + "or delete it to start afresh")
         }
     }
@@ -218,9 +218,9 @@ public enum TrainingRun {
     /// `noTest`, 15 % of the rest validation).
     /// - Throws: `RunError` when a checkpoint's genres or files no longer match the dataset.
     static func chooseSplit(_ options: TrainOptions, dataset: Dataset, decodable: Set<String>, listed: DataSplit?,
-                            saved: Checkpoint.Run?, console: Console) throws -> DataSplit {
+                            saved: Checkpoint.Run?, reporter: any Reporter) throws -> DataSplit {
         if let saved {
-            return try resumedSplit(saved, options: options, dataset: dataset, decodable: decodable, console: console)
+            return try resumedSplit(saved, options: options, dataset: dataset, decodable: decodable, reporter: reporter)
         }
         if let listed {
             let split = DataSplit(train: listed.train.filter(decodable.contains),
@@ -229,12 +229,12 @@ public enum TrainingRun {
             let inList = Set(listed.train + listed.validation + listed.test)
             let unlisted = dataset.files.filter { !inList.contains($0.relativePath) }.count
             if unlisted > 0 {
-                console.warn("warning: \(unlisted) decodable file(s) of \(options.datasetPath) are in no list of \(options.splitFile!); not used")
+                reporter.warn("warning: \(unlisted) decodable file(s) of \(options.datasetPath) are in no list of \(options.splitFile!); not used")
             }
             return split
         }
         let drawn = Splitter.stratified(dataset, testFraction: options.noTest ? 0 : 0.15, seed: options.settings.seed)
-        for w in drawn.warnings { console.warn("warning: \(w)") }
+        for w in drawn.warnings { reporter.warn("warning: \(w)") }
         return drawn.split
     }
 
@@ -242,7 +242,7 @@ public enum TrainingRun {
     /// added since are left out with a warning.
     /// - Throws: `RunError` when the genres differ or a listed file is no longer usable.
     static func resumedSplit(_ saved: Checkpoint.Run, options: TrainOptions, dataset: Dataset, decodable: Set<String>,
-                             console: Console) throws -> DataSplit {
+                             reporter: any Reporter) throws -> DataSplit {
         let checkpointPath = Checkpoint.path(forModel: options.resolvedModelPath)
         guard saved.classNames == dataset.classNames else {
             throw RunError("\(checkpointPath): made for the genres \(saved.classNames.joined(separator: ", ")), "
@@ -255,7 +255,7 @@ public enum TrainingRun {
         }
         let added = decodable.subtracting(listed).count
         if added > 0 {
-            console.warn("warning: \(added) usable file(s) of \(options.datasetPath) are not in the checkpoint's split "
+            reporter.warn("warning: \(added) usable file(s) of \(options.datasetPath) are not in the checkpoint's split "
                          + "(added since it was written); the resumed run does not use them")
         }
         return split
@@ -276,7 +276,7 @@ public enum TrainingRun {
     /// feature time in seconds, cache hits) and warns when there is no validation data.
     /// - Throws: `RunError` when fewer than two genres have training files.
     static func standardise(_ split: DataSplit, clips: [ClipFeatures], dataset: Dataset, options: TrainOptions,
-                            featureSeconds: Double, console: Console) throws -> Standardised {
+                            featureSeconds: Double, reporter: any Reporter) throws -> Standardised {
         let byPath = Dictionary(uniqueKeysWithValues: clips.map { ($0.relativePath, $0) })
         var train = split.train.map { byPath[$0]! }
         var validation = split.validation.map { byPath[$0]! }
@@ -284,11 +284,11 @@ public enum TrainingRun {
             throw RunError("\(options.datasetPath): fewer than two genres have training files")
         }
         let trainSegments = train.reduce(0) { $0 + $1.segmentCount }
-        console.out("dataset \(options.datasetPath): \(dataset.classNames.count) genres, \(dataset.files.count) files; "
+        reporter.out("dataset \(options.datasetPath): \(dataset.classNames.count) genres, \(dataset.files.count) files; "
                     + "train \(train.count) files (\(trainSegments) segments), validation \(validation.count), "
                     + "test \(split.test.count) (held out); features in \(String(format: "%.1f", featureSeconds)) s"
                     + (options.cache.map { " (\($0.hits) from cache \($0.folder))" } ?? ""))
-        if validation.isEmpty { console.warn("warning: no validation files: the last epoch is kept") }
+        if validation.isEmpty { reporter.warn("warning: no validation files: the last epoch is kept") }
         let normalization = Normalization(fitting: train.map(\.segments))
         for i in train.indices { normalization.apply(&train[i].segments) }
         for i in validation.indices { normalization.apply(&validation[i].segments) }
@@ -298,11 +298,11 @@ public enum TrainingRun {
 
     /// Trains from He initialisation (seeded) or from the checkpoint `saved`, writing the checkpoint
     /// beside the model after every epoch; progress per batch and one line per epoch (`describe`, with
-    /// the time left) on `console`.
+    /// the time left) on `reporter`.
     /// - Throws: `RunError` when the checkpoint was made from other audio (its `run` differs); as
     ///   `Trainer.train`; `Checkpoint.write`'s and the model folder's write errors.
     static func train(_ data: Standardised, run: Checkpoint.Run, options: TrainOptions,
-                      saved: (state: TrainingState, run: Checkpoint.Run)?, console: Console) throws
+                      saved: (state: TrainingState, run: Checkpoint.Run)?, reporter: any Reporter) throws
         -> (network: ConvNet, bestEpoch: Int, history: [EpochReport]) {
         let modelPath = options.resolvedModelPath
         let checkpointPath = Checkpoint.path(forModel: modelPath)
@@ -315,8 +315,8 @@ public enum TrainingRun {
                 throw RunError("\(checkpointPath): made from other audio than \(options.datasetPath) holds now "
                                + "(the standardisation of its training files differs); cannot resume")
             }
-            console.out("resuming from \(checkpointPath) after epoch \(saved.state.completedEpochs) of \(epochs)")
-            for r in saved.state.history { console.out(Self.describe(r, epochs: epochs)) }
+            reporter.out("resuming from \(checkpointPath) after epoch \(saved.state.completedEpochs) of \(epochs)")
+            for r in saved.state.history { reporter.out(Self.describe(r, epochs: epochs)) }
         }
         let modelFolder = OutputPath.parent(of: modelPath)
         if !modelFolder.isEmpty { try OutputPath.createFolder(modelFolder) }  // the checkpoint goes there from epoch 1
@@ -326,7 +326,7 @@ public enum TrainingRun {
                    normalization: data.normalization, resume: saved?.state,
                    onBatch: { e, b, n in
                        // The whole run is one task, so its ETA is the run's.
-                       console.progress("training", (e - 1) * n + b, epochs * n, unit: "batches",
+                       reporter.progress("training", (e - 1) * n + b, epochs * n, unit: "batches",
                                         status: "epoch \(e)/\(epochs)")
                    },
                    onEpoch: { r in
@@ -335,7 +335,7 @@ public enum TrainingRun {
                        secondsSoFar += r.seconds
                        epochsSoFar += 1
                        let left = Double(epochs - r.epoch) * secondsSoFar / Double(epochsSoFar)
-                       console.out(Self.describe(r, epochs: epochs)
+                       reporter.out(Self.describe(r, epochs: epochs)
                                    + (r.epoch < epochs ? "  ETA \(Console.duration(left))" : ""))
                    },
                    onCheckpoint: { try Checkpoint.write($0, run: run, to: checkpointPath) })
@@ -366,13 +366,13 @@ public enum TrainingRun {
     /// Writes the training curves picture beside the model. The picture is a convenience: failing to
     /// write it does not undo the model, it is warned about.
     /// - Returns: its path, or nil when it could not be written.
-    static func writeCurves(_ history: [EpochReport], modelPath: String, datasetPath: String, console: Console) -> String? {
+    static func writeCurves(_ history: [EpochReport], modelPath: String, datasetPath: String, reporter: any Reporter) -> String? {
         let curves = TrainingCurves.path(forModel: modelPath)
         do {
             try AtomicText.write(TrainingCurves.svg(history, title: "genre train \(datasetPath)"), to: curves)
             return curves
         } catch {
-            console.warn("warning: training curves not written: \(error)")
+            reporter.warn("warning: training curves not written: \(error)")
             return nil
         }
     }
@@ -381,31 +381,31 @@ public enum TrainingRun {
     /// reported), and keeps the genres that still have files: what `train` and `crossval` start from.
     /// - Throws: `RunError` under `--strict`, or when fewer than two genres remain.
     static func decodeUsable(_ scanned: Dataset, features: FeatureParameters, threads: Int, cache: FeatureCache?,
-                             screening: FileScreening, console: Console) throws
+                             screening: FileScreening, reporter: any Reporter) throws
         -> (dataset: Dataset, clips: [ClipFeatures], skipped: [SkippedFile]) {
         let extractor = try LogMelExtractor(parameters: features)
         let jobs = scanned.files.map { (path: scanned.path(of: $0), relativePath: $0.relativePath, label: $0.label) }
         let (decoded, undecodable) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads,
                                                                   cache: cache,
-                                                                  progress: { console.progress("decoding", $0, $1, unit: "files") },
-                                                                  detail: console.verbose ? console.detail : nil)
-        let (kept, skipped) = try screening.apply(decoded, skipped: undecodable, root: scanned.root, console: console)
-        if let problem = cache?.problem { console.warn("warning: feature cache not written: \(problem)") }
+                                                                  progress: { reporter.progress("decoding", $0, $1, unit: "files") },
+                                                                  detail: reporter.verbose ? { reporter.detail($0) } : nil)
+        let (kept, skipped) = try screening.apply(decoded, skipped: undecodable, root: scanned.root, reporter: reporter)
+        if let problem = cache?.problem { reporter.warn("warning: feature cache not written: \(problem)") }
         // Genres left without a decodable file are ignored, as an empty genre folder is.
-        let (dataset, clips) = try usable(scanned, kept, console: console)
+        let (dataset, clips) = try usable(scanned, kept, reporter: reporter)
         return (dataset, clips, skipped)
     }
 
     /// The dataset restricted to decodable files (one copy of duplicated audio) and to genres that still
     /// have one, labels renumbered;
     /// and the decoded clips with those labels.
-    static func usable(_ scanned: Dataset, _ all: [ClipFeatures], console: Console) throws -> (Dataset, [ClipFeatures]) {
+    static func usable(_ scanned: Dataset, _ all: [ClipFeatures], reporter: any Reporter) throws -> (Dataset, [ClipFeatures]) {
         // A song stored twice would otherwise end up on both sides of a split.
         let (decoded, duplicateWarnings) = Duplicates.removing(from: all)
-        for w in duplicateWarnings { console.warn("warning: \(w)") }
+        for w in duplicateWarnings { reporter.warn("warning: \(w)") }
         let present = Set(decoded.map(\.label))
         for (label, name) in scanned.classNames.enumerated() where !present.contains(label) {
-            console.warn("warning: genre '\(name)' has no decodable audio file; ignored")
+            reporter.warn("warning: genre '\(name)' has no decodable audio file; ignored")
         }
         let kept = scanned.classNames.indices.filter(present.contains)
         guard kept.count >= 2 else {

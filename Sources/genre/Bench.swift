@@ -33,9 +33,7 @@ struct Bench: ParsableCommand {
         try reportingErrors {
             let report = try measure()
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                try printJSON(report)
             } else {
                 printText(report)
             }

@@ -58,7 +58,7 @@ struct CrossValidate: ParsableCommand {
             if let perturb { options.perturbations = try Perturbation.parseList(perturb) }
             options.onlyFolds = onlyFolds.flatMap(parsedFolds)
             var secondsSoFar = 0.0
-            let report = try CrossValidation.run(options, console: console) { f, foldCount in
+            let report = try CrossValidation.run(options, reporter: console) { f, foldCount in
                 secondsSoFar += f.seconds
                 guard !json else { return }
                 let left = Double(foldCount - f.fold - 1) * secondsSoFar / Double(f.fold + 1)
@@ -80,9 +80,7 @@ struct CrossValidate: ParsableCommand {
                 }
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                try printJSON(report)
                 fflush(stdout)
                 _ = try writeOutputs()
                 return

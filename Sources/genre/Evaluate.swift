@@ -39,11 +39,11 @@ struct Evaluate: ParsableCommand {
             let trained = try ModelFile.read(model)
             var report = try Evaluation.run(datasetPath: dataset, modelPath: model, loaded: trained, split: split,
                                             threads: common.threads, cache: try caching.cache(for: dataset),
-                                            console: console)
+                                            reporter: console)
             if let perturb {
                 report.robustness = try Evaluation.robustness(of: report, model: trained, datasetPath: dataset,
                                                               perturbations: try Perturbation.parseList(perturb),
-                                                              threads: common.threads, console: console)
+                                                              threads: common.threads, reporter: console)
             }
             let matrix = report.clipConfusion
             // The results are printed before the files are written, so a failed write cannot lose them.
@@ -54,9 +54,7 @@ struct Evaluate: ParsableCommand {
                 }
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                try printJSON(report)
                 fflush(stdout)
                 _ = try writeOutputs()
                 return

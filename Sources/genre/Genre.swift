@@ -32,10 +32,45 @@ struct RunOptions: ParsableArguments {
     var verbose = false
 
     /// The console these options ask for.
-    var console: Console { Console(quiet: quiet, verbose: verbose) }
+    var console: Console { Console(quiet: quiet, verbose: verbose, spelling: flag) }
 
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
+    }
+}
+
+/// `value` as the `--json` outputs print it: pretty, keys sorted, slashes as they are, on stdout.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// The flag that sets `setting`: how this command names the library's settings in what it prints.
+@Sendable func flag(_ setting: Setting) -> String {
+    switch setting {
+    case .modelPath: "--model"
+    case .resume: "--resume"
+    case .splitFile: "--split-file"
+    case .noTest: "--no-test"
+    case .split: "--split"
+    case .folds: "--folds"
+    case .onlyFolds: "--only-folds"
+    case .minDuration: "--min-duration"
+    case .strict: "--strict"
+    case .nMels: "--n-mels"
+    case .epochs: "--epochs"
+    case .batchSize: "--batch-size"
+    case .learningRate: "--learning-rate"
+    case .weightDecay: "--weight-decay"
+    case .learningRateStep: "--lr-step"
+    case .learningRateGamma: "--lr-gamma"
+    case .dropout: "--dropout"
+    case .earlyStopping: "--early-stopping"
+    case .mixup: "--mixup"
+    case .labelSmoothing: "--label-smoothing"
+    case .gainAugment: "--gain-augment"
+    case .tiltAugment: "--tilt-augment"
     }
 }
 
@@ -45,6 +80,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
         try body()
     } catch let exit as ExitCode {
         throw exit
+    } catch let error as any MessageError {
+        Console.error(error.message.rendered(flag))
+        throw ExitCode.failure
     } catch {
         Console.error("\(error)")
         throw ExitCode.failure

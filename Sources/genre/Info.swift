@@ -16,9 +16,7 @@ struct Info: ParsableCommand {
             try requireModel(model)
             let info = try ModelInfo(path: model)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(info), as: UTF8.self))
+                try printJSON(info)
                 return
             }
             let f = info.features, t = info.training

@@ -89,9 +89,7 @@ struct Predict: ParsableCommand {
                 fflush(stdout)
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(Output(model: model, results: items)), as: UTF8.self))
+                try printJSON(Output(model: model, results: items))
             }
         }
         if failures > 0 { throw ExitCode.failure }

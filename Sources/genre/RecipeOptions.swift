@@ -2,6 +2,7 @@ import ArgumentParser
 import GenreAudio
 import GenreFeatures
 import GenreModel
+import GenreSupport
 
 extension OptimizerKind: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
@@ -88,7 +89,9 @@ struct RecipeOptions: ParsableArguments {
         guard s.targets.mixup >= 0, s.targets.mixup <= 1 else { throw ValidationError("--mixup must be in [0, 1]") }
         guard s.targets.labelSmoothing >= 0, s.targets.labelSmoothing < 1 else { throw ValidationError("--label-smoothing must be in [0, 1)") }
         guard s.weightDecay >= 0, s.weightDecay < 1 else { throw ValidationError("--weight-decay must be in [0, 1)") }
-        if let problem = s.problem, problem.contains("augment") { throw ValidationError(problem) }
+        if let problem = s.problem, !Set(problem.settings).isDisjoint(with: [.gainAugment, .tiltAugment]) {
+            throw ValidationError(problem.rendered(flag))
+        }
         if let fMax, !(fMax.isFinite && fMax > 0) { throw ValidationError("--f-max must be a positive number of Hz") }
     }
 

@@ -51,7 +51,7 @@ struct Train: ParsableCommand {
                 threads: common.threads, cache: try caching.cache(for: dataset))
             options.screening = files.screening
             options.resume = resume
-            let result = try TrainingRun.run(options, console: console)
+            let result = try TrainingRun.run(options, reporter: console)
             let best = result.history[result.bestEpoch - 1]
             var line = "best epoch \(result.bestEpoch)"
             if let a = best.validationAccuracy { line += String(format: " (validation accuracy %.1f%%)", 100 * a) }

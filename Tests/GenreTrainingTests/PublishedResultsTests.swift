@@ -2,6 +2,7 @@ import Foundation
 import GenreAudio
 import GenreFeatures
 import GenreTestSupport
+import GenreSupport
 import XCTest
 @testable import GenreData
 @testable import GenreModel
@@ -128,7 +129,7 @@ final class PublishedResultsTests: XCTestCase {
         var options = CrossValidationOptions(datasetPath: dataset, foldFile: dataset + "/folds.tsv",
                                              settings: settings, features: features, threads: 2)
         options.onlyFolds = [0]
-        let rerun = try CrossValidation.run(options, console: Console(quiet: true, verbose: false))
+        let rerun = try CrossValidation.run(options, reporter: SilentReporter())
         XCTAssertEqual(rerun.folds.count, 1)
         let ours = try XCTUnwrap(rerun.folds.first), theirs = published.folds[0]
         XCTAssertEqual(ours.bestEpoch, theirs.bestEpoch)
