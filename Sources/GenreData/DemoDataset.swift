@@ -7,6 +7,7 @@ import GenreSupport
 /// audio: four "genres" of clearly different texture — sustained harmonic drones, filtered noise,
 /// percussive beats and fast arpeggios — with random pitch, tempo, timbre and level per clip.
 public enum DemoDataset {
+    /// The four genre folder names, sorted.
     public static let genres = ["arpeggio", "beat", "drone", "noise"]
 
     /// Writes `DIR/<genre>/<genre>.NNNNN.wav` (16-bit mono WAV at `sampleRate`).

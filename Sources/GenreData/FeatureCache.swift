@@ -24,6 +24,7 @@ public final class FeatureCache: @unchecked Sendable {
     private var hitCount = 0, missCount = 0
     private var writeProblem: String?
 
+    /// A cache in `folder`; nothing is read or created until a clip is looked up or stored.
     public init(folder: String) {
         self.folder = folder
     }
@@ -36,8 +37,9 @@ public final class FeatureCache: @unchecked Sendable {
         return nil
     }
 
-    /// Clips served from the cache and clips computed (and stored) since this object was made.
+    /// Clips served from the cache since this object was made.
     public var hits: Int { lock.withLock { hitCount } }
+    /// Clips computed (not found in the cache) since this object was made.
     public var misses: Int { lock.withLock { missCount } }
     /// The first reason an entry could not be written, if any (the run goes on without it).
     public var problem: String? { lock.withLock { writeProblem } }

@@ -25,12 +25,14 @@ public struct FoldAssignment: Sendable, Equatable {
 
 /// Errors in a fold file; one line each, naming the file and the line.
 public struct FoldFileError: Error, CustomStringConvertible, Equatable {
+    /// `path:line: problem` (`path: problem` when no line applies).
     public let description: String
     init(_ path: String, _ line: Int?, _ problem: String) {
         description = "\(path)\(line.map { ":\($0)" } ?? ""): \(problem)"
     }
 }
 
+/// Cross-validation folds: read from a fold file, drawn stratified, and checked for leaks.
 public enum Folds {
     /// Reads a fold file: UTF-8 TSV with the header `file<TAB>genre<TAB>fold`, then one line per file,
     /// `file` relative to the dataset folder (the format of `shared/datasets/gtzan-510/folds.tsv`).

@@ -8,8 +8,10 @@ public struct Normalization: Sendable, Equatable {
     /// dB; never below `minimumStd`, so all-silent training data (every cell −100 dB) cannot divide by 0.
     public var std: Float
 
+    /// Floor of `std`, dB; a model file with a smaller std is refused.
     public static let minimumStd: Float = 1e-3
 
+    /// `mean` and `std` in dB; `std` is raised to `minimumStd` if below it.
     public init(mean: Float, std: Float) {
         self.mean = mean
         self.std = max(std, Self.minimumStd)

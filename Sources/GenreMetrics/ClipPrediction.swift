@@ -6,10 +6,12 @@ public struct ClipPrediction: Sendable, Codable, Equatable {
     public var file: String
     /// The true genre.
     public var genre: String
+    /// The predicted genre: argmax of `probabilities` (ties: class order).
     public var predicted: String
     /// The clip's distribution over the classes, in class-name order (sums to 1).
     public var probabilities: [Float]
 
+    /// Member-wise; see the properties.
     public init(file: String, genre: String, predicted: String, probabilities: [Float]) {
         self.file = file
         self.genre = genre

@@ -25,6 +25,7 @@ public struct Augmentation: Sendable, Equatable, Codable {
     /// [−tiltDB, +tiltDB], a first-order EQ from dull to bright recordings (0: none).
     public var tiltDB: Float
 
+    /// Member-wise; see the properties. The defaults are `none`.
     public init(randomCrops: Bool = false, timeMask: Int = 0, frequencyMask: Int = 0, gainDB: Float = 0,
                 tiltDB: Float = 0) {
         self.gainDB = gainDB
@@ -43,6 +44,7 @@ public struct Augmentation: Sendable, Equatable, Codable {
     /// cross-validated accuracy, README "Robustness", so it is an option only.)
     public static let levelRobust = Augmentation(randomCrops: true, timeMask: 20, frequencyMask: 16, gainDB: 6)
 
+    /// True when any augmentation is on.
     public var isEnabled: Bool { randomCrops || timeMask > 0 || frequencyMask > 0 || gainDB > 0 || tiltDB > 0 }
 
     /// Writes one training example of a clip into `out` `[nMels, width]`.

@@ -14,11 +14,13 @@ public struct SoftTargets: Sendable, Equatable, Codable {
     /// ε, in [0, 1); 0: one-hot targets.
     public var labelSmoothing: Float
 
+    /// Member-wise; see the properties. The defaults give one-hot targets without mixup.
     public init(mixup: Float = 0, labelSmoothing: Float = 0) {
         self.mixup = mixup
         self.labelSmoothing = labelSmoothing
     }
 
+    /// True when mixup or label smoothing is on (else training uses the hard labels).
     public var isEnabled: Bool { mixup > 0 || labelSmoothing > 0 }
 
     /// Mixes a batch in place and writes its targets.

@@ -3,15 +3,25 @@ import GenreMetrics
 
 /// One fold's test figures (clip-level unless named otherwise).
 public struct FoldResult: Sendable, Codable, Equatable {
+    /// Fold number, from 0.
     public var fold: Int
+    /// Files the fold trained on (the other folds minus the validation part).
     public var trainFiles: Int
+    /// Files of the other folds held out (15 %, stratified) to choose the best epoch.
     public var validationFiles: Int
+    /// Usable files of this fold (decoded, not screened out), all scored.
     public var testFiles: Int
+    /// The epoch (1-based) whose weights were scored: highest validation clip accuracy, ties to lower loss.
     public var bestEpoch: Int
+    /// Clip accuracy on the test fold, in [0, 1].
     public var clipAccuracy: Double
+    /// Segment accuracy on the test fold, in [0, 1].
     public var segmentAccuracy: Double
+    /// Clip macro-F1 on the test fold (mean over genres with clips), in [0, 1].
     public var macroF1: Double
+    /// Clip balanced accuracy on the test fold (mean recall over genres with clips), in [0, 1].
     public var balancedAccuracy: Double
+    /// Wall time of the fold, seconds: training, scoring and any perturbations.
     public var seconds: Double
     /// Every test clip's probabilities.
     public var predictions: [ClipPrediction]
@@ -20,6 +30,7 @@ public struct FoldResult: Sendable, Codable, Equatable {
     /// The fold's model on its test files under each `--perturb` perturbation; absent without `--perturb`.
     public var robustness: [PerturbationResult]?
 
+    /// Member-wise; see the properties.
     public init(fold: Int, trainFiles: Int, validationFiles: Int, testFiles: Int, bestEpoch: Int, clipAccuracy: Double, segmentAccuracy: Double, macroF1: Double, balancedAccuracy: Double, seconds: Double, predictions: [ClipPrediction], history: [EpochReport], robustness: [PerturbationResult]? = nil) {
         self.fold = fold
         self.trainFiles = trainFiles
@@ -39,9 +50,12 @@ public struct FoldResult: Sendable, Codable, Equatable {
 
 /// Mean and sample standard deviation (n − 1) over folds.
 public struct MeanStd: Sendable, Codable, Equatable {
+    /// Mean of the values (0 for none).
     public var mean: Double
+    /// Sample standard deviation (n − 1) of the values; 0 for fewer than two.
     public var std: Double
 
+    /// Mean and sample standard deviation of `values` (e.g. one figure per fold).
     public init(_ values: [Double]) {
         let m = values.reduce(0, +) / Double(max(values.count, 1))
         mean = m
@@ -50,20 +64,30 @@ public struct MeanStd: Sendable, Codable, Equatable {
     }
 }
 
+/// The result of `genre crossval`; encodes to the documented JSON schema.
 public struct CrossValidationReport: Sendable, Codable {
+    /// The dataset folder, as given.
     public var dataset: String
+    /// The genres with usable files, sorted: the order of every matrix and distribution.
     public var classNames: [String]
+    /// One per fold run, in fold order (only the `onlyFolds` ones when given).
     public var folds: [FoldResult]
+    /// Each fold's clip accuracy, mean and sample std over the folds run, fractions in [0, 1].
     public var clipAccuracy: MeanStd
+    /// Each fold's segment accuracy, mean and sample std over the folds run, fractions in [0, 1].
     public var segmentAccuracy: MeanStd
+    /// Each fold's clip macro-F1, mean and sample std over the folds run, in [0, 1].
     public var macroF1: MeanStd
+    /// Each fold's clip balanced accuracy, mean and sample std over the folds run, in [0, 1].
     public var balancedAccuracy: MeanStd
     /// Clip confusion matrix summed over the test folds, rows true, columns predicted.
     public var confusion: ConfusionMatrix
+    /// Files left out (undecodable or too short), each `path: reason` (settings spelt as the reporter names them).
     public var skipped: [String]
     /// Every fold's robustness pooled over its test clips (`Robustness.pooled`); absent without `--perturb`.
     public var robustness: [PerturbationResult]?
 
+    /// Member-wise; see the properties.
     public init(dataset: String, classNames: [String], folds: [FoldResult], clipAccuracy: MeanStd, segmentAccuracy: MeanStd, macroF1: MeanStd, balancedAccuracy: MeanStd, confusion: ConfusionMatrix, skipped: [String], robustness: [PerturbationResult]? = nil) {
         self.dataset = dataset
         self.classNames = classNames
@@ -84,6 +108,7 @@ extension CrossValidationReport {
     public static let foldsCSVHeader =
         "fold,train,validation,test,best_epoch,clip_accuracy,macro_f1,balanced_accuracy,segment_accuracy,seconds\n"
 
+    /// `foldsCSVHeader` then one line per entry of `folds` (`folds.csv` of `--csv`).
     public func foldsCSV() -> String {
         var text = Self.foldsCSVHeader
         for f in folds {

@@ -10,11 +10,14 @@ import GenreSupport
 public struct HTMLReport: Sendable {
     /// A clip the model got wrong, with the top of its distribution.
     public struct Miss: Sendable, Equatable {
+        /// Path relative to the dataset folder.
         public var file: String
+        /// The true genre.
         public var genre: String
         /// Most probable first, at most 3, probabilities in [0, 1].
         public var top: [(genre: String, probability: Double)]
 
+        /// Same file, genre and top entries (tuples are not `Equatable`, hence by hand).
         public static func == (a: Miss, b: Miss) -> Bool {
             a.file == b.file && a.genre == b.genre && a.top.map(\.genre) == b.top.map(\.genre)
                 && a.top.map(\.probability) == b.top.map(\.probability)
@@ -23,24 +26,33 @@ public struct HTMLReport: Sendable {
 
     /// A plain table: a caption, a header row and rows of cells (text, escaped when written).
     public struct Table: Sendable {
+        /// Heading above the table; empty for none.
         public var caption: String
+        /// Column names.
         public var header: [String]
+        /// Cells, row by row; a cell starting with a number character, or `n/a`, is right-aligned.
         public var rows: [[String]]
     }
 
     /// The comment every report carries; `--report` replaces only files that have it.
     public static let marker = "<!-- genre report -->"
 
+    /// Page title, also its first heading.
     public var title: String
     /// Label–value lines shown first (model, data, split or folds, accuracy, …).
     public var summary: [(String, String)]
+    /// The confusion matrix shown as the heatmap and the per-class table (rows true, columns predicted;
+    /// clip-level on the `evaluate` and `crossval` pages).
     public var matrix: ConfusionMatrix
     /// Extra tables after the summary (e.g. one row per cross-validation fold).
     public var tables: [Table] = []
+    /// The wrongly predicted clips, listed in this order (the `evaluate` and `crossval` pages sort them by true
+    /// genre, then file).
     public var misclassified: [Miss]
     /// Training histories to draw, each with its caption (the model's own, or one per fold).
     public var curves: [(caption: String, history: [EpochReport])]
 
+    /// Member-wise; see the properties.
     public init(title: String, summary: [(String, String)], matrix: ConfusionMatrix, tables: [Table] = [],
                 misclassified: [Miss], curves: [(caption: String, history: [EpochReport])]) {
         self.title = title

@@ -12,13 +12,16 @@ public struct PerturbationResult: Sendable, Codable, Equatable {
     public var topOneUnchanged: Double
     /// Clip accuracy on the original files and on the perturbed ones, in [0, 1].
     public var baselineAccuracy: Double
+    /// Clip accuracy on the perturbed files, in [0, 1].
     public var accuracy: Double
     /// Mean over clips of max over classes |p_perturbed − p_original| (clip probabilities), and its largest value.
     public var meanMaxAbsDeltaP: Double
+    /// The largest over clips of max over classes |p_perturbed − p_original|, in [0, 1].
     public var maxAbsDeltaP: Double
     /// Files the perturbation could not be applied to or classified, `path: reason`.
     public var failed: [String]
 
+    /// Member-wise; see the properties.
     public init(perturbation: String, group: String, clips: Int, topOneUnchanged: Double, baselineAccuracy: Double, accuracy: Double, meanMaxAbsDeltaP: Double, maxAbsDeltaP: Double, failed: [String]) {
         self.perturbation = perturbation
         self.group = group
