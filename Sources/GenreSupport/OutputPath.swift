@@ -64,7 +64,7 @@ public enum OutputPath {
     /// `line` (0-based) starts with `marker`, where genre puts it, so that replacing it loses nothing a
     /// person wrote (a page that merely quotes the marker elsewhere is not ours).
     /// - Throws: `RunError` naming `path` and `what` it should be, with `hint` on how to go on.
-    public static func checkReplaceable(_ path: String, marker: String, line: Int = 1, what: String, hint: String) throws {
+    public static func checkReplaceable(_ path: String, marker: String, line: Int = 1, what: String, hint: Message) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else { return }
         let head = String(decoding: (try? handle.read(upToCount: 4096)) ?? Data(), as: UTF8.self)
         try? handle.close()

@@ -58,7 +58,7 @@ struct ReportOptions: ParsableArguments {
                 try OutputPath.checkReplaceable(output.path, marker: output.marker, line: output.line, what: output.what,
                                                 hint: "remove it or choose another path")
             } catch let error as RunError {
-                throw RunError("\(output.option) \(error.description)")
+                throw RunError("\(output.option) \(error)")
             }
             let key = OutputPath.resolved(output.path) ?? output.path
             if let earlier = seen[key] {

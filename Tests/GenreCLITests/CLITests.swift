@@ -346,7 +346,8 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         FileManager.default.createFile(atPath: folder + "/notes.curves.svg", contents: Data("my notes".utf8))
         let foreign = try genre(["train", "data", "--epochs", "1", "--model", "notes.safetensors"], in: folder)
         XCTAssertEqual(foreign.status, 1)
-        XCTAssertTrue(foreign.stderr.contains("notes.curves.svg: exists and is not genre's training curves"), foreign.stderr)
+        XCTAssertTrue(foreign.stderr.contains("notes.curves.svg: exists and is not genre's training curves; not overwriting it "
+                                              + "(remove it or choose another --model)"), foreign.stderr)
 
         // predict --segments: each segment's top genre over time, in text and JSON.
         let file = "data/beat/beat.00001.wav"
