@@ -58,13 +58,13 @@ struct Info: ParsableCommand {
         }
     }
 
-    /// "ITU-R BS.775 downmix, loudness normalised to -23 LUFS (gain ≤ +30 dB), DC removed per frame".
+    /// "ITU-R BS.775 downmix, peak normalised: loudest mel cell to 0 dB (gain ≤ +30.0 dB), DC removed per frame".
     static func preprocessing(_ f: FeatureParameters) -> String {
         var parts = [f.downmix == .itu775 ? "ITU-R BS.775 downmix" : "channels averaged"]
         switch f.level {
         case .none: parts.append("the file's own level")
         case .loudness(let target, let cap): parts.append("loudness normalised to \(target) LUFS (gain ≤ +\(cap) dB)")
-        case .peak(let cap): parts.append("peak normalised (gain ≤ +\(cap) dB)")
+        case .peak(let cap): parts.append("peak normalised: loudest mel cell to 0 dB (gain ≤ +\(cap) dB)")
         }
         if f.dcRemoval { parts.append("DC removed per frame") }
         return parts.joined(separator: ", ")

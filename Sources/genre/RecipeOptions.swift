@@ -16,7 +16,7 @@ enum LevelName: String, ExpressibleByArgument, CaseIterable {
         switch self {
         case .none: return .none
         case .loudness: return .ebuR128
-        case .peak: return .peak(maxGainDB: 30)
+        case .peak: return .logMelPeak
         }
     }
 }
@@ -35,7 +35,7 @@ enum RecipeName: String, ExpressibleByArgument, CaseIterable {
 /// The training recipe options shared by `train` and `crossval`: `--recipe` picks every setting, and each
 /// option given on the command line overrides that one setting.
 struct RecipeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("default: loudness normalisation (−23 LUFS) and the ITU downmix; BatchNorm, time pooling, dropout 0.3, Adam 0.001 with weight decay 0.0001, crops, SpecAugment, random gain, cosine schedule, 60 epochs. seed: the reference network's recipe (librosa's features; SGD momentum 0.9, 0.01 ×0.5 every 10 epochs, 30 epochs, nothing else).",
+    @Option(help: ArgumentHelp("default: peak normalisation (loudest mel cell to 0 dB) and the ITU downmix; BatchNorm, time pooling, dropout 0.3, Adam 0.001 with weight decay 0.0001, crops, SpecAugment, random gain, cosine schedule, 60 epochs. seed: the reference network's recipe (librosa's features; SGD momentum 0.9, 0.01 ×0.5 every 10 epochs, 30 epochs, nothing else).",
                                valueName: "default|seed"))
     var recipe: RecipeName = .default
     @Option(parsing: .unconditional, help: "Training epochs (default 60; seed 30).") var epochs: Int?
@@ -54,7 +54,7 @@ struct RecipeOptions: ParsableArguments {
     var weightDecay: Float?
     @Flag(inversion: .prefixedNo, help: "Augment training examples: random 128-frame crops, one SpecAugment time mask (≤ 20 frames) and one frequency mask (≤ 16 bands) (default on; seed off).")
     var augment: Bool?
-    @Option(help: ArgumentHelp("How a clip's level is taken out of its features: loudness (EBU R128 integrated loudness to −23 LUFS, gain ≤ +30 dB), peak (loudest mel cell to 0 dB, gain ≤ +30 dB) or none (default loudness; seed none).",
+    @Option(help: ArgumentHelp("How a clip's level is taken out of its features: loudness (EBU R128 integrated loudness to −23 LUFS, gain ≤ +30 dB), peak (loudest mel cell to 0 dB, gain ≤ +30 dB) or none (default peak; seed none).",
                                valueName: "loudness|peak|none"))
     var level: LevelName?
     @Option(help: ArgumentHelp("How more than two channels become one: itu775 (ITU-R BS.775 weights, LFE dropped) or mean (default itu775; seed mean).",

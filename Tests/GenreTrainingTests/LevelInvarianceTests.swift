@@ -16,25 +16,43 @@ final class LevelInvarianceTests: XCTestCase {
         return folder + "/" + names[index]
     }
 
-    /// Under the default recipe's preprocessing a clip 12 dB quieter, and the same clip as 5.1 (music in
-    /// the front pair), give the same log-mel cells to within 1e-3 dB; without normalisation the quiet copy
-    /// is 12 dB lower. The RMS level reported for the file is the file's own, before normalisation.
-    func testLoudnessNormalisedFeaturesIgnoreGainAndLayout() throws {
+    /// Each of `others` gives `source`'s log-mel cells, to within 1e-3 dB, under `parameters`.
+    private func assertSameFeatures(_ source: String, as others: [String], parameters: FeatureParameters,
+                                    file: StaticString = #filePath, line: UInt = #line) throws {
+        let extractor = try LogMelExtractor(parameters: parameters)
+        let original = try ClipFeatureExtractor.segments(path: source, extractor: extractor)
+        for path in others {
+            let other = try ClipFeatureExtractor.segments(path: path, extractor: extractor)
+            XCTAssertEqual(other.count, original.count, file: file, line: line)
+            let worst = zip(original.values, other.values).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(worst, 1e-3, "\(path), \(parameters.level)", file: file, line: line)
+        }
+    }
+
+    /// Under the default recipe's preprocessing (peak normalisation) and under loudness normalisation, a
+    /// clip 12 dB quieter, and the same clip as 5.1 (music in the front pair), give the same log-mel cells
+    /// to within 1e-3 dB; without normalisation the quiet copy is 12 dB lower. The RMS level reported for
+    /// the file is the file's own, before normalisation.
+    func testLevelNormalisedFeaturesIgnoreGainAndLayout() throws {
         let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
         let source = try miniClip("jazz")
         let quiet = folder + "/quiet.wav", surround = folder + "/surround.wav"
         try Perturbation.gain(dB: -12).write(from: source, to: quiet)
         try Perturbation.surround51(flac: false).write(from: source, to: surround)
 
+        var loudness = FeatureParameters.defaultRecipe
+        loudness.level = .ebuR128
+        let lufs = Loudness.integratedLUFS(try AudioDecoder.load(path: source, sampleRate: 22050).audio.samples, sampleRate: 22050)!
+        let loudnessOriginal = try ClipFeatureExtractor.segments(path: source, extractor: LogMelExtractor(parameters: loudness))
+        XCTAssertEqual(Double(loudnessOriginal.gainDB), -23 - lufs, accuracy: 1e-4)
+        try assertSameFeatures(source, as: [quiet, surround], parameters: loudness)
+
+        XCTAssertEqual(FeatureParameters.defaultRecipe.level, .logMelPeak)
         let normalised = try LogMelExtractor(parameters: .defaultRecipe)
         let original = try ClipFeatureExtractor.segments(path: source, extractor: normalised)
-        XCTAssertEqual(Double(original.gainDB), -23 - Loudness.integratedLUFS(try AudioDecoder.load(path: source, sampleRate: 22050).audio.samples, sampleRate: 22050)!, accuracy: 1e-4)
-        for path in [quiet, surround] {
-            let other = try ClipFeatureExtractor.segments(path: path, extractor: normalised)
-            XCTAssertEqual(other.count, original.count)
-            let worst = zip(original.values, other.values).map { abs($0 - $1) }.max()!
-            XCTAssertLessThan(worst, 1e-3, path)
-        }
+        XCTAssertEqual(original.values.max()!, 0, accuracy: 1e-4, "the loudest cell is moved to 0 dB")
+        XCTAssertLessThan(original.gainDB, -10, "a GTZAN clip's loudest mel cell lies well above 0 dB")
+        try assertSameFeatures(source, as: [quiet, surround], parameters: .defaultRecipe)
         let quietFeatures = try ClipFeatureExtractor.segments(path: quiet, extractor: normalised)
         XCTAssertEqual(quietFeatures.rmsDBFS, original.rmsDBFS - 12, accuracy: 1e-3, "rmsDBFS describes the file")
         XCTAssertEqual(quietFeatures.gainDB, original.gainDB + 12, accuracy: 1e-3)
@@ -127,6 +145,8 @@ final class LevelInvarianceTests: XCTestCase {
         }
         XCTAssertEqual(try JSONDecoder().decode(Augmentation.self, from: JSONEncoder().encode(Augmentation.levelRobust)), .levelRobust)
         let json = String(decoding: try JSONEncoder().encode(FeatureParameters.defaultRecipe.level), as: UTF8.self)
-        XCTAssertTrue(json.contains(#""method":"loudness""#), json)
+        XCTAssertTrue(json.contains(#""method":"peak""#) && json.contains(#""maxGainDB":30"#), json)
+        let loudness = String(decoding: try JSONEncoder().encode(LevelNormalization.ebuR128), as: UTF8.self)
+        XCTAssertTrue(loudness.contains(#""method":"loudness""#) && loudness.contains(#""targetLUFS":-23"#), loudness)
     }
 }
