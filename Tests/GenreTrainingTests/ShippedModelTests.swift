@@ -16,7 +16,7 @@ final class ShippedModelTests: XCTestCase {
         XCTAssertEqual(model.training, TrainingSettings.defaultRecipe, "the shipped model is the default recipe's")
         XCTAssertTrue(model.network.configuration.batchNorm)
         XCTAssertTrue(model.network.configuration.timePooling)
-        XCTAssertEqual(model.features, .defaultRecipe, "loudness normalisation, ITU downmix, DC removal, 0–9500 Hz")
+        XCTAssertEqual(model.features, .defaultRecipe, "peak normalisation, ITU downmix, DC removal, 0–9500 Hz")
 
         let mini = try Reference.shared("datasets/gtzan-mini").path
         let dataset = try DatasetScanner.scan(mini)
