@@ -386,6 +386,26 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(run.stderr.contains("no model written"), run.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model)), before)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/models/data.split.tsv")), splitBefore)
+        // The epochs before the divergence were checkpointed; resuming them would diverge the same way.
+        XCTAssertTrue(run.stdout.contains("epoch 1/6"), run.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/models/data.checkpoint.safetensors"))
+    }
+
+    /// A run whose loss stays finite while its weights run away (Adam at learning rate 1e9) stops at the
+    /// first epoch that leaves a weight no model file may hold, names it, writes no model and leaves no
+    /// checkpoint behind: the next run is not blocked by an unfinished run it could only repeat.
+    func testRunawayWeightsStopTheRunAndLeaveNoCheckpoint() throws {
+        let model = try trainSmallModel()
+        let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model))
+        let run = try genre(["train", "data", "--epochs", "3", "--learning-rate", "1e9", "--seed", "3"], in: folder)
+        XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
+        XCTAssertTrue(run.stderr.contains("training diverged: conv1.weight holds values beyond ±1000000.0 after epoch 1"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("no model written"), run.stderr)
+        XCTAssertEqual(run.stderr.split(separator: "\n").filter { $0.hasPrefix("genre: error:") }.count, 1, run.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model)), before)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/models/data.checkpoint.safetensors"))
+        let again = try genre(["train", "data", "--epochs", "1", "--seed", "3"], in: folder)
+        XCTAssertEqual(again.status, 0, again.stderr)
     }
 
     func testAGenreWithoutDecodableFilesIsIgnoredWithAWarning() throws {
