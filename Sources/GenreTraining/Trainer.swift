@@ -13,11 +13,22 @@ public enum TrainingError: MessageError, Equatable {
     /// After `epoch` (1-based), parameter `parameter` (e.g. `conv2.weight`) holds NaN or ±∞ although every
     /// step's loss was finite.
     case nonFiniteWeights(epoch: Int, parameter: String)
+    /// After `epoch` (1-based), parameter `parameter` holds a value beyond ±`limit` (`ModelFile.maxWeight`):
+    /// finite, but no model file may hold it, and the losses it gives are meaningless.
+    case weightsBeyondLimit(epoch: Int, parameter: String, limit: Float)
     /// The training clips hold no segment (every training file was skipped).
     case noTrainingData
     /// Not one epoch ran and no earlier epoch's network was at hand: `epochs` were asked for and the run
     /// started after epoch `completed` (0, or a resumed state that kept no best epoch).
     case noEpochTrained(epochs: Int, completed: Int)
+
+    /// True for the ways training itself diverges (loss or weights), as opposed to having no data.
+    public var isDivergence: Bool {
+        switch self {
+        case .diverged, .nonFiniteWeights, .weightsBeyondLimit: return true
+        case .noTrainingData, .noEpochTrained: return false
+        }
+    }
 
     /// One line saying what went wrong and that no model was written.
     public var message: Message {
@@ -26,6 +37,8 @@ public enum TrainingError: MessageError, Equatable {
             return "training diverged: loss became \(l.isNaN ? "NaN" : "\(l)") in epoch \(e), batch \(b) (try a smaller \(Setting.learningRate)); no model written"
         case .nonFiniteWeights(let e, let name):
             return "training diverged: \(name) holds non-finite values after epoch \(e) (try a smaller \(Setting.learningRate)); no model written"
+        case .weightsBeyondLimit(let e, let name, let limit):
+            return "training diverged: \(name) holds values beyond ±\(limit) after epoch \(e) (try a smaller \(Setting.learningRate)); no model written"
         case .noTrainingData: return "no training segments: every training file was skipped"
         case .noEpochTrained(let epochs, let completed):
             return "no epoch trained: \(epochs) epoch(s) asked for, starting after epoch \(completed) "

@@ -193,12 +193,17 @@ struct TrainingLoop {
 
     /// The end-of-epoch checks: every weight finite, then the validation clips' loss and clip accuracy
     /// into `report` (left nil without validation clips).
-    /// - Throws: `TrainingError.nonFiniteWeights`; `TrainingError.diverged` when the validation loss is
-    ///   not finite (reported at the epoch's last batch).
+    /// - Throws: `TrainingError.nonFiniteWeights`; `TrainingError.weightsBeyondLimit` for a weight no model
+    ///   file may hold (checked here, before the epoch's checkpoint, so a diverged run leaves none to resume);
+    ///   `TrainingError.diverged` when the validation loss is not finite (reported at the epoch's last batch).
     func validate(_ report: inout EpochReport) throws {
         // A step can leave non-finite weights even when the loss it reported was finite.
         if let bad = network.parameters.first(where: { !$0.value.allSatisfy(\.isFinite) }) {
             throw TrainingError.nonFiniteWeights(epoch: report.epoch, parameter: bad.name)
+        }
+        let limit = ModelFile.maxWeight
+        if let big = network.parameters.first(where: { !$0.value.allSatisfy { abs($0) <= limit } }) {
+            throw TrainingError.weightsBeyondLimit(epoch: report.epoch, parameter: big.name, limit: limit)
         }
         guard !validation.isEmpty else { return }
         let scores = evaluator.score(validation, network: network)
