@@ -321,24 +321,31 @@ public enum TrainingRun {
         let modelFolder = OutputPath.parent(of: modelPath)
         if !modelFolder.isEmpty { try OutputPath.createFolder(modelFolder) }  // the checkpoint goes there from epoch 1
         var secondsSoFar = 0.0, epochsSoFar = 0
-        return try Trainer(settings: options.settings, threads: options.threads)
-            .train(network: initial, train: data.train, validation: data.validation,
-                   normalization: data.normalization, resume: saved?.state,
-                   onBatch: { e, b, n in
-                       // The whole run is one task, so its ETA is the run's.
-                       reporter.progress("training", (e - 1) * n + b, epochs * n, unit: "batches",
-                                        status: "epoch \(e)/\(epochs)")
-                   },
-                   onEpoch: { r in
-                       // Time left from the mean epoch of this process (a resumed run's earlier epochs
-                       // may have run on another machine).
-                       secondsSoFar += r.seconds
-                       epochsSoFar += 1
-                       let left = Double(epochs - r.epoch) * secondsSoFar / Double(epochsSoFar)
-                       reporter.out(Self.describe(r, epochs: epochs)
-                                   + (r.epoch < epochs ? "  ETA \(Console.duration(left))" : ""))
-                   },
-                   onCheckpoint: { try Checkpoint.write($0, run: run, to: checkpointPath) })
+        // A diverged run's checkpoint would resume into the same divergence (training is deterministic),
+        // so it is removed rather than left to block the next run.
+        do {
+            return try Trainer(settings: options.settings, threads: options.threads)
+                .train(network: initial, train: data.train, validation: data.validation,
+                       normalization: data.normalization, resume: saved?.state,
+                       onBatch: { e, b, n in
+                           // The whole run is one task, so its ETA is the run's.
+                           reporter.progress("training", (e - 1) * n + b, epochs * n, unit: "batches",
+                                            status: "epoch \(e)/\(epochs)")
+                       },
+                       onEpoch: { r in
+                           // Time left from the mean epoch of this process (a resumed run's earlier epochs
+                           // may have run on another machine).
+                           secondsSoFar += r.seconds
+                           epochsSoFar += 1
+                           let left = Double(epochs - r.epoch) * secondsSoFar / Double(epochsSoFar)
+                           reporter.out(Self.describe(r, epochs: epochs)
+                                       + (r.epoch < epochs ? "  ETA \(Console.duration(left))" : ""))
+                       },
+                       onCheckpoint: { try Checkpoint.write($0, run: run, to: checkpointPath) })
+        } catch let error as TrainingError where error.isDivergence {
+            unlink(checkpointPath)
+            throw error
+        }
     }
 
     /// What the model records of its run (`TrainedModel.notes`): the dataset's folder name, the best
