@@ -575,6 +575,25 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(try genre(["crossval", "data", "--fold-file", "lopsided.tsv", "--folds", "3"], in: folder).status, 64)
     }
 
+    /// A fold file kept in the dataset folder, as gtzan-510 keeps folds.tsv, is the file in use, not a
+    /// stray: crossval does not warn that it is ignored (another stray file still gets the warning).
+    func testTheFoldFileInUseIsNotWarnedAboutAsAStrayFile() throws {
+        XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "3", "--seconds", "3.5"], in: folder).status, 0)
+        var lines = ["file\tgenre\tfold"]
+        for genre in ["arpeggio", "beat", "drone", "noise"] {
+            for i in 0..<3 { lines.append("\(genre)/\(genre).0000\(i).wav\t\(genre)\t\(i)") }
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/data/folds.tsv", atomically: true, encoding: .utf8)
+        try "notes".write(toFile: folder + "/data/notes.txt", atomically: true, encoding: .utf8)
+        for foldFile in ["data/folds.tsv", folder + "/data/folds.tsv", "./data/../data/folds.tsv"] {
+            let run = try genre(["crossval", "data", "--fold-file", foldFile, "--only-folds", "0", "--epochs", "1",
+                                 "--batch-size", "8", "--quiet"], in: folder)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertFalse(run.stderr.contains("'folds.tsv' is directly in the dataset folder"), "\(foldFile): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("'notes.txt' is directly in the dataset folder"), run.stderr)
+        }
+    }
+
     func testOutputsNeverLandInTheDatasetOrOverAnotherFile() throws {
         XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "3", "--seconds", "3"], in: folder).status, 0)
         let fm = FileManager.default
