@@ -77,6 +77,14 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
 
 /// Finds the classes and files of a dataset folder.
 public enum DatasetScanner {
+    /// True when `a` and `b` name the same file (device and inode, so relative, absolute, `..` and
+    /// symbolic-link spellings agree); false when either cannot be read.
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        var x = stat(), y = stat()
+        guard stat(a, &x) == 0, stat(b, &y) == 0 else { return false }
+        return x.st_dev == y.st_dev && x.st_ino == y.st_ino
+    }
+
     /// Scans `root/<genre>/<file>`.
     ///
     /// Rules: only immediate sub-folders of `root` are classes, and only files directly inside each
@@ -85,11 +93,14 @@ public enum DatasetScanner {
     /// skipped at decode time. Symbolic links are followed. Entries that are not regular files
     /// (sub-sub-folders, sockets, broken links) are skipped with a warning, as are files directly in
     /// `root`; a genre folder with no candidate file is ignored with a warning.
-    /// - Parameter root: the dataset folder.
+    /// - Parameters:
+    ///   - root: the dataset folder.
+    ///   - inUse: paths of files the run itself reads (a fold file); one of them lying directly in `root`
+    ///     is not warned about as a stray file.
     /// - Returns: classes and files in UTF-8 byte order; labels index `classNames`.
     /// - Throws: `DatasetError.notFound`, `.notADirectory`, `.unreadable`, or `.tooFewClasses`
     ///   when fewer than two genre folders hold files.
-    public static func scan(_ root: String) throws -> Dataset {
+    public static func scan(_ root: String, inUse: [String] = []) throws -> Dataset {
         switch kind(of: root) {
         case nil: throw DatasetError.notFound(root)
         case .directory?: break
@@ -136,7 +147,9 @@ public enum DatasetScanner {
                     genres.append((name, files))
                 }
             case .regular?:
-                warnings.append("file '\(name)' is directly in the dataset folder, not in a genre folder; ignored")
+                if !inUse.contains(where: { sameFile($0, path) }) {
+                    warnings.append("file '\(name)' is directly in the dataset folder, not in a genre folder; ignored")
+                }
             default:
                 warnings.append("'\(name)' is neither a folder nor a regular file; skipped")
             }

@@ -70,7 +70,7 @@ public enum CrossValidation {
                            onFold: ((_ result: FoldResult, _ foldCount: Int) -> Void)? = nil) throws -> CrossValidationReport {
         if let problem = options.settings.problem { throw RunError(problem) }
         try options.features.validate()
-        let scanned = try DatasetScanner.scan(options.datasetPath)
+        let scanned = try DatasetScanner.scan(options.datasetPath, inUse: options.foldFile.map { [$0] } ?? [])
         for w in scanned.warnings { reporter.warn("warning: \(w)") }
         let (dataset, clips, skipped) = try TrainingRun.decodeUsable(scanned, features: options.features,
                                                                      threads: options.threads, cache: options.cache,
