@@ -203,6 +203,16 @@ final class ModelFileTests: XCTestCase {
             guard case .notAGenreModel? = error as? ModelFileError else { return XCTFail("\(error)") }
         }
 
+        // A training checkpoint given where a model belongs is named as one, with how to finish its run.
+        var checkpoint = SafeTensorsWriter(metadata: ["format": "genre-checkpoint", "completed_epochs": "4"])
+        checkpoint.add("net.fc.weight", shape: [2], values: [1, 2])
+        let checkpointPath = folder + "/m.checkpoint.safetensors"
+        try checkpoint.write(to: checkpointPath)
+        XCTAssertThrowsError(try ModelFile.read(checkpointPath)) { error in
+            XCTAssertEqual("\(error)", "\(checkpointPath): the checkpoint of an unfinished training run (after epoch 4), not a model; "
+                           + "finish it with genre train DIR --model \(folder)/m.safetensors --resume")
+        }
+
         // Metadata and tensors that disagree.
         func rewritten(_ edit: (inout [String: String], inout [(String, [Int], [Float])]) -> Void) throws -> String {
             let file = try SafeTensorsFile(bytes: bytes)
