@@ -43,6 +43,9 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     /// A safetensors file without genre's `format` marker.
     case notAGenreModel(path: String, reason: String)
+    /// A training checkpoint (`ModelFile.checkpointFormat`), after `completedEpochs` epochs ("?" when
+    /// unrecorded), given where a model belongs; `modelPath` is the model its run will write.
+    case checkpointNotModel(path: String, completedEpochs: String, modelPath: String)
     /// A `format_version` other than 1, 2 or 3 (`version` "none" when absent).
     case unsupportedVersion(path: String, version: String)
     /// A genre model that cannot be used: checksum, metadata or tensor (`reason` names the key or tensor);
@@ -55,6 +58,9 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
         case .notFound(let path): return "\(path): model file not found"
         case .unreadable(let path, let reason): return "\(path): not a readable model file: \(reason)"
         case .notAGenreModel(let path, let reason): return "\(path): not a genre model (\(reason))"
+        case .checkpointNotModel(let path, let epochs, let model):
+            return "\(path): the checkpoint of an unfinished training run (after epoch \(epochs)), not a model; "
+                + "finish it with genre train DIR --model \(model) --resume"
         case .unsupportedVersion(let path, let v):
             return "\(path): model format version \(v) is not supported by this genre (expects \(ModelFile.formatVersion))"
         case .invalid(let path, let reason): return "\(path): damaged model file: \(reason)"
@@ -73,6 +79,9 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
 public enum ModelFile {
     /// The value of the `format` metadata key that marks a genre model.
     public static let format = "genre-model"
+    /// The `format` marker of a training checkpoint (`Checkpoint` in GenreTraining), named here so that a
+    /// checkpoint given as a model is recognised as one.
+    public static let checkpointFormat = "genre-checkpoint"
     /// 3: preprocessing a version-2 reader would not apply (`feature.level_normalization`, the ITU downmix,
     /// `feature.dc_removal`): such a file says 3, so that an older genre refuses it instead of predicting
     /// from features the model never saw. 2: with `checksum.sha256`; still written for models without that
@@ -242,6 +251,11 @@ public enum ModelFile {
     /// The `format` marker, the `format_version` (1, 2 or 3) and, where there is one, the checksum.
     /// - Returns: the format version.
     private static func checkVersionAndChecksum(_ file: SafeTensorsFile, _ m: MetadataReader) throws -> Int {
+        if m["format"] == checkpointFormat {
+            let suffix = ".checkpoint.safetensors"
+            let model = m.path.hasSuffix(suffix) ? String(m.path.dropLast(suffix.count)) + ".safetensors" : "MODEL"
+            throw ModelFileError.checkpointNotModel(path: m.path, completedEpochs: m["completed_epochs"] ?? "?", modelPath: model)
+        }
         guard m["format"] == format else {
             throw ModelFileError.notAGenreModel(path: m.path, reason: "no '\(format)' marker in its metadata")
         }

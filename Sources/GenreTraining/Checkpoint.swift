@@ -19,7 +19,7 @@ import SafeTensors
 /// `checksum.sha256` as in model files. Written atomically like a model.
 public enum Checkpoint {
     /// The value of the `format` metadata key that marks a checkpoint.
-    public static let format = "genre-checkpoint"
+    public static let format = ModelFile.checkpointFormat
 
     /// What a run was started with; a checkpoint is resumed only by a run with the same.
     public struct Run: Codable, Equatable, Sendable {
