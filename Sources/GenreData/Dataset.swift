@@ -77,14 +77,6 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
 
 /// Finds the classes and files of a dataset folder.
 public enum DatasetScanner {
-    /// True when `a` and `b` name the same file (device and inode, so relative, absolute, `..` and
-    /// symbolic-link spellings agree); false when either cannot be read.
-    static func sameFile(_ a: String, _ b: String) -> Bool {
-        var x = stat(), y = stat()
-        guard stat(a, &x) == 0, stat(b, &y) == 0 else { return false }
-        return x.st_dev == y.st_dev && x.st_ino == y.st_ino
-    }
-
     /// Scans `root/<genre>/<file>`.
     ///
     /// Rules: only immediate sub-folders of `root` are classes, and only files directly inside each
@@ -96,7 +88,7 @@ public enum DatasetScanner {
     /// - Parameters:
     ///   - root: the dataset folder.
     ///   - inUse: paths of files the run itself reads (a fold file); one of them lying directly in `root`
-    ///     is not warned about as a stray file.
+    ///     (compared as `OutputPath.resolved` paths) is not warned about as a stray file.
     /// - Returns: classes and files in UTF-8 byte order; labels index `classNames`.
     /// - Throws: `DatasetError.notFound`, `.notADirectory`, `.unreadable`, or `.tooFewClasses`
     ///   when fewer than two genre folders hold files.
@@ -108,6 +100,7 @@ public enum DatasetScanner {
         }
         var warnings: [String] = []
         var genres: [(name: String, files: [String])] = []
+        let filesInUse = Set(inUse.compactMap(OutputPath.resolved))
         for name in try visibleEntries(root) {
             let path = join(root, name)
             if name.contains("\u{FFFD}") {
@@ -147,7 +140,7 @@ public enum DatasetScanner {
                     genres.append((name, files))
                 }
             case .regular?:
-                if !inUse.contains(where: { sameFile($0, path) }) {
+                if !filesInUse.contains(OutputPath.resolved(path) ?? path) {
                     warnings.append("file '\(name)' is directly in the dataset folder, not in a genre folder; ignored")
                 }
             default:

@@ -171,11 +171,12 @@ public enum ModelFile {
     /// - Throws: `ModelFileError.invalid` when a weight is not finite (nothing is written);
     ///   `SafeTensorsError.writeFailed` when the file system refuses (the previous file stays).
     public static func write(_ model: TrainedModel, to path: String) throws {
-        for p in model.network.parameters where !p.value.allSatisfy({ $0.isFinite }) {
-            throw ModelFileError.invalid(path: path, reason: "refusing to write non-finite weights in \(p.name)")
-        }
-        for p in model.network.parameters where !p.value.allSatisfy({ abs($0) <= maxWeight }) {
-            throw ModelFileError.invalid(path: path, reason: "refusing to write weights beyond ±\(maxWeight) in \(p.name) (training diverged?)")
+        switch unwritableWeight(model.network.parameters) {
+        case .nonFinite(let name)?:
+            throw ModelFileError.invalid(path: path, reason: "refusing to write non-finite weights in \(name)")
+        case .beyondLimit(let name)?:
+            throw ModelFileError.invalid(path: path, reason: "refusing to write weights beyond ±\(maxWeight) in \(name) (training diverged?)")
+        case nil: break
         }
         let parent = OutputPath.parent(of: path)
         if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
@@ -252,8 +253,7 @@ public enum ModelFile {
     /// - Returns: the format version.
     private static func checkVersionAndChecksum(_ file: SafeTensorsFile, _ m: MetadataReader) throws -> Int {
         if m["format"] == checkpointFormat {
-            let suffix = ".checkpoint.safetensors"
-            let model = m.path.hasSuffix(suffix) ? String(m.path.dropLast(suffix.count)) + ".safetensors" : "MODEL"
+            let model = OutputPath.model(beside: m.path, suffix: checkpointSuffix) ?? "MODEL"
             throw ModelFileError.checkpointNotModel(path: m.path, completedEpochs: m["completed_epochs"] ?? "?", modelPath: model)
         }
         guard m["format"] == format else {
@@ -380,6 +380,29 @@ public enum ModelFile {
     /// The default path of the split list written beside a model: `X.safetensors` → `X.split.tsv`
     /// (`OutputPath.beside`).
     public static func splitPath(forModel path: String) -> String { OutputPath.beside(model: path, suffix: "split.tsv") }
+
+    /// The training checkpoint beside the model at `path`: `<name>.checkpoint.safetensors`.
+    public static func checkpointPath(forModel path: String) -> String {
+        OutputPath.beside(model: path, suffix: checkpointSuffix)
+    }
+    private static let checkpointSuffix = "checkpoint.safetensors"
+
+    /// A parameter no model file may hold, and why.
+    public enum UnwritableWeight: Equatable {
+        /// The parameter holds NaN or ±∞.
+        case nonFinite(String)
+        /// The parameter holds a finite value beyond ±`maxWeight`.
+        case beyondLimit(String)
+    }
+
+    /// The first of `parameters` that `write` refuses: non-finite values are looked for in every
+    /// parameter first, then values beyond ±`maxWeight`; nil when all can be written. Training runs the
+    /// same check after every epoch, so a run stops where a model could no longer be saved.
+    public static func unwritableWeight(_ parameters: [Parameter]) -> UnwritableWeight? {
+        if let bad = parameters.first(where: { !$0.value.allSatisfy(\.isFinite) }) { return .nonFinite(bad.name) }
+        if let big = parameters.first(where: { !$0.value.allSatisfy { abs($0) <= maxWeight } }) { return .beyondLimit(big.name) }
+        return nil
+    }
 
     /// Shortest decimal that reads back as the same Float (Swift's description round-trips).
     static func floatString(_ v: Float) -> String { v.description }

@@ -112,6 +112,13 @@ public enum OutputPath {
         return base + "." + suffix
     }
 
+    /// The model `path` lies beside, the inverse of `beside(model:suffix:)`: `m.checkpoint.safetensors`
+    /// with suffix `checkpoint.safetensors` gives `m.safetensors`; nil when `path` does not end in the suffix.
+    public static func model(beside path: String, suffix: String) -> String? {
+        guard path.hasSuffix("." + suffix) else { return nil }
+        return String(path.dropLast(suffix.count + 1)) + ".safetensors"
+    }
+
     /// The last component of `path` (after the last "/").
     public static func fileName(of path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path

@@ -53,7 +53,7 @@ public enum Checkpoint {
 
     /// `X.checkpoint.safetensors` beside `X.safetensors` (or beside any other model path; `OutputPath.beside`).
     public static func path(forModel modelPath: String) -> String {
-        OutputPath.beside(model: modelPath, suffix: "checkpoint.safetensors")
+        ModelFile.checkpointPath(forModel: modelPath)
     }
 
     /// Writes `state` atomically (as `ModelFile.write`: temporary file, fsync, rename) with its checksum.

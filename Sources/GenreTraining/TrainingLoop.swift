@@ -197,13 +197,12 @@ struct TrainingLoop {
     ///   file may hold (checked here, before the epoch's checkpoint, so a diverged run leaves none to resume);
     ///   `TrainingError.diverged` when the validation loss is not finite (reported at the epoch's last batch).
     func validate(_ report: inout EpochReport) throws {
-        // A step can leave non-finite weights even when the loss it reported was finite.
-        if let bad = network.parameters.first(where: { !$0.value.allSatisfy(\.isFinite) }) {
-            throw TrainingError.nonFiniteWeights(epoch: report.epoch, parameter: bad.name)
-        }
-        let limit = ModelFile.maxWeight
-        if let big = network.parameters.first(where: { !$0.value.allSatisfy { abs($0) <= limit } }) {
-            throw TrainingError.weightsBeyondLimit(epoch: report.epoch, parameter: big.name, limit: limit)
+        // A step can leave non-finite or runaway weights even when the loss it reported was finite.
+        switch ModelFile.unwritableWeight(network.parameters) {
+        case .nonFinite(let name)?: throw TrainingError.nonFiniteWeights(epoch: report.epoch, parameter: name)
+        case .beyondLimit(let name)?:
+            throw TrainingError.weightsBeyondLimit(epoch: report.epoch, parameter: name, limit: ModelFile.maxWeight)
+        case nil: break
         }
         guard !validation.isEmpty else { return }
         let scores = evaluator.score(validation, network: network)
