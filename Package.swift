@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "GenreTrainingTests", dependencies: ["GenreTraining", "GenreModel", "GenreModelTestSupport", "GenreData",
                                                             "GenreReports", "GenreMetrics", "GenreSupport", "GenreAudio",
                                                             "GenreFeatures", "GenreNetwork", "GenreTestSupport"]),
-        .testTarget(name: "GenreCLITests", dependencies: ["genre", "GenreAudio", "GenreModel", "GenreMetrics", "GenreReports",
+        .testTarget(name: "GenreCLITests", dependencies: ["genre", "GenreAudio", "GenreSupport", "CSndfile", "GenreModel", "GenreMetrics", "GenreReports",
                                                       "GenreTraining", "GenreTestSupport",
                                                       .product(name: "Crypto", package: "swift-crypto")]),
     ],

@@ -56,3 +56,29 @@ final class ResamplerTests: XCTestCase {
         XCTAssertThrowsError(try Resampler.resample([1, 2], from: 44100, to: -1))
     }
 }
+
+/// libsoxr's streaming interface, fed in chunks, gives the one-shot output bit for bit (issue 14).
+final class StreamingResamplerTests: XCTestCase {
+    func testChunkedOutputIsBitIdenticalToOneShot() throws {
+        let x = (0..<200_000).map { Float(0.4 * sin(Double($0) * 0.013) + 0.1 * sin(Double($0) * 0.31)) }
+        for (from, to) in [(44100, 22050), (48000, 22050), (11025, 22050), (192_000, 22050), (8012, 22050)] {
+            let input = Array(x.prefix(from == 192_000 ? 200_000 : 100_003))
+            let oneShot = try Resampler.resample(input, from: from, to: to)
+            for chunk in [1, 4097, 65536] where chunk > 1 || from == 44100 {
+                let stream = try StreamingResampler(from: from, to: to)
+                var out: [Float] = []
+                try input.withUnsafeBufferPointer { p in
+                    var start = 0
+                    while start < p.count {
+                        let end = min(p.count, start + chunk)
+                        out += try stream.process(UnsafeBufferPointer(rebasing: p[start..<end]))
+                        start = end
+                    }
+                }
+                out += try stream.finish()
+                XCTAssertEqual(out.count, oneShot.count, "\(from) → \(to) Hz, chunks of \(chunk)")
+                XCTAssertTrue(out == oneShot, "\(from) → \(to) Hz, chunks of \(chunk): not bit-identical")
+            }
+        }
+    }
+}

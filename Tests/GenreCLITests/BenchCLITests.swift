@@ -9,7 +9,7 @@ final class BenchCLITests: XCTestCase, GenreCLIRunning {
     override func tearDown() { removeFolder() }
 
     func testBenchJSONHoldsEveryFigureTheMachineAndTheVersions() throws {
-        let run = try genre(["bench", "--runs", "1", "--batch-size", "4", "--json"], in: folder)
+        let run = try genre(["bench", "--runs", "1", "--batch-size", "4", "--decode-minutes", "0.05,0.1", "--json"], in: folder)
         XCTAssertEqual(run.status, 0, run.stderr)
         let report = try JSONDecoder().decode(BenchmarkReport.self, from: Data(run.stdout.utf8))
         let threadCounts = Set([1, ProcessInfo.processInfo.activeProcessorCount]).sorted()
@@ -34,5 +34,11 @@ final class BenchCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(report.peakResidentMiB > 10 && report.peakResidentMiB < 4096, "\(report.peakResidentMiB)")
         XCTAssertNotNil(ISO8601DateFormatter().date(from: report.date), report.date)
         XCTAssertNil(report.train)
+        // predict's peak memory on files the benchmark makes (issue 14): 7.1 × 192 kHz and mono 22.05 kHz.
+        XCTAssertEqual(report.decodeMemory.map(\.file), ["7.1 × 192000 Hz, 0.05 min", "7.1 × 192000 Hz, 0.1 min",
+                                                         "mono × 22050 Hz, 0.05 min", "mono × 22050 Hz, 0.1 min"])
+        for entry in report.decodeMemory {
+            XCTAssertTrue(entry.peakResidentMiB > 5 && entry.peakResidentMiB <= 150, "\(entry)")
+        }
     }
 }

@@ -20,14 +20,15 @@ final class PredictorTests: XCTestCase {
         for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             let path = Self.formats.appendingPathComponent(String(fields[0])).path
-            if fields[1] == "yes" {
+            if fields[1] == "yes" || fields[9].hasPrefix("Format not recognised") {
                 let p = try predictor.predict(path: path)
                 XCTAssertEqual(p.ranking.count, 3, path)
                 XCTAssertEqual(p.ranking.reduce(0) { $0 + $1.probability }, 1, accuracy: 1e-5, path)
                 XCTAssertGreaterThanOrEqual(p.segments, 1, path)
                 XCTAssertEqual(p.segmentProbabilities.count, p.segments, path)
-                let frames = Double(fields[6])!, rate = Double(fields[5])!
-                XCTAssertEqual(p.duration, frames / rate, accuracy: 1e-3, path)
+                if let frames = Double(fields[6]), let rate = Double(fields[5]) {
+                    XCTAssertEqual(p.duration, frames / rate, accuracy: 1e-3, path)
+                }
                 predicted += 1
             } else {
                 XCTAssertThrowsError(try predictor.predict(path: path), path) { error in
@@ -38,8 +39,9 @@ final class PredictorTests: XCTestCase {
                 refused += 1
             }
         }
-        XCTAssertEqual(predicted, 41)
-        XCTAssertEqual(refused, 3)
+        // The two AAC .m4a files and the AIFF libsndfile refuses are decoded by FFmpeg (issue 14).
+        XCTAssertEqual(predicted, 44)
+        XCTAssertEqual(refused, 0)
     }
 
     func testDamagedButFiniteWeightsGiveAnErrorNotNaNProbabilities() throws {
@@ -117,5 +119,20 @@ final class PredictorTests: XCTestCase {
         }
         XCTAssertEqual(p.segmentProbabilities.flatMap { $0 }, scores.segmentProbabilities.map(Double.init))
         XCTAssertEqual(scores.segmentPredicted, p.segmentProbabilities.map { argmax($0) })
+    }
+
+    /// A file with more segments than the predictor holds is read twice (the first pass finds the level
+    /// gain, the second classifies segment batches as they come): the same prediction, bit for bit.
+    func testHoldingFewSegmentsGivesTheSamePrediction() throws {
+        let model = smallModel()
+        let path = try Reference.shared("datasets/formats/stereo_sample.flac").path
+        for level in [LevelNormalization.none, .logMelPeak, .ebuR128] {
+            var leveled = model
+            leveled.features.level = level
+            let whole = try Predictor(model: leveled, threads: 2).predict(path: path)
+            let streamed = try Predictor(model: leveled, threads: 2, heldSegments: 3).predict(path: path)
+            XCTAssertGreaterThan(whole.segments, 3)
+            XCTAssertEqual(streamed, whole, "\(level)")
+        }
     }
 }
