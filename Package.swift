@@ -19,13 +19,19 @@ let package = Package(
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         // EBU R128 / ITU-R BS.1770 loudness, for level normalisation.
         .systemLibrary(name: "CEbur128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
+        // FFmpeg's demuxers and decoders: the fallback for what libsndfile cannot read (AAC/ALAC in MP4, headers
+        // of size 0, chained Ogg). The module map links libavformat, libavcodec, libswresample and libavutil.
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev", "libavutil-dev"])]),
+        // libogg's page parser, to tell a chained Ogg file (libsndfile decodes its first link only).
+        .systemLibrary(name: "COgg", pkgConfig: "ogg", providers: [.apt(["libogg-dev"])]),
         // No pkg-config file ships with Debian's BLIS; blis.h and libblis.so are on the default paths.
         .systemLibrary(name: "CBLIS", providers: [.apt(["libblis-serial-dev"])]),
         // glibc's vector math library (libmvec); part of libc6, no pkg-config file.
         .systemLibrary(name: "CMvec"),
 
         .target(name: "SafeTensors"),
-        .target(name: "GenreAudio", dependencies: ["CSndfile", "CSoxr", "CEbur128"]),
+        .target(name: "GenreAudio", dependencies: ["CSndfile", "CFFmpeg", "COgg", "CSoxr", "CEbur128"]),
         // Features depend on audio for the preprocessing they record (downmix rule, level normalisation).
         .target(name: "GenreFeatures", dependencies: ["GenreAudio", "CFFTW", "CMvec"]),
         .target(name: "GenreNetwork", dependencies: ["CBLIS"]),

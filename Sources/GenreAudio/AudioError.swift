@@ -17,8 +17,9 @@ public enum AudioError: Error, CustomStringConvertible, Equatable {
     /// libsoxr refused the conversion (for example a non-positive rate); `reason` is its message.
     /// `path` is empty when `Resampler` is used directly on samples.
     case resampleFailed(path: String, reason: String)
-    /// The file holds more than `limitSeconds` of audio (header or decoded frames ÷ its sample rate).
-    case tooLong(path: String, limitSeconds: Int)
+    /// The file's sample rate lies outside `AudioDecoder.sampleRates` (no music is sampled at 1 Hz, and
+    /// resampling from it would ask libsoxr for gigabytes).
+    case unsupportedSampleRate(path: String, sampleRate: Int)
 
     /// One line: `"<path>: <reason>"` (just the reason when there is no path).
     public var description: String {
@@ -35,8 +36,9 @@ public enum AudioError: Error, CustomStringConvertible, Equatable {
             return Self.line(path, "cannot write: \(reason)")
         case .resampleFailed(let path, let reason):
             return Self.line(path, "resampling failed (libsoxr: \(reason))")
-        case .tooLong(let path, let limit):
-            return Self.line(path, "longer than \(limit / 60) minutes of audio; cut it into shorter files")
+        case .unsupportedSampleRate(let path, let rate):
+            let range = AudioDecoder.sampleRates
+            return Self.line(path, "sample rate \(rate) Hz is outside the supported \(range.lowerBound)–\(range.upperBound) Hz")
         }
     }
 

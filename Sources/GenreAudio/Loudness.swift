@@ -12,15 +12,8 @@ public enum Loudness {
     ///   - sampleRate: Hz, > 0 (libebur128 designs its K-weighting filter for any rate).
     /// - Returns: nil only if libebur128 cannot allocate its state.
     public static func integratedLUFS(_ samples: [Float], sampleRate: Int) -> Double? {
-        guard let state = ebur128_init(1, UInt(sampleRate), Int32(EBUR128_MODE_I.rawValue)) else { return nil }
-        var handle: UnsafeMutablePointer<ebur128_state>? = state
-        defer { ebur128_destroy(&handle) }
-        let added = samples.withUnsafeBufferPointer { ebur128_add_frames_float(state, $0.baseAddress, $0.count) }
-        var lufs = 0.0
-        guard added == Int32(EBUR128_SUCCESS.rawValue), ebur128_loudness_global(state, &lufs) == Int32(EBUR128_SUCCESS.rawValue) else {
-            return nil
-        }
-        return lufs
+        guard let meter = LoudnessMeter(sampleRate: sampleRate) else { return nil }
+        return samples.withUnsafeBufferPointer { meter.add($0) } ? meter.integratedLUFS : nil
     }
 
     /// libebur128's version, e.g. `"libebur128 1.2.6"`.
@@ -28,6 +21,32 @@ public enum Loudness {
         var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
         ebur128_get_version(&major, &minor, &patch)
         return "libebur128 \(major).\(minor).\(patch)"
+    }
+}
+
+/// Integrated loudness measured as audio arrives (libebur128 keeps only its gating blocks' energies): the same
+/// value as `Loudness.integratedLUFS` of the whole signal.
+public final class LoudnessMeter {
+    private var state: UnsafeMutablePointer<ebur128_state>?
+
+    /// A meter for one mono channel at `sampleRate` Hz; nil if libebur128 cannot allocate its state.
+    public init?(sampleRate: Int) {
+        guard let state = ebur128_init(1, UInt(sampleRate), Int32(EBUR128_MODE_I.rawValue)) else { return nil }
+        self.state = state
+    }
+
+    deinit { ebur128_destroy(&state) }
+
+    /// Adds the next samples (float scale); false if libebur128 refused them.
+    @discardableResult
+    public func add(_ samples: UnsafeBufferPointer<Float>) -> Bool {
+        samples.isEmpty || ebur128_add_frames_float(state, samples.baseAddress, samples.count) == Int32(EBUR128_SUCCESS.rawValue)
+    }
+
+    /// LUFS so far; `-infinity` below the absolute gate; nil if libebur128 fails.
+    public var integratedLUFS: Double? {
+        var lufs = 0.0
+        return ebur128_loudness_global(state, &lufs) == Int32(EBUR128_SUCCESS.rawValue) ? lufs : nil
     }
 }
 

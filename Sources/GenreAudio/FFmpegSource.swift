@@ -1,0 +1,228 @@
+import CFFmpeg
+import Foundation
+
+/// FFmpeg's reader (libavformat demuxes, libavcodec decodes, libswresample converts to interleaved Float): the
+/// fallback for what libsndfile cannot read (`AudioDecoder.open`).
+///
+/// Only the demuxers of `allowedDemuxers` are used and only plain files are opened, so that a file no music
+/// library holds is "not a recognised audio file" rather than decoded by some exotic demuxer. Every frame comes
+/// out at the rate and channel layout of the first one: a chained Ogg whose later links change rate or channels
+/// is converted to the first link's by libswresample (the usual case, links of one rate, is a plain copy).
+final class FFmpegSource: AudioSource {
+    /// FFmpeg demuxer names (`AVInputFormat.name` entries): MP4/MOV/M4A, Ogg, WAV/RF64, Wave64, AIFF, FLAC, MP3, CAF.
+    static let allowedDemuxers = "mov,ogg,wav,w64,aiff,flac,mp3,caf"
+    /// Container names for `AudioInfo.format`, by demuxer.
+    private static let containerNames = ["mov": "MP4", "ogg": "OGG", "wav": "WAV", "w64": "W64", "aiff": "AIFF",
+                                         "flac": "FLAC", "mp3": "MP3", "caf": "CAF"]
+
+    private(set) var info: AudioInfo
+    /// The frame count the header promises (`info.headerFrames`); FFmpeg's own estimate unless set.
+    var headerFrames: Int? {
+        get { info.headerFrames }
+        set {
+            info = AudioInfo(path: info.path, sampleRate: info.sampleRate, channels: info.channels, frames: info.frames,
+                             format: info.format, decoder: info.decoder, headerFrames: newValue, channelRoles: info.channelRoles)
+        }
+    }
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var codec: UnsafeMutablePointer<AVCodecContext>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var frame: UnsafeMutablePointer<AVFrame>?
+    private var converter: OpaquePointer?
+    /// The input `converter` was set up for: rate, format, channel layout.
+    private var converterInput: (rate: Int32, format: Int32, layout: AVChannelLayout)?
+    private var outputLayout = AVChannelLayout()
+    private let streamIndex: Int32
+    /// Converted samples not yet returned, interleaved; `pendingStart` is the next one to return.
+    private var pending: [Float] = []
+    private var pendingStart = 0
+    private var draining = false, finished = false
+
+    /// Opens `path`; `ignoreLength` makes the WAV demuxer read the data chunk to the end of the file whatever
+    /// its header says (streaming writers leave sizes of 0 or 0xFFFFFFFF).
+    /// - Throws: `AudioError.unreadable` when no allowed demuxer recognises the file, it has no audio stream, or
+    ///   its codec cannot be opened; the reason names FFmpeg's message.
+    init(path: String, ignoreLength: Bool = false) throws {
+        Self.silenceLogging
+        var options: OpaquePointer?
+        av_dict_set(&options, "format_whitelist", Self.allowedDemuxers, 0)
+        av_dict_set(&options, "protocol_whitelist", "file", 0)
+        if ignoreLength { av_dict_set(&options, "ignore_length", "1", 0) }
+        defer { av_dict_free(&options) }
+        // "file:" so that a name with a colon is never read as a protocol.
+        var opened = avformat_open_input(&format, "file:" + path, nil, &options)
+        if opened >= 0 { opened = avformat_find_stream_info(format, nil) }
+        guard opened >= 0, let format else {
+            throw AudioError.unreadable(path: path, reason: "not a recognised audio file (FFmpeg: \(Self.message(opened)))")
+        }
+        streamIndex = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, nil, 0)
+        info = AudioInfo(path: path, sampleRate: 0, channels: 0, frames: 0, format: "", decoder: .ffmpeg)
+        guard streamIndex >= 0 else {
+            close()
+            throw AudioError.unreadable(path: path, reason: "not a recognised audio file (FFmpeg: no audio stream)")
+        }
+        try openCodec(path: path)
+    }
+
+    deinit { close() }
+
+    private func openCodec(path: String) throws {
+        let stream = format!.pointee.streams[Int(streamIndex)]!
+        let parameters = stream.pointee.codecpar!
+        guard let decoder = avcodec_find_decoder(parameters.pointee.codec_id),
+              let context = avcodec_alloc_context3(decoder) else {
+            close()
+            throw AudioError.unreadable(path: path, reason: "not a recognised audio file (FFmpeg: no decoder for its codec)")
+        }
+        codec = context
+        let status = avcodec_parameters_to_context(context, parameters) >= 0 ? avcodec_open2(context, decoder, nil) : -1
+        let rate = context.pointee.sample_rate, channels = context.pointee.ch_layout.nb_channels
+        guard status >= 0, rate > 0, channels > 0, let packet = av_packet_alloc(), let frame = av_frame_alloc() else {
+            close()
+            throw AudioError.unreadable(path: path, reason: "cannot decode audio (FFmpeg: \(Self.message(status)))")
+        }
+        self.packet = packet
+        self.frame = frame
+        av_channel_layout_copy(&outputLayout, &context.pointee.ch_layout)
+        let demuxer = String(cString: format!.pointee.iformat.pointee.name).split(separator: ",").first.map(String.init) ?? ""
+        let codecName = String(cString: avcodec_get_name(parameters.pointee.codec_id)).uppercased()
+        info = AudioInfo(path: path, sampleRate: Int(rate), channels: Int(channels), frames: 0,
+                         format: "\(Self.containerNames[demuxer] ?? demuxer.uppercased()) \(codecName)", decoder: .ffmpeg,
+                         headerFrames: Self.headerFrames(stream.pointee, rate: Int(rate)),
+                         channelRoles: Self.roles(&outputLayout))
+    }
+
+    func read(into buffer: UnsafeMutablePointer<Float>, maxFrames: Int) throws -> Int {
+        let channels = info.channels
+        while pending.count - pendingStart < maxFrames * channels, !finished {
+            try decodeMore()
+        }
+        let frames = min(maxFrames, (pending.count - pendingStart) / channels)
+        pending.withUnsafeBufferPointer { p in
+            buffer.update(from: p.baseAddress! + pendingStart, count: frames * channels)
+        }
+        pendingStart += frames * channels
+        if pendingStart > 1 << 16 || pendingStart == pending.count {
+            pending.removeFirst(pendingStart)
+            pendingStart = 0
+        }
+        return frames
+    }
+
+    /// Decodes at least one more frame into `pending`, or sets `finished`.
+    private func decodeMore() throws {
+        let received = avcodec_receive_frame(codec, frame)
+        if received == 0 {
+            try convert(frame!)
+            av_frame_unref(frame)
+            return
+        }
+        if received == genre_averror_eof() {
+            try flushConverter()
+            finished = true
+            return
+        }
+        guard received == genre_averror_eagain() else { throw decodeError(received) }
+        if draining { finished = true; return }
+        if av_read_frame(format, packet) < 0 {
+            // End of input (or an unreadable tail): drain the decoder's delayed frames.
+            draining = true
+            avcodec_send_packet(codec, nil)
+            return
+        }
+        defer { av_packet_unref(packet) }
+        // A damaged packet is skipped, as players do; the frames around it still decode.
+        if packet!.pointee.stream_index == streamIndex { _ = avcodec_send_packet(codec, packet) }
+    }
+
+    /// Appends `frame`'s samples to `pending` as interleaved Float at the output rate and layout.
+    private func convert(_ frame: UnsafeMutablePointer<AVFrame>) throws {
+        let f = frame.pointee
+        if converter == nil || converterInput!.rate != f.sample_rate || converterInput!.format != f.format
+            || av_channel_layout_compare(&converterInput!.layout, &frame.pointee.ch_layout) != 0 {
+            try flushConverter()
+            swr_free(&converter)
+            var layout = AVChannelLayout()
+            av_channel_layout_copy(&layout, &frame.pointee.ch_layout)
+            converterInput = (f.sample_rate, f.format, layout)
+            let status = swr_alloc_set_opts2(&converter, &outputLayout, AV_SAMPLE_FMT_FLT, Int32(info.sampleRate),
+                                             &frame.pointee.ch_layout, AVSampleFormat(f.format), f.sample_rate, 0, nil)
+            guard status >= 0, swr_init(converter) >= 0 else { throw decodeError(status < 0 ? status : -1) }
+        }
+        let input = UnsafeMutableRawPointer(frame.pointee.extended_data)!.assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
+        try appendConverted(input, count: f.nb_samples)
+    }
+
+    /// Runs the converter on `count` input frames (nil input: flush) and appends its output to `pending`.
+    private func appendConverted(_ input: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, count: Int32) throws {
+        guard let converter else { return }
+        let capacity = Int(swr_get_out_samples(converter, count)) + 32
+        let channels = info.channels, old = pending.count
+        pending.append(contentsOf: repeatElement(0, count: capacity * channels))
+        let produced = pending.withUnsafeMutableBufferPointer { p -> Int32 in
+            var out: UnsafeMutablePointer<UInt8>? = UnsafeMutableRawPointer(p.baseAddress! + old).assumingMemoryBound(to: UInt8.self)
+            return swr_convert(converter, &out, Int32(capacity), input, count)
+        }
+        guard produced >= 0 else { throw decodeError(produced) }
+        pending.removeLast((capacity - Int(produced)) * channels)
+    }
+
+    private func flushConverter() throws {
+        if converter != nil { try appendConverted(nil, count: 0) }
+    }
+
+    private func decodeError(_ status: Int32) -> AudioError {
+        .unreadable(path: info.path, reason: "cannot decode audio (FFmpeg: \(Self.message(status)))")
+    }
+
+    private func close() {
+        swr_free(&converter)
+        av_frame_free(&frame)
+        av_packet_free(&packet)
+        avcodec_free_context(&codec)
+        avformat_close_input(&format)
+    }
+
+    /// FFmpeg's text for an error code.
+    private static func message(_ status: Int32) -> String {
+        var text = [CChar](repeating: 0, count: 128)
+        av_strerror(status, &text, text.count)
+        return String(cString: text)
+    }
+
+    /// The stream's promised length in frames (its duration in its time base), nil when unknown.
+    private static func headerFrames(_ stream: AVStream, rate: Int) -> Int? {
+        guard stream.duration > 0, stream.time_base.den > 0 else { return nil }
+        return Int((Double(stream.duration) * Double(stream.time_base.num) * Double(rate) / Double(stream.time_base.den)).rounded())
+    }
+
+    /// FFmpeg's channel positions as downmix roles; nil for an unspecified order or an unknown position.
+    private static func roles(_ layout: inout AVChannelLayout) -> [ChannelRole]? {
+        let channels = Int(layout.nb_channels)
+        guard channels > 2, layout.order == AV_CHANNEL_ORDER_NATIVE else { return nil }
+        let roles: [ChannelRole] = (0..<channels).map { i in
+            switch av_channel_layout_channel_from_index(&layout, UInt32(i)) {
+            case AV_CHAN_FRONT_LEFT, AV_CHAN_FRONT_LEFT_OF_CENTER: return .left
+            case AV_CHAN_FRONT_RIGHT, AV_CHAN_FRONT_RIGHT_OF_CENTER: return .right
+            case AV_CHAN_FRONT_CENTER: return .center
+            case AV_CHAN_LOW_FREQUENCY: return .lfe
+            case AV_CHAN_SIDE_LEFT: return .surroundLeft
+            case AV_CHAN_SIDE_RIGHT: return .surroundRight
+            case AV_CHAN_BACK_LEFT: return .backLeft
+            case AV_CHAN_BACK_RIGHT: return .backRight
+            case AV_CHAN_BACK_CENTER: return .backCenter
+            default: return .unknown
+            }
+        }
+        return roles.contains(.unknown) ? nil : roles
+    }
+
+    /// FFmpeg logs to stderr; genre's messages are its own (one line per problem). Done once per process.
+    private static let silenceLogging: Void = av_log_set_level(AV_LOG_QUIET)
+
+    /// The FFmpeg libraries' versions, e.g. `"FFmpeg libavformat 59.27.100, libavcodec 59.37.100"`.
+    static var version: String {
+        func text(_ v: UInt32) -> String { "\(v >> 16).\((v >> 8) & 0xFF).\(v & 0xFF)" }
+        return "FFmpeg libavformat \(text(avformat_version())), libavcodec \(text(avcodec_version()))"
+    }
+}
