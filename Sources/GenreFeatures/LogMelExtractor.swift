@@ -2,6 +2,9 @@ import CFFTW
 import CMvec
 import Foundation
 
+/// Where an empty signal's samples "are": never read (every frame of it lies in the padding), but a pointer.
+private let emptySignal = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+
 /// Log-mel spectrograms with single-precision FFTW, matching librosa 0.11:
 /// `power_to_db(melspectrogram(y, sr, n_fft, hop_length, window="hann", center=True,
 /// pad_mode="constant", power=2.0, n_mels, fmin, fmax, htk=False, norm="slaney"), ref=1.0,
@@ -96,23 +99,37 @@ public final class LogMelExtractor: @unchecked Sendable {
 
     /// The first `frames` columns `[nMels, frames]` (dB) of the log-mel of `audio` followed by as many
     /// zeros as needed (frames past the signal's own count see only zeros and read −100 dB).
-    /// Frames are shared out in contiguous blocks to `threads` workers; each frame is computed the same
-    /// way whoever computes it, so the thread count never changes a bit of the output.
     func compute(_ audio: [Float], frames: Int, threads: Int = 1) -> [Float] {
-        var out = [Float](repeating: 0, count: parameters.nMels * frames)
-        // Below ~64 frames per worker the threads cost more than they save.
-        let workers = max(1, min(threads, frames / 64))
         audio.withUnsafeBufferPointer { x in
-            out.withUnsafeMutableBufferPointer { o in
-                let o = o
-                if workers == 1 {
-                    computeFrames(x, 0..<frames, frames: frames, into: o.baseAddress!)
-                    return
-                }
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    let range = (w * frames / workers)..<((w + 1) * frames / workers)
-                    computeFrames(x, range, frames: frames, into: o.baseAddress!)
-                }
+            compute(Signal(samples: x, base: 0, length: x.count), frames: 0..<frames, threads: threads)
+        }
+    }
+
+    /// Part of a signal of `length` samples: `samples` holds its samples `base ..< base + samples.count`, which cover
+    /// every frame computed from it (frames read zeros outside `0 ..< length`, librosa's constant padding).
+    struct Signal {
+        var samples: UnsafeBufferPointer<Float>
+        var base: Int
+        var length: Int
+    }
+
+    /// Frames `frames` of the log-mel of `signal` as `[nMels, frames.count]` (dB). Frames are shared out in contiguous
+    /// blocks to `threads` workers; each frame is computed the same way whoever computes it, so the thread count
+    /// (and the block of the signal held, `SegmentStream`) never changes a bit of the output.
+    func compute(_ signal: Signal, frames: Range<Int>, threads: Int = 1) -> [Float] {
+        let count = frames.count
+        var out = [Float](repeating: 0, count: parameters.nMels * count)
+        // Below ~64 frames per worker the threads cost more than they save.
+        let workers = max(1, min(threads, count / 64))
+        out.withUnsafeMutableBufferPointer { o in
+            let o = o
+            if workers == 1 {
+                computeFrames(signal, frames, first: frames.lowerBound, stride: count, into: o.baseAddress!)
+                return
+            }
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let range = (frames.lowerBound + w * count / workers)..<(frames.lowerBound + (w + 1) * count / workers)
+                computeFrames(signal, range, first: frames.lowerBound, stride: count, into: o.baseAddress!)
             }
         }
         return out
@@ -120,7 +137,7 @@ public final class LogMelExtractor: @unchecked Sendable {
 
     /// Rewrites `input` as the frame minus its mean, windowed: Kaldi's `remove_dc_offset` (the mean of the
     /// nFFT samples, zero padding included, taken out before the window). Accumulated in Double.
-    private func windowWithoutMean(_ x: UnsafeBufferPointer<Float>, start: Int, lo: Int, hi: Int,
+    private func windowWithoutMean(_ x: UnsafePointer<Float>, start: Int, lo: Int, hi: Int,
                                    into input: UnsafeMutablePointer<Float>) {
         let n = parameters.nFFT
         var sum = 0.0
@@ -132,8 +149,8 @@ public final class LogMelExtractor: @unchecked Sendable {
         }
     }
 
-    /// Frames `range` of the log-mel, written to columns `range` of `out` `[nMels, frames]`.
-    private func computeFrames(_ x: UnsafeBufferPointer<Float>, _ range: Range<Int>, frames: Int,
+    /// Frames `range` of the log-mel of `signal`, frame t written to column `t − first` of `o` `[nMels, stride]`.
+    private func computeFrames(_ signal: Signal, _ range: Range<Int>, first: Int, stride: Int,
                                into o: UnsafeMutablePointer<Float>) {
         let n = parameters.nFFT
         let hop = parameters.hopLength
@@ -156,17 +173,19 @@ public final class LogMelExtractor: @unchecked Sendable {
         defer { melEnergy.deallocate() }
         // fftwf_complex is float[2]: read it as interleaved (re, im) pairs.
         let spectrumPairs = UnsafeMutableRawPointer(spectrum).assumingMemoryBound(to: Float.self)
+        // x[i] is sample i of the signal (only indices inside the frames' windows are read).
+        let x = (signal.samples.baseAddress ?? UnsafePointer(emptySignal)) - signal.base
 
         for t in range {
             // Frame t's window covers samples start ..< start + n; only lo ..< hi of it lies
             // inside the signal, the rest is librosa's constant (zero) padding.
             let start = t * hop - n / 2
             let lo = max(0, min(n, -start))
-            let hi = max(lo, min(n, x.count - start))
+            let hi = max(lo, min(n, signal.length - start))
             for i in 0..<lo { input[i] = 0 }
             if hi > lo {
                 // Offset base pointers and a 0-based loop let the compiler vectorise this.
-                let source = x.baseAddress! + (start + lo), target = input + lo, taper = window.baseAddress! + lo
+                let source = x + (start + lo), target = input + lo, taper = window.baseAddress! + lo
                 for i in 0..<(hi - lo) { target[i] = taper[i] * source[i] }
             }
             for i in hi..<n { input[i] = 0 }
@@ -194,7 +213,7 @@ public final class LogMelExtractor: @unchecked Sendable {
             while m < nMels {
                 let s = UnsafeRawPointer(melEnergy + m).loadUnaligned(as: SIMD4<Float>.self)
                 let db = (10 * _ZGVbN4v_log10f(s)).replacing(with: floorDB, where: s .<= amin)
-                for lane in 0..<min(4, nMels - m) { o[(m + lane) * frames + t] = db[lane] }
+                for lane in 0..<min(4, nMels - m) { o[(m + lane) * stride + t - first] = db[lane] }
                 m += 4
             }
         }
