@@ -46,7 +46,7 @@ public final class FeatureCache: @unchecked Sendable {
 
     /// The key of `path` under `parameters`, or nil when the file cannot be stat'ed (it is then decoded,
     /// and fails, as without a cache).
-    func key(path: String, parameters: FeatureParameters) -> String? {
+    func key(path: String, parameters: FeatureParameters, maxSeconds: Double? = nil) -> String? {
         var info = stat()
         guard let absolute = realpath(path, nil) else { return nil }
         defer { free(absolute) }
@@ -62,7 +62,8 @@ public final class FeatureCache: @unchecked Sendable {
                 "segment_frames \(p.segmentFrames) min_last_frames \(p.minLastSegmentFrames)",
                 "downmix \(p.downmix.rawValue) level \(p.level) dc_removal \(p.dcRemoval)",
                 "pipeline \(ClipFeatureExtractor.pipelineVersion)",
-                AudioDecoder.libsndfileVersion, Resampler.libsoxrVersion, LogMelExtractor.fftwVersion,
+                maxSeconds.map { "max_seconds \($0)" } ?? "", AudioDecoder.libsndfileVersion, AudioDecoder.ffmpegVersion,
+                Resampler.libsoxrVersion, LogMelExtractor.fftwVersion,
                 p.level == .none ? "" : Loudness.libebur128Version]
             .joined(separator: "\n")
     }

@@ -7,11 +7,15 @@ import GenreSupport
 public struct FileScreening: Sendable, Equatable {
     /// Seconds of audio a file needs (0: any length with at least one frame).
     public var minDuration: Double
+    /// Seconds read of each file at most (nil: all of it); longer files are cut there, with one note per run.
+    public var maxDuration: Double?
     /// Refuse the whole run when any file is undecodable or too short.
     public var strict: Bool
 
-    /// Member-wise; the defaults leave out files shorter than 1 s and go on without them.
-    public init(minDuration: Double = 1, strict: Bool = false) {
+    /// Member-wise; the defaults leave out files shorter than 1 s, read at most an hour of each file, and go on
+    /// without the files left out.
+    public init(minDuration: Double = 1, maxDuration: Double? = 3600, strict: Bool = false) {
+        self.maxDuration = maxDuration
         self.minDuration = minDuration
         self.strict = strict
     }
@@ -39,6 +43,11 @@ public struct FileScreening: Sendable, Equatable {
             throw RunError("\(first.message) (\(Setting.strict): \(left.count) file(s) cannot be used; nothing trained)")
         }
         for s in left { reporter.warn("skipped \(s.message)") }
+        let cut = kept.filter { $0.stoppedAtSeconds != nil }.count
+        if cut > 0, let maxDuration {
+            let limit = String(format: "%g", maxDuration)
+            reporter.warn("note: \(cut) files longer than \(Setting.maxDuration) \(limit) s: only their first \(limit) s are used")
+        }
         return (kept, left)
     }
 }

@@ -80,9 +80,13 @@ public final class Classifier {
     ///   - segments: `[count, nMels, segmentFrames]`, standardised.
     ///   - count: segments, ≥ 1.
     public func scores(_ segments: [Float], count: Int, network: ConvNet) -> ClipScores {
-        let k = network.configuration.classCount
-        let rows = segmentProbabilities(segments, count: count, network: network)
-        let mean = Self.clipProbabilities(rows, classes: k)
+        Self.scores(rows: segmentProbabilities(segments, count: count, network: network), classes: network.configuration.classCount)
+    }
+
+    /// One clip's scores from its segments' softmax rows `[count, k]` (`segmentProbabilities`).
+    public static func scores(rows: [Float], classes k: Int) -> ClipScores {
+        let count = rows.count / k
+        let mean = clipProbabilities(rows, classes: k)
         let segmentPredicted = rows.withUnsafeBufferPointer { p in (0..<count).map { argmax(p.baseAddress! + $0 * k, k) } }
         return ClipScores(segmentProbabilities: rows, probabilities: mean, predicted: argmax(mean),
                           segmentPredicted: segmentPredicted)

@@ -1,4 +1,5 @@
 import Foundation
+import GenreAudio
 import GenreData
 import GenreFeatures
 import GenreMetrics
@@ -30,6 +31,9 @@ public struct Prediction: Sendable, Codable, Equatable {
     public var isNearSilent: Bool { rmsDBFS < Self.nearSilentDBFS }
     /// `[segments, K]` softmax rows (segment order, classes in the model's order), for per-segment views.
     public var segmentProbabilities: [[Double]]
+    /// The file as decoded (format, decoder, header and decoded frames, where reading stopped); nil for segments
+    /// given directly.
+    public var audio: AudioInfo?
 }
 
 extension Prediction {
@@ -71,16 +75,28 @@ public final class Predictor {
     private let classifier: Classifier
     private let threads: Int
 
+    /// Segments held at once by default: ≈ 12.7 min of audio at the default features (16 MiB); a longer file is
+    /// read twice (`predict(path:)`), so that memory does not grow with duration.
+    public static let defaultHeldSegments = 256
+    private let heldSegments: Int
+    /// Read at most this many seconds of each file; nil reads all of it.
+    public let maxSeconds: Double?
+
     /// A predictor that decodes and scores on `threads` threads (below 1 counts as 1).
+    /// - Parameters:
+    ///   - heldSegments: the most segments of one file held in memory (≥ 1).
+    ///   - maxSeconds: stop reading each file there (`Prediction.audio.stoppedAtSeconds`).
     /// - Throws: `FeatureError` if the model's stored feature parameters are unusable.
-    public init(model: TrainedModel, threads: Int) throws {
+    public init(model: TrainedModel, threads: Int, heldSegments: Int = defaultHeldSegments, maxSeconds: Double? = nil) throws {
         self.model = model
         extractor = try LogMelExtractor(parameters: model.features)
         classifier = Classifier(network: model.network, threads: threads)
         self.threads = max(1, threads)
+        self.heldSegments = max(1, heldSegments)
+        self.maxSeconds = maxSeconds
     }
 
-    /// Standardised segments `[count, nMels, segmentFrames]` of a file, decoded at the model's rate.
+    /// Standardised segments `[count, nMels, segmentFrames]` of a file, decoded at the model's rate, held whole.
     /// - Throws: as `ClipFeatureExtractor.segments(path:extractor:)`.
     public func features(path: String) throws -> (segments: [Float], count: Int, duration: Double, rmsDBFS: Double) {
         var (values, count, duration, rms, _) = try ClipFeatureExtractor.segments(path: path, extractor: extractor,
@@ -89,12 +105,29 @@ public final class Predictor {
         return (values, count, duration, rms)
     }
 
-    /// Classifies one file: the mean of its segments' softmax probabilities.
+    /// Classifies one file: the mean of its segments' softmax probabilities. A file of more than `heldSegments`
+    /// segments is decoded twice, the first pass measuring its level-normalisation gain, the second classifying its
+    /// segments in batches as they come: the same prediction, bit for bit, in memory independent of its duration.
     /// - Throws: `AudioError` (file missing, not audio, no frames, resampling failed); `RunError` for
     ///   non-finite audio or non-finite model outputs.
     public func predict(path: String) throws -> Prediction {
-        let (segments, count, duration, rms) = try features(path: path)
-        return try predict(segments: segments, count: count, file: path, duration: duration, rmsDBFS: rms)
+        let clip = try ClipFeatureExtractor.clip(path: path, extractor: extractor, threads: threads, maxSeconds: maxSeconds,
+                                                 heldSegments: heldSegments)
+        var rows: [Float] = []
+        if var values = clip.values {
+            model.normalization.apply(&values)
+            rows = classifier.segmentProbabilities(values, count: clip.count, network: model.network)
+        } else {
+            try ClipFeatureExtractor.forEachSegmentBatch(path: path, extractor: extractor, threads: threads, maxSeconds: maxSeconds,
+                                                         gainDB: clip.gainDB, batch: Classifier.batchSize) { batch, n in
+                var values = batch
+                model.normalization.apply(&values)
+                rows += classifier.segmentProbabilities(values, count: n, network: model.network)
+            }
+        }
+        var p = try predict(rows: rows, count: clip.count, file: path, duration: clip.duration, rmsDBFS: clip.rmsDBFS)
+        p.audio = clip.audio
+        return p
     }
 
     /// Scores already-standardised segments (`Classifier.scores`), refusing non-finite outputs.
@@ -118,13 +151,23 @@ public final class Predictor {
     /// - Throws: `RunError` when the network's outputs are not finite, as `scores(segments:count:file:)`.
     public func predict(segments: [Float], count: Int, file: String, duration: Double,
                         rmsDBFS: Double = 0) throws -> Prediction {
+        try predict(rows: classifier.segmentProbabilities(segments, count: count, network: model.network), count: count,
+                    file: file, duration: duration, rmsDBFS: rmsDBFS)
+    }
+
+    /// A `Prediction` from the segments' softmax rows `[count, K]`.
+    /// - Throws: `RunError` when a probability is not finite (damaged weights).
+    private func predict(rows: [Float], count: Int, file: String, duration: Double, rmsDBFS: Double) throws -> Prediction {
         let k = model.classNames.count
-        let scores = try scores(segments: segments, count: count, file: file)
+        let scores = Classifier.scores(rows: rows, classes: k)
+        guard scores.isFinite else {
+            throw RunError("\(file): the model's outputs are not finite; its weights look damaged")
+        }
         let ranking = topIndices(scores.probabilities).map {
             Prediction.Entry(genre: model.classNames[$0], probability: Double(scores.probabilities[$0]))
         }
-        let rows = (0..<count).map { s in (0..<k).map { Double(scores.segmentProbabilities[s * k + $0]) } }
+        let table = (0..<count).map { s in (0..<k).map { Double(scores.segmentProbabilities[s * k + $0]) } }
         return Prediction(file: file, ranking: ranking, segments: count, duration: duration, rmsDBFS: rmsDBFS,
-                          segmentProbabilities: rows)
+                          segmentProbabilities: table)
     }
 }

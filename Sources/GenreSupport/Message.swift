@@ -8,7 +8,7 @@ public enum Setting: String, Sendable, CaseIterable {
     // Cross-validation.
     case folds, onlyFolds
     // Which files a run may use (FileScreening).
-    case minDuration = "screening.minDuration", strict = "screening.strict"
+    case minDuration = "screening.minDuration", maxDuration = "screening.maxDuration", strict = "screening.strict"
     // Features (FeatureParameters).
     case nMels = "features.nMels"
     // Training (TrainingSettings).

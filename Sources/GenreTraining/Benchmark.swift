@@ -3,6 +3,7 @@ import GenreAudio
 import GenreFeatures
 import GenreModel
 import GenreNetwork
+import GenreSupport
 
 /// Throughput figures for `genre bench` (release builds only give meaningful numbers).
 public enum Benchmark {
@@ -227,6 +228,8 @@ public struct BenchmarkReport: Sendable, Codable {
     public var peakResidentMiB: Double
     /// A real `genre train` timed in a child process, when one was asked for.
     public var train: TrainingTiming?
+    /// `genre predict`'s peak memory on long files the benchmark makes (`Benchmark.decodeMemory`).
+    public var decodeMemory: [Benchmark.DecodeMemory] = []
 
     /// A report of measured values, stored as given.
     public init(date: String, machine: Machine, versions: [String], batchSize: Int, runs: Int,
@@ -235,5 +238,52 @@ public struct BenchmarkReport: Sendable, Codable {
         self.date = date; self.machine = machine; self.versions = versions; self.batchSize = batchSize
         self.runs = runs; self.figures = figures; self.convolutions = convolutions
         self.peakResidentMiB = peakResidentMiB; self.train = train
+    }
+}
+
+extension Benchmark {
+    /// `genre predict` on one generated file, in a child process.
+    public struct DecodeMemory: Sendable, Codable, Equatable {
+        /// What the file holds, e.g. `"7.1 × 192000 Hz, 120 min"`.
+        public var file: String
+        /// Size on disk, MiB.
+        public var fileMiB: Double
+        /// Wall time of the prediction, seconds.
+        public var seconds: Double
+        /// Peak resident memory of the child (`wait4`'s `ru_maxrss`), MiB.
+        public var peakResidentMiB: Double
+    }
+
+    /// The layouts measured: 7.1 channels at 192 kHz (silence, as the issue's memory bomb) and mono at 22.05 kHz
+    /// (a quiet tone), each as 16-bit FLAC.
+    static let decodeLayouts: [(channels: Int, sampleRate: Int, name: String)] = [(8, 192_000, "7.1"), (1, 22050, "mono")]
+
+    /// Writes each layout at each of `minutes` into `folder` and runs `executable predict FILE --model model` on it,
+    /// recording its peak memory; each file is removed after its run.
+    /// - Throws: `AudioError.writeFailed` when a file cannot be written; `RunError` when the prediction fails.
+    public static func decodeMemory(minutes: [Double], executable: String, model: String,
+                                    folder: String) throws -> [DecodeMemory] {
+        var rows: [DecodeMemory] = []
+        for layout in decodeLayouts {
+            for length in minutes {
+                let path = folder + "/\(layout.name)-\(length)min.flac"
+                defer { unlink(path) }
+                let frames = Int(length * 60 * Double(layout.sampleRate))
+                try AudioWriter.write(frames: frames, sampleRate: layout.sampleRate, channels: layout.channels, as: .flac16,
+                                      to: path) { start, block in
+                    guard layout.channels == 1 else { return }
+                    for i in block.indices { block[i] = Float(0.1 * sin(Double(start + i) * 0.0627)) }
+                }
+                let size = ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) ?? 0
+                let start = DispatchTime.now().uptimeNanoseconds
+                let run = try ChildProcess.run(executable, ["predict", path, "--model", model])
+                guard run.status == 0 else { throw RunError("bench: genre predict \(path) failed (exit \(run.status))") }
+                rows.append(DecodeMemory(file: "\(layout.name) × \(layout.sampleRate) Hz, \(String(format: "%g", length)) min",
+                                         fileMiB: Double(size) / 1_048_576,
+                                         seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
+                                         peakResidentMiB: run.peakResidentMiB))
+            }
+        }
+        return rows
     }
 }

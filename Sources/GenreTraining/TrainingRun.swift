@@ -393,7 +393,7 @@ public enum TrainingRun {
         let extractor = try LogMelExtractor(parameters: features)
         let jobs = scanned.files.map { (path: scanned.path(of: $0), relativePath: $0.relativePath, label: $0.label) }
         let (decoded, undecodable) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads,
-                                                                  cache: cache,
+                                                                  cache: cache, maxSeconds: screening.maxDuration,
                                                                   progress: { reporter.progress("decoding", $0, $1, unit: "files") },
                                                                   detail: reporter.verbose ? { reporter.detail($0) } : nil)
         let (kept, skipped) = try screening.apply(decoded, skipped: undecodable, root: scanned.root, reporter: reporter)

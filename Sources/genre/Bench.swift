@@ -14,6 +14,10 @@ struct Bench: ParsableCommand {
                                valueName: "dataset"))
     var train: String?
     @Option(parsing: .unconditional, help: "Epochs for --train (default: the default recipe's 60).") var epochs: Int?
+    @Option(help: ArgumentHelp("Peak memory of 'genre predict' on 7.1 × 192 kHz and mono 22.05 kHz FLAC files of these lengths, minutes, made in a temporary folder (0 or empty: skip).",
+                               valueName: "minutes,..."))
+    var decodeMinutes = "10,120"
+    @Option(help: "Model for the --decode-minutes predictions.") var model: String = ShippedModel.path
     @Flag(help: "Print one JSON document (every figure, the machine, the date and the library versions) instead of text.")
     var json = false
 
@@ -21,6 +25,9 @@ struct Bench: ParsableCommand {
         guard (1...1024).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1024") }
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be between 1 and 10000") }
         guard (1...10_000).contains(epochs ?? 60) else { throw ValidationError("--epochs must be between 1 and 10000") }
+        guard minutes != nil else {
+            throw ValidationError("--decode-minutes must be comma-separated minutes between 0 and 1440, e.g. 10,120")
+        }
         if let train {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: train, isDirectory: &isFolder), isFolder.boolValue else {
@@ -62,9 +69,29 @@ struct Bench: ParsableCommand {
             return BenchmarkReport.TrainingTiming(dataset: dataset, epochs: epochs ?? TrainingSettings.defaultRecipe.epochs,
                                                seconds: seconds, peakResidentMiB: Double(bytes) / 1_048_576)
         }
-        return BenchmarkReport(date: date, machine: .current, versions: versions.split(separator: "\n").map(String.init),
-                               batchSize: batchSize, runs: runs, figures: figures, convolutions: convolutions,
-                               peakResidentMiB: peak, train: training)
+        var report = BenchmarkReport(date: date, machine: .current, versions: versions.split(separator: "\n").map(String.init),
+                                     batchSize: batchSize, runs: runs, figures: figures, convolutions: convolutions,
+                                     peakResidentMiB: peak, train: training)
+        report.decodeMemory = try measureDecodeMemory()
+        return report
+    }
+
+    /// The lengths `--decode-minutes` names, nil if it does not parse.
+    var minutes: [Double]? {
+        let parts = decodeMinutes.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.allSatisfy({ $0 != nil && (0...1440).contains($0!) }) else { return nil }
+        return parts.compactMap { $0 }.filter { $0 > 0 }
+    }
+
+    /// `Benchmark.decodeMemory` with this binary, in a temporary folder.
+    func measureDecodeMemory() throws -> [Benchmark.DecodeMemory] {
+        guard let minutes, !minutes.isEmpty else { return [] }
+        try requireModel(model)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("genre-bench-decode-\(getpid())").path
+        try OutputPath.createFolder(folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        return try Benchmark.decodeMemory(minutes: minutes, executable: executable, model: model, folder: folder)
     }
 
     /// The text form: one line per figure, the convolution table per thread count, memory, training.
@@ -87,6 +114,10 @@ struct Bench: ParsableCommand {
                   + String(format: "%8.2f ms, %.1f GFLOP/s", 1000 * seconds, gflop / seconds))
         }
         print(String(format: "\npeak resident memory of this process: %.0f MiB", report.peakResidentMiB))
+        for row in report.decodeMemory {
+            print(String(format: "genre predict, %@ FLAC (%.0f MiB): %.1f s wall, peak resident memory %.0f MiB",
+                         row.file, row.fileMiB, row.seconds, row.peakResidentMiB))
+        }
         if let t = report.train {
             print(String(format: "genre train %@ --epochs %d: %.1f s wall, peak resident memory %.0f MiB",
                          t.dataset, t.epochs, t.seconds, t.peakResidentMiB))

@@ -17,7 +17,7 @@ struct Genre: ParsableCommand {
 }
 
 /// `genre --version`: genre's own and the libraries it runs on.
-let versions = ["genre 0.1.0", AudioDecoder.libsndfileVersion, Resampler.libsoxrVersion, Loudness.libebur128Version, LogMelExtractor.fftwVersion,
+let versions = ["genre 0.1.0", AudioDecoder.libsndfileVersion, AudioDecoder.ffmpegVersion, Resampler.libsoxrVersion, Loudness.libebur128Version, LogMelExtractor.fftwVersion,
                 BLAS.version].joined(separator: "\n")
 
 /// Options every subcommand that computes shares.
@@ -57,6 +57,7 @@ func printJSON<T: Encodable>(_ value: T) throws {
     case .folds: "--folds"
     case .onlyFolds: "--only-folds"
     case .minDuration: "--min-duration"
+    case .maxDuration: "--max-duration"
     case .strict: "--strict"
     case .nMels: "--n-mels"
     case .epochs: "--epochs"

@@ -7,17 +7,22 @@ import GenreModel
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the most likely genres of audio files.")
 
-    @Argument(help: "Audio files (any format libsndfile reads).")
+    @Argument(help: "Audio files (what libsndfile reads, and MP4/M4A, CAF and the rest through FFmpeg).")
     var files: [String]
 
     @Option(help: "Model file.") var model: String = ShippedModel.path
     @Option(parsing: .unconditional, help: "How many genres to show per file.") var top = 3
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
     @Flag(help: "Also show each ≈3 s segment's top genre and probability over time.") var segments = false
+    @Option(parsing: .unconditional, help: ArgumentHelp("Read at most this much of each file, seconds (default: all of it).", valueName: "seconds"))
+    var maxDuration: Double?
     @OptionGroup var common: RunOptions
 
     func validate() throws {
         guard top >= 1 else { throw ValidationError("--top must be at least 1") }
+        if let maxDuration, !(maxDuration > 0 && maxDuration.isFinite) {
+            throw ValidationError("--max-duration must be a positive number of seconds")
+        }
     }
 
     struct Output: Encodable {
@@ -28,6 +33,18 @@ struct Predict: ParsableCommand {
             var duration: Double?
             /// RMS level, dBFS; present with `warning` for a near-silent file.
             var rmsDBFS: Double?
+            /// How the file was decoded: "libsndfile" or "FFmpeg", its format, rate (Hz), channels.
+            var decoder: String?
+            var format: String?
+            var sampleRate: Int?
+            var channels: Int?
+            /// Frames decoded, and what the header promised (absent when it says nothing).
+            var frames: Int?
+            var headerFrames: Int?
+            /// Seconds read when --max-duration cut the file.
+            var stoppedAtSeconds: Double?
+            /// Decoding notes: the header's frame count differing from the decoded one, a cut at --max-duration.
+            var note: String?
             var warning: String?
             /// With --segments: each segment's top genre.
             var timeline: [Prediction.SegmentTop]?
@@ -42,15 +59,18 @@ struct Predict: ParsableCommand {
         try reportingErrors {
             try requireModel(model)
             let trained = try ModelFile.read(model)
-            let predictor = try Predictor(model: trained, threads: common.threads)
+            let predictor = try Predictor(model: trained, threads: common.threads, maxSeconds: maxDuration)
             var items: [Output.Item] = []
             for file in files {
                 do {
                     let p = try predictor.predict(path: file)
+                    let audio = p.audio!
                     if common.verbose {
-                        Console.note(ClipFeatureExtractor.describe(file, probe: try? AudioDecoder.probe(path: file),
-                                                                   duration: p.duration, segments: p.segments, cached: false))
+                        Console.note(ClipFeatureExtractor.describe(file, audio: audio, duration: p.duration, segments: p.segments,
+                                                                   cached: false))
                     }
+                    let note = Self.notes(audio)
+                    if let note, common.verbose || audio.stoppedAtSeconds != nil { Console.note("\(file): \(note)") }
                     let shown = Array(p.ranking.prefix(top))
                     var warning: String?
                     if p.duration < 1 {
@@ -64,7 +84,10 @@ struct Predict: ParsableCommand {
                     }
                     let timeline = segments ? p.timeline(classNames: trained.classNames, features: trained.features) : nil
                     items.append(.init(file: file, top: shown, segments: p.segments, duration: p.duration,
-                                       rmsDBFS: p.rmsDBFS, warning: warning, timeline: timeline))
+                                       rmsDBFS: p.rmsDBFS, decoder: audio.decoder.name, format: audio.format,
+                                       sampleRate: audio.sampleRate, channels: audio.channels, frames: audio.frames,
+                                       headerFrames: audio.headerFrames, stoppedAtSeconds: audio.stoppedAtSeconds, note: note,
+                                       warning: warning, timeline: timeline))
                     if !json {
                         print(String(format: "%@  (%.1f s, %d segment%@)", Console.printable(file), p.duration, p.segments, p.segments == 1 ? "" : "s"))
                         let width = shown.map(\.genre.count).max() ?? 0
@@ -93,5 +116,12 @@ struct Predict: ParsableCommand {
             }
         }
         if failures > 0 { throw ExitCode.failure }
+    }
+
+    /// The decoding notes for one file: where --max-duration cut it, or the header's frame count when it differs
+    /// from the decoded one.
+    static func notes(_ audio: AudioInfo) -> String? {
+        if let seconds = audio.stoppedAtSeconds { return String(format: "only the first %g s read (--max-duration)", seconds) }
+        return audio.frameCountNote
     }
 }

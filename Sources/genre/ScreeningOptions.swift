@@ -5,12 +5,15 @@ import GenreData
 struct ScreeningOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Skip files with less audio than this, seconds.", valueName: "seconds"))
     var minDuration: Double = 1
+    @Option(parsing: .unconditional, help: ArgumentHelp("Read at most this much of each file, seconds (longer files are cut there, with a note).", valueName: "seconds"))
+    var maxDuration: Double = 3600
     @Flag(help: "Stop, training nothing, if any file cannot be decoded or is shorter than --min-duration.")
     var strict = false
 
     func validate() throws {
         guard minDuration >= 0, minDuration <= 3600 else { throw ValidationError("--min-duration must be between 0 and 3600 seconds") }
+        guard maxDuration > 0, maxDuration.isFinite else { throw ValidationError("--max-duration must be a positive number of seconds") }
     }
 
-    var screening: FileScreening { FileScreening(minDuration: minDuration, strict: strict) }
+    var screening: FileScreening { FileScreening(minDuration: minDuration, maxDuration: maxDuration, strict: strict) }
 }

@@ -142,8 +142,9 @@ final class DecoderFallbackTests: XCTestCase {
         let whole = try AudioDecoder.load(path: url.path, sampleRate: 22050)
         XCTAssertEqual(whole.info.frames, 5 * 16000)
         XCTAssertNil(whole.info.stoppedAtSeconds)
-        XCTAssertEqual(Array(whole.audio.samples.prefix(2 * 22050 - 200)), Array(cut.audio.samples.prefix(2 * 22050 - 200)),
-                       "the same audio up to the cut, but for the resampler's tail")
+        let same = 2 * 22050 - 2000
+        XCTAssertTrue(whole.audio.samples.prefix(same) == cut.audio.samples.prefix(same),
+                      "the same audio up to the cut, but for the resampler's tail")
     }
 
     /// The header's frame count is kept beside the decoded one (an MP3's is an estimate).

@@ -20,7 +20,8 @@ final class PredictorTests: XCTestCase {
         for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             let path = Self.formats.appendingPathComponent(String(fields[0])).path
-            if fields[1] == "yes" || fields[9].hasPrefix("Format not recognised") {
+            // Every file: what libsndfile refuses (two AAC .m4a, a sox AIFF) FFmpeg decodes (issue 14).
+            if fields[1] == "yes" || fields[1] == "no" {
                 let p = try predictor.predict(path: path)
                 XCTAssertEqual(p.ranking.count, 3, path)
                 XCTAssertEqual(p.ranking.reduce(0) { $0 + $1.probability }, 1, accuracy: 1e-5, path)
