@@ -25,10 +25,13 @@ public enum AudioDecoder {
     /// - Throws: `AudioError.fileNotFound` if nothing exists at `path`; `.notARegularFile` for a directory or device;
     ///   `.unreadable` when neither library reads it (reason `"not a recognised audio file (libsndfile: …)"`);
     ///   `.unsupportedSampleRate` outside `sampleRates`.
-    public static func open(path: String) throws -> AudioSource {
+    /// - Parameter decoder: use only this library (the fallback decoder's fuzzer); nil chooses as above.
+    public static func open(path: String, decoder: AudioInfo.Decoder? = nil) throws -> AudioSource {
         try checkRegularFile(path)
         let source: AudioSource
-        do {
+        if let decoder {
+            source = decoder == .ffmpeg ? try FFmpegSource(path: path) : try SndfileSource(path: path)
+        } else { do {
             let sndfile = try SndfileSource(path: path)
             if sndfile.info.headerFrames == 0 {
                 // The header's count stays the one the header holds (0), for the note that tells it from the data.
@@ -44,7 +47,7 @@ public enum AudioDecoder {
             // libsndfile's reason is kept: for garbage it is the more telling one.
             guard let ffmpeg = try? FFmpegSource(path: path) else { throw refused }
             source = ffmpeg
-        }
+        } }
         guard sampleRates.contains(source.info.sampleRate) else {
             throw AudioError.unsupportedSampleRate(path: path, sampleRate: source.info.sampleRate)
         }
@@ -59,14 +62,16 @@ public enum AudioDecoder {
     ///     channels of a known 5.1 or 7.1 layout by ITU-R BS.775 (`ChannelLayout.weights`), the mean otherwise.
     ///   - maxSeconds: stop reading after this many seconds of the file (the result's `stoppedAtSeconds` says so);
     ///     nil reads to the end.
+    ///   - decoder: use only this library (see `open`).
     ///   - body: called with each block of mono samples at the output rate, in order; together they are
     ///     `ceil(frames * sampleRate / fileRate)` samples, bit for bit those of resampling the whole signal at once.
     /// - Returns: the file's `AudioInfo`, `frames` counting the frames actually decoded.
     /// - Throws: the errors of `open(path:)`; `.noFrames` when none decode; `.resampleFailed` naming `path`;
     ///   whatever `body` throws.
     public static func decode(path: String, sampleRate: Int?, downmix: Downmix = .mean, maxSeconds: Double? = nil,
+                              decoder: AudioInfo.Decoder? = nil,
                               body: (UnsafeBufferPointer<Float>) throws -> Void) throws -> AudioInfo {
-        let source = try open(path: path)
+        let source = try open(path: path, decoder: decoder)
         let info = source.info
         let weights = ChannelLayout.weights(rule: downmix, channels: info.channels, roles: info.channelRoles)
         let resampler: StreamingResampler
