@@ -35,6 +35,8 @@ public final class SegmentStream {
         let p = extractor.parameters
         // Frames whose window ends inside what has arrived: t · hop + nFFT/2 ≤ sampleCount.
         let ready = sampleCount >= p.nFFT / 2 ? (sampleCount - p.nFFT / 2) / p.hopLength + 1 : 0
+        // With several threads, wait for enough frames to share out (`LogMelExtractor.compute` gives each ≥ 64).
+        guard ready - nextFrame >= (threads > 1 ? 64 * threads : 1) else { return }
         try computeFrames(upTo: ready, keepUpTo: Int.max, emit: emit)
         // Drop the samples no later frame reads (frame t starts at t · hop − nFFT/2).
         let needed = max(0, nextFrame * p.hopLength - p.nFFT / 2)

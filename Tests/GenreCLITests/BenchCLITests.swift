@@ -1,4 +1,5 @@
 import Foundation
+import GenreTestSupport
 import GenreTraining
 import XCTest
 
@@ -9,7 +10,8 @@ final class BenchCLITests: XCTestCase, GenreCLIRunning {
     override func tearDown() { removeFolder() }
 
     func testBenchJSONHoldsEveryFigureTheMachineAndTheVersions() throws {
-        let run = try genre(["bench", "--runs", "1", "--batch-size", "4", "--decode-minutes", "0.05,0.1", "--json"], in: folder)
+        let run = try genre(["bench", "--runs", "1", "--batch-size", "4", "--decode-minutes", "0.05,0.1",
+                             "--model", Reference.repository.appendingPathComponent("models/genre.safetensors").path, "--json"], in: folder)
         XCTAssertEqual(run.status, 0, run.stderr)
         let report = try JSONDecoder().decode(BenchmarkReport.self, from: Data(run.stdout.utf8))
         let threadCounts = Set([1, ProcessInfo.processInfo.activeProcessorCount]).sorted()

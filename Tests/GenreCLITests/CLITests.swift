@@ -367,13 +367,14 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         let version = try genre(["--version"], in: folder)
         XCTAssertEqual(version.status, 0)
         let lines = version.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 6, version.stdout)
+        XCTAssertEqual(lines.count, 7, version.stdout)
         XCTAssertEqual(lines[0], "genre 0.1.0")
-        for (line, prefix) in zip(lines.dropFirst(), ["libsndfile-1.", "libsoxr-0.", "libebur128 1.", "fftw-3.", "BLIS "]) {
+        for (line, prefix) in zip(lines.dropFirst(), ["libsndfile-1.", "FFmpeg libavformat 59.", "libsoxr-0.", "libebur128 1.",
+                                                      "fftw-3.", "BLIS "]) {
             XCTAssertTrue(line.hasPrefix(prefix), "\(line) starts with \(prefix)")
         }
         // The kernel set BLIS chose is named: it sets the convolutions' speed and rounding.
-        XCTAssertNotNil(lines[5].range(of: #"^BLIS [0-9]+\.[0-9]+\.[0-9]+ \([a-z0-9]+ kernels\)$"#, options: .regularExpression), lines[5])
+        XCTAssertNotNil(lines[6].range(of: #"^BLIS [0-9]+\.[0-9]+\.[0-9]+ \([a-z0-9]+ kernels\)$"#, options: .regularExpression), lines[6])
     }
 
     func testDivergenceStopsTheRunAndKeepsThePreviousModel() throws {
