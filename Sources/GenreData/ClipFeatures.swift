@@ -139,16 +139,16 @@ public enum ClipFeatureExtractor {
         return (computed, false)
     }
 
-    /// `path: WAV PCM_16, 22050 Hz, 2 channels, decoded with libsndfile, 30.01 s, 13 segments` (+ `, features from
-    /// cache`): the file's own format, rate, channels and decoder; the duration decoded at the model's rate. A clip
-    /// from the cache has no decoding details (`audio.channels` 0).
+    /// `path: WAV PCM_16, 22050 Hz, 2 channels, 30.01 s, 13 segments, decoded with libsndfile` (+ `, features from
+    /// cache`): the file's own format, rate and channels; the duration decoded at the model's rate; the decoder. A clip
+    /// without decoding details (`audio.channels` 0) gets only its duration and segments.
     public static func describe(_ path: String, audio: AudioInfo, duration: Double, segments: Int, cached: Bool) -> String {
         var parts: [String] = []
         if audio.channels > 0 {
-            parts = [audio.format, "\(audio.sampleRate) Hz", audio.channels == 1 ? "1 channel" : "\(audio.channels) channels",
-                     "decoded with \(audio.decoder.name)"]
+            parts = [audio.format, "\(audio.sampleRate) Hz", audio.channels == 1 ? "1 channel" : "\(audio.channels) channels"]
         }
         parts += [String(format: "%.2f s", duration), segments == 1 ? "1 segment" : "\(segments) segments"]
+        if audio.channels > 0 { parts.append("decoded with \(audio.decoder.name)") }
         if cached { parts.append("features from cache") }
         return "\(path): " + parts.joined(separator: ", ")
     }

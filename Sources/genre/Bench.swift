@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GenreData
 import GenreModel
 import GenreSupport
 import GenreTraining
@@ -17,7 +18,10 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Peak memory of 'genre predict' on 7.1 × 192 kHz and mono 22.05 kHz FLAC files of these lengths, minutes, made in a temporary folder (0 or empty: skip).",
                                valueName: "minutes,..."))
     var decodeMinutes = "10,120"
-    @Option(help: "Model for the --decode-minutes predictions.") var model: String = ShippedModel.path
+    @Option(help: "Model for the --decode-minutes predictions (default: the shipped model, skipped with a note when absent).")
+    var model: String?
+    @Flag(help: "Measure only predict's peak memory (--decode-minutes), none of the speed figures.")
+    var memoryOnly = false
     @Flag(help: "Print one JSON document (every figure, the machine, the date and the library versions) instead of text.")
     var json = false
 
@@ -54,13 +58,15 @@ struct Bench: ParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let threadCounts = Set([1, cores]).sorted()
         var figures: [Benchmark.Figure] = []
-        for threads in threadCounts { figures += try Benchmark.logMel(threads: threads, runs: max(runs, 5)) }
-        for threads in threadCounts { figures += Benchmark.network(batch: batchSize, threads: threads, runs: runs) }
-        for threads in threadCounts {
+        var convolutions: [String: [Benchmark.ConvolutionTiming]] = [:]
+        // Each kind of figure for every thread count in turn: the order the text form prints.
+        let speedThreads = memoryOnly ? [] : threadCounts
+        for threads in speedThreads { figures += try Benchmark.logMel(threads: threads, runs: max(runs, 5)) }
+        for threads in speedThreads { figures += Benchmark.network(batch: batchSize, threads: threads, runs: runs) }
+        for threads in speedThreads {
             figures += Benchmark.network(batch: batchSize, threads: threads, recipe: .defaultRecipe, runs: runs)
         }
-        var convolutions: [String: [Benchmark.ConvolutionTiming]] = [:]
-        for threads in threadCounts {
+        for threads in speedThreads {
             convolutions[String(threads)] = Benchmark.convolutionLayers(batch: batchSize, threads: threads)
         }
         let peak = Double(Benchmark.peakResidentBytes) / 1_048_576
@@ -86,6 +92,12 @@ struct Bench: ParsableCommand {
     /// `Benchmark.decodeMemory` with this binary, in a temporary folder.
     func measureDecodeMemory() throws -> [Benchmark.DecodeMemory] {
         guard let minutes, !minutes.isEmpty else { return [] }
+        // Run outside the repository, the speed figures still mean something: skip this part, and say so.
+        guard model != nil || FileManager.default.fileExists(atPath: ShippedModel.path) else {
+            Console.warning("note: predict's memory not measured: \(ShippedModel.path) not found (run from the repository root or pass --model)")
+            return []
+        }
+        let model = model ?? ShippedModel.path
         try requireModel(model)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("genre-bench-decode-\(getpid())").path
         try OutputPath.createFolder(folder)

@@ -43,4 +43,19 @@ final class BenchCLITests: XCTestCase, GenreCLIRunning {
             XCTAssertTrue(entry.peakResidentMiB > 5 && entry.peakResidentMiB <= 150, "\(entry)")
         }
     }
+
+    /// `--memory-only`: predict's peak memory alone, no speed figure (the README's memory figures come from it).
+    func testMemoryOnlyMeasuresPredictMemoryAndNothingElse() throws {
+        let run = try genre(["bench", "--memory-only", "--decode-minutes", "0.05",
+                             "--model", Reference.repository.appendingPathComponent("models/genre.safetensors").path, "--json"],
+                            in: folder)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try JSONDecoder().decode(BenchmarkReport.self, from: Data(run.stdout.utf8))
+        XCTAssertTrue(report.figures.isEmpty)
+        XCTAssertTrue(report.convolutions.isEmpty)
+        XCTAssertEqual(report.decodeMemory.map(\.file), ["7.1 × 192000 Hz, 0.05 min", "mono × 22050 Hz, 0.05 min"])
+        let bad = try genre(["bench", "--memory-only", "--decode-minutes", "ten"], in: folder)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--decode-minutes"), bad.stderr)
+    }
 }
