@@ -80,7 +80,7 @@ final class DecoderFallbackTests: XCTestCase {
     func testFormatsLibsndfileRefusesDecodeWithFFmpeg() throws {
         let expected: [(file: String, frames: Int, channels: Int, format: String)] = [
             ("stereo_sample.m4a", 182_927, 2, "MP4 AAC"), ("testing.m4a", 141_312, 1, "MP4 AAC"),
-            ("vibe_ace_44k_stereo_s16.aiff", 441_000, 2, "AIFF PCM_S16BE"),
+            ("vibe_ace_44k_stereo_s16.aiff", 441_000, 2, "AIFF PCM_16"),
         ]
         for e in expected {
             let path = try TestFiles.shared("datasets/formats/\(e.file)").path
@@ -157,6 +157,73 @@ final class DecoderFallbackTests: XCTestCase {
         XCTAssertEqual(info.frameCountNote, "the header says 80151 frames, 80064 decoded")
         let wav = try AudioDecoder.readInterleaved(path: try TestFiles.shared("datasets/formats/house_lo.wav").path).info
         XCTAssertNil(wav.frameCountNote)
+    }
+
+    /// A recording cut off mid-write ends in a partial frame: the whole frames before it decode (newcomer pass).
+    func testAPartialLastFrameIsDroppedNotTheFile() throws {
+        let folder = try TestFiles.scratchDirectory(for: self)
+        let url = folder.appendingPathComponent("cut.wav")
+        try TestFiles.write(TestFiles.tone(frames: 22050, channels: 2), channels: 2, sampleRate: 22050, format: TestFiles.wavPCM16, to: url)
+        var bytes = try Data(contentsOf: url)
+        let data = bytes.range(of: Data("data".utf8))!.lowerBound
+        bytes.replaceSubrange(4..<8, with: [0, 0, 0, 0])
+        bytes.replaceSubrange((data + 4)..<(data + 8), with: [0, 0, 0, 0])
+        try bytes.dropLast(3).write(to: url)
+        XCTAssertEqual(try AudioDecoder.readInterleaved(path: url.path).info.frames, 22049)
+        let aiff = folder.appendingPathComponent("cut.aiff")
+        try Data(try Data(contentsOf: try TestFiles.shared("datasets/formats/vibe_ace_44k_stereo_s16.aiff")).dropLast(1)).write(to: aiff)
+        XCTAssertEqual(try AudioDecoder.readInterleaved(path: aiff.path).info.frames, 440_999)
+    }
+
+    /// Every link of a chained Ogg is held to the supported rates, not only the first; links of another codec
+    /// (FFmpeg cannot switch codecs mid-stream) are refused rather than silently dropped.
+    func testChainedOggLinksAreCheckedOneByOne() throws {
+        let folder = try TestFiles.scratchDirectory(for: self)
+        func ogg(_ name: String, rate: Int, subtype: Int32) throws -> Data {
+            let url = folder.appendingPathComponent(name)
+            try TestFiles.write(TestFiles.tone(frames: 3 * rate, channels: 1), channels: 1, sampleRate: rate,
+                                format: Int32(SF_FORMAT_OGG) | subtype, to: url)
+            return try Data(contentsOf: url)
+        }
+        let vorbis = try ogg("a.ogg", rate: 22050, subtype: Int32(SF_FORMAT_VORBIS))
+        let slow = try ogg("slow.ogg", rate: 800, subtype: Int32(SF_FORMAT_VORBIS))
+        let opus = try ogg("b.opus", rate: 48000, subtype: Int32(SF_FORMAT_OPUS))
+        let lowRate = folder.appendingPathComponent("low-rate-link.ogg")
+        try (vorbis + slow).write(to: lowRate)
+        XCTAssertThrowsError(try AudioDecoder.readInterleaved(path: lowRate.path)) { error in
+            XCTAssertEqual(error as? AudioError, .unsupportedSampleRate(path: lowRate.path, sampleRate: 800))
+        }
+        let mixed = folder.appendingPathComponent("vorbis-then-opus.ogg")
+        try (vorbis + opus).write(to: mixed)
+        XCTAssertThrowsError(try AudioDecoder.readInterleaved(path: mixed.path)) { error in
+            XCTAssertEqual("\(error)", "\(mixed.path): a chained Ogg whose links use different codecs (Vorbis, Opus); "
+                           + "convert it to one codec first")
+        }
+        // A chain's header counts are per link: none is reported for the whole.
+        let chain = folder.appendingPathComponent("chain.ogg")
+        try (vorbis + vorbis).write(to: chain)
+        let info = try AudioDecoder.readInterleaved(path: chain.path).info
+        XCTAssertNil(info.headerFrames)
+        XCTAssertNil(info.frameCountNote)
+    }
+
+    /// When an allowed FFmpeg demuxer recognises a file but it cannot be decoded, FFmpeg's reason is given, not
+    /// libsndfile's "not recognised" (a truncated M4A; an MP4 without audio).
+    func testFFmpegsReasonIsGivenForAFileItRecognises() throws {
+        let folder = try TestFiles.scratchDirectory(for: self)
+        let truncated = folder.appendingPathComponent("truncated.m4a")
+        try Data(try Data(contentsOf: try TestFiles.shared("datasets/formats/stereo_sample.m4a")).prefix(3000)).write(to: truncated)
+        XCTAssertThrowsError(try AudioDecoder.readInterleaved(path: truncated.path)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("\(truncated.path): cannot decode audio (FFmpeg, MP4: "), "\(error)")
+            XCTAssertFalse("\(error)".contains("\n"))
+        }
+    }
+
+    /// FFmpeg's PCM codec names read as libsndfile's (`PCM_16`, not `PCM_S16BE`), so one file reads the same whoever
+    /// decodes it.
+    func testFFmpegPCMNamesMatchLibsndfiles() throws {
+        let path = try TestFiles.shared("datasets/formats/vibe_ace_44k_stereo_s16.aiff").path
+        XCTAssertEqual(try AudioDecoder.readInterleaved(path: path).info.format, "AIFF PCM_16")
     }
 
     func testFFmpegVersionIsReported() {
