@@ -8,3 +8,4 @@
 // Function-like macros Swift cannot import.
 static inline int genre_averror_eof(void) { return AVERROR_EOF; }
 static inline int genre_averror_eagain(void) { return AVERROR(EAGAIN); }
+static inline int genre_averror_invaliddata(void) { return AVERROR_INVALIDDATA; }

@@ -23,35 +23,55 @@ public enum AudioDecoder {
     /// - libsndfile refuses the file (AAC or ALAC in MP4, some AIFF): FFmpeg, if one of its allowed demuxers
     ///   recognises it (`FFmpegSource.allowedDemuxers`).
     /// - Throws: `AudioError.fileNotFound` if nothing exists at `path`; `.notARegularFile` for a directory or device;
-    ///   `.unreadable` when neither library reads it (reason `"not a recognised audio file (libsndfile: …)"`);
-    ///   `.unsupportedSampleRate` outside `sampleRates`.
+    ///   `.unreadable` when neither library reads it (reason `"not a recognised audio file (libsndfile: …)"`, or
+    ///   FFmpeg's reason when an allowed demuxer recognises the file but it cannot be opened, e.g. a truncated MP4),
+    ///   and for a chained Ogg whose links use different codecs; `.unsupportedSampleRate` outside `sampleRates`
+    ///   (for a chained Ogg, checked again on every link as it is decoded).
     /// - Parameter decoder: use only this library (the fallback decoder's fuzzer); nil chooses as above.
     public static func open(path: String, decoder: AudioInfo.Decoder? = nil) throws -> AudioSource {
         try checkRegularFile(path)
         let source: AudioSource
-        if let decoder {
-            source = decoder == .ffmpeg ? try FFmpegSource(path: path) : try SndfileSource(path: path)
-        } else { do {
-            let sndfile = try SndfileSource(path: path)
-            if sndfile.info.headerFrames == 0 {
-                // The header's count stays the one the header holds (0), for the note that tells it from the data.
-                let ffmpeg = try? FFmpegSource(path: path, ignoreLength: true)
-                ffmpeg?.headerFrames = 0
-                source = ffmpeg ?? sndfile
-            } else if sndfile.majorFormat == SF_FORMAT_OGG, OggChain.isChained(path: path) {
-                source = (try? FFmpegSource(path: path)) ?? sndfile
-            } else {
-                source = sndfile
+        if decoder == .libsndfile {
+            source = try SndfileSource(path: path)
+        } else if decoder == .ffmpeg {
+            do { source = try FFmpegSource(path: path) } catch is FFmpegSource.NotRecognised {
+                throw AudioError.unreadable(path: path, reason: "not a recognised audio file (FFmpeg: no allowed demuxer recognises it)")
             }
-        } catch let refused {
-            // libsndfile's reason is kept: for garbage it is the more telling one.
-            guard let ffmpeg = try? FFmpegSource(path: path) else { throw refused }
-            source = ffmpeg
-        } }
+        } else {
+            source = try choose(path)
+        }
         guard sampleRates.contains(source.info.sampleRate) else {
             throw AudioError.unsupportedSampleRate(path: path, sampleRate: source.info.sampleRate)
         }
         return source
+    }
+
+    /// The decoder `open` describes, for a file that exists.
+    private static func choose(_ path: String) throws -> AudioSource {
+        let sndfile: SndfileSource
+        do { sndfile = try SndfileSource(path: path) } catch let refused {
+            // libsndfile's reason is kept for what no allowed FFmpeg demuxer recognises: for garbage it is the more telling.
+            do { return try FFmpegSource(path: path) } catch is FFmpegSource.NotRecognised { throw refused }
+        }
+        if sndfile.info.headerFrames == 0 {
+            // The header's count stays the one the header holds (0), for the note that tells it from the data.
+            let ffmpeg = try? FFmpegSource(path: path, ignoreLength: true)
+            ffmpeg?.headerFrames = 0
+            return ffmpeg ?? sndfile
+        }
+        guard sndfile.majorFormat == SF_FORMAT_OGG else { return sndfile }
+        let links = OggChain.links(path: path)
+        guard links.count > 1 else { return sndfile }
+        // FFmpeg decodes every link, but cannot switch codecs between links: it would drop the others silently.
+        let codecs = links.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        guard codecs.count == 1 else {
+            throw AudioError.unreadable(path: path, reason: "a chained Ogg whose links use different codecs "
+                                        + "(\(codecs.joined(separator: ", "))); convert it to one codec first")
+        }
+        guard let ffmpeg = try? FFmpegSource(path: path) else { return sndfile }
+        // Each link has its own header: none counts the whole chain.
+        ffmpeg.headerFrames = nil
+        return ffmpeg
     }
 
     /// Decodes `path` block by block, mixing to mono by `downmix` and resampling to `sampleRate` as it goes.

@@ -10,7 +10,12 @@ import Foundation
 /// is converted to the first link's by libswresample (the usual case, links of one rate, is a plain copy).
 final class FFmpegSource: AudioSource {
     /// FFmpeg demuxer names (`AVInputFormat.name` entries): MP4/MOV/M4A, Ogg, WAV/RF64, Wave64, AIFF, FLAC, MP3, CAF.
-    static let allowedDemuxers = "mov,ogg,wav,w64,aiff,flac,mp3,caf"
+    static let allowedDemuxers: Set<String> = ["mov", "ogg", "wav", "w64", "aiff", "flac", "mp3", "caf"]
+    /// Bytes read to recognise a file's container: FFmpeg's own largest probe (`PROBE_BUF_MAX`).
+    private static let probeBytes = 1 << 20
+
+    /// Thrown by `init` when no allowed demuxer recognises the file: the caller keeps libsndfile's reason.
+    struct NotRecognised: Error {}
     /// Container names for `AudioInfo.format`, by demuxer.
     private static let containerNames = ["mov": "MP4", "ogg": "OGG", "wav": "WAV", "w64": "W64", "aiff": "AIFF",
                                          "flac": "FLAC", "mp3": "MP3", "caf": "CAF"]
@@ -38,30 +43,59 @@ final class FFmpegSource: AudioSource {
     private var pendingStart = 0
     private var draining = false, finished = false
 
-    /// Opens `path`; `ignoreLength` makes the WAV demuxer read the data chunk to the end of the file whatever
-    /// its header says (streaming writers leave sizes of 0 or 0xFFFFFFFF).
-    /// - Throws: `AudioError.unreadable` when no allowed demuxer recognises the file, it has no audio stream, or
-    ///   its codec cannot be opened; the reason names FFmpeg's message.
+    /// Opens `path`: its container is recognised from its first MiB by content alone (no extension, no protocol),
+    /// and only an allowed demuxer may open it. `ignoreLength` makes the WAV demuxer read the data chunk to the end
+    /// of the file whatever its header says (streaming writers leave sizes of 0 or 0xFFFFFFFF).
+    /// - Throws: `NotRecognised` when no allowed demuxer recognises the file; `AudioError.unreadable` naming the
+    ///   container and FFmpeg's reason when one does but the file cannot be opened, has no audio stream, or its
+    ///   codec cannot be opened.
     init(path: String, ignoreLength: Bool = false) throws {
         Self.silenceLogging
+        info = AudioInfo(path: path, sampleRate: 0, channels: 0, frames: 0, format: "", decoder: .ffmpeg)
+        guard let demuxer = Self.recognise(path) else { throw NotRecognised() }
+        let container = Self.containerName(demuxer)
         var options: OpaquePointer?
-        av_dict_set(&options, "format_whitelist", Self.allowedDemuxers, 0)
         av_dict_set(&options, "protocol_whitelist", "file", 0)
         if ignoreLength { av_dict_set(&options, "ignore_length", "1", 0) }
         defer { av_dict_free(&options) }
         // "file:" so that a name with a colon is never read as a protocol.
-        var opened = avformat_open_input(&format, "file:" + path, nil, &options)
+        var opened = avformat_open_input(&format, "file:" + path, demuxer, &options)
         if opened >= 0 { opened = avformat_find_stream_info(format, nil) }
         guard opened >= 0, let format else {
-            throw AudioError.unreadable(path: path, reason: "not a recognised audio file (FFmpeg: \(Self.message(opened)))")
+            throw AudioError.unreadable(path: path, reason: "cannot decode audio (FFmpeg, \(container): \(Self.message(opened)))")
         }
         streamIndex = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, nil, 0)
-        info = AudioInfo(path: path, sampleRate: 0, channels: 0, frames: 0, format: "", decoder: .ffmpeg)
         guard streamIndex >= 0 else {
             close()
-            throw AudioError.unreadable(path: path, reason: "not a recognised audio file (FFmpeg: no audio stream)")
+            throw AudioError.unreadable(path: path, reason: "no audio stream (FFmpeg, \(container))")
         }
         try openCodec(path: path)
+    }
+
+    /// The demuxer FFmpeg's probe picks for the file's first `probeBytes`, if it is an allowed one.
+    private static func recognise(_ path: String) -> UnsafePointer<AVInputFormat>? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var bytes = [UInt8]((try? handle.read(upToCount: probeBytes)) ?? Data())
+        let count = bytes.count
+        guard count > 0 else { return nil }
+        bytes += [UInt8](repeating: 0, count: Int(AVPROBE_PADDING_SIZE))
+        var score: Int32 = 0
+        let found = bytes.withUnsafeMutableBufferPointer { buffer in
+            "".withCString { noName in
+                var probe = AVProbeData(filename: noName, buf: buffer.baseAddress, buf_size: Int32(count), mime_type: nil)
+                return av_probe_input_format3(&probe, 1, &score)
+            }
+        }
+        guard let found, score > 0 else { return nil }
+        let names = String(cString: found.pointee.name).split(separator: ",").map(String.init)
+        return names.contains(where: allowedDemuxers.contains) ? found : nil
+    }
+
+    /// `"MP4"`, `"OGG"`, …: the container's name in `AudioInfo.format`.
+    private static func containerName(_ demuxer: UnsafePointer<AVInputFormat>) -> String {
+        let name = String(cString: demuxer.pointee.name).split(separator: ",").first.map(String.init) ?? ""
+        return containerNames[name] ?? name.uppercased()
     }
 
     deinit { close() }
@@ -84,10 +118,9 @@ final class FFmpegSource: AudioSource {
         self.packet = packet
         self.frame = frame
         av_channel_layout_copy(&outputLayout, &context.pointee.ch_layout)
-        let demuxer = String(cString: format!.pointee.iformat.pointee.name).split(separator: ",").first.map(String.init) ?? ""
-        let codecName = String(cString: avcodec_get_name(parameters.pointee.codec_id)).uppercased()
+        let codecName = Self.codecName(String(cString: avcodec_get_name(parameters.pointee.codec_id)))
         info = AudioInfo(path: path, sampleRate: Int(rate), channels: Int(channels), frames: 0,
-                         format: "\(Self.containerNames[demuxer] ?? demuxer.uppercased()) \(codecName)", decoder: .ffmpeg,
+                         format: "\(Self.containerName(format!.pointee.iformat)) \(codecName)", decoder: .ffmpeg,
                          headerFrames: Self.headerFrames(stream.pointee, rate: Int(rate)),
                          channelRoles: Self.roles(&outputLayout))
     }
@@ -122,6 +155,8 @@ final class FFmpegSource: AudioSource {
             finished = true
             return
         }
+        // A damaged or partial frame (a file cut mid-frame) is skipped, as players do; the frames around it decode.
+        if received == genre_averror_invaliddata() { return }
         guard received == genre_averror_eagain() else { throw decodeError(received) }
         if draining { finished = true; return }
         if av_read_frame(format, packet) < 0 {
@@ -138,6 +173,10 @@ final class FFmpegSource: AudioSource {
     /// Appends `frame`'s samples to `pending` as interleaved Float at the output rate and layout.
     private func convert(_ frame: UnsafeMutablePointer<AVFrame>) throws {
         let f = frame.pointee
+        // A later link of a chained Ogg is held to the same rates as the file (a 1 Hz link asked libsoxr for gigabytes).
+        guard AudioDecoder.sampleRates.contains(Int(f.sample_rate)) else {
+            throw AudioError.unsupportedSampleRate(path: info.path, sampleRate: Int(f.sample_rate))
+        }
         if converter == nil || converterInput!.rate != f.sample_rate || converterInput!.format != f.format
             || av_channel_layout_compare(&converterInput!.layout, &frame.pointee.ch_layout) != 0 {
             try flushConverter()
@@ -181,6 +220,18 @@ final class FFmpegSource: AudioSource {
         av_packet_free(&packet)
         avcodec_free_context(&codec)
         avformat_close_input(&format)
+    }
+
+    /// FFmpeg's codec name, uppercased, with its PCM names as libsndfile's (`pcm_s16be` → `PCM_16`), so that a
+    /// file reads the same whichever library decodes it.
+    private static func codecName(_ name: String) -> String {
+        let pcm = ["pcm_u8": "PCM_U8", "pcm_s8": "PCM_S8", "pcm_alaw": "ALAW", "pcm_mulaw": "ULAW"]
+        if let known = pcm[name] { return known }
+        for (prefix, sndfile) in [("pcm_s16", "PCM_16"), ("pcm_s24", "PCM_24"), ("pcm_s32", "PCM_32"), ("pcm_f32", "FLOAT"),
+                                  ("pcm_f64", "DOUBLE")] where name.hasPrefix(prefix) {
+            return sndfile
+        }
+        return name.uppercased()
     }
 
     /// FFmpeg's text for an error code.
