@@ -142,6 +142,10 @@ final class DecoderFallbackTests: XCTestCase {
         let whole = try AudioDecoder.load(path: url.path, sampleRate: 22050)
         XCTAssertEqual(whole.info.frames, 5 * 16000)
         XCTAssertNil(whole.info.stoppedAtSeconds)
+        // A limit beyond any file (more samples than Int holds at this rate) is no limit, not a trap.
+        let huge = try AudioDecoder.load(path: url.path, sampleRate: 22050, maxSeconds: 1e300)
+        XCTAssertEqual(huge.info.frames, 5 * 16000)
+        XCTAssertNil(huge.info.stoppedAtSeconds)
         let same = 2 * 22050 - 2000
         XCTAssertTrue(whole.audio.samples.prefix(same) == cut.audio.samples.prefix(same),
                       "the same audio up to the cut, but for the resampler's tail")

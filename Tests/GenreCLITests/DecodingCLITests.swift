@@ -56,6 +56,9 @@ final class DecodingCLITests: XCTestCase, GenreCLIRunning {
         let whole = try genre(["predict", url.path, "--model", shippedModel, "--json"], in: folder)
         XCTAssertEqual(try results(whole).first?["duration"] as? Double, 5)
         XCTAssertFalse(whole.stderr.contains("--max-duration"), whole.stderr)
+        let huge = try genre(["predict", url.path, "--model", shippedModel, "--json", "--max-duration", "1e15"], in: folder)
+        XCTAssertEqual(huge.status, 0, huge.stderr)
+        XCTAssertEqual(try results(huge).first?["duration"] as? Double, 5)
         let bad = try genre(["predict", url.path, "--model", shippedModel, "--max-duration", "0"], in: folder)
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--max-duration"), bad.stderr)
@@ -70,6 +73,10 @@ final class DecodingCLITests: XCTestCase, GenreCLIRunning {
         let run = try genre(["train", "data", "--epochs", "1", "--max-duration", "4"], in: folder)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stderr.contains("files longer than --max-duration 4 s: only their first 4 s are used"), run.stderr)
+        // A limit beyond any file is no limit (it once trapped converting seconds × rate to Int).
+        let huge = try genre(["train", "data", "--epochs", "1", "--max-duration", "1e15", "--model", "huge.safetensors"], in: folder)
+        XCTAssertEqual(huge.status, 0, huge.stderr)
+        XCTAssertFalse(huge.stderr.contains("--max-duration"), huge.stderr)
     }
 
     /// The memory bomb of issue 14, made small: 7.1 channels at 192 kHz, 1 and 3 minutes of silence in FLAC.
