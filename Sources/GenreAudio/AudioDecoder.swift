@@ -98,7 +98,8 @@ public enum AudioDecoder {
         do { resampler = try StreamingResampler(from: info.sampleRate, to: sampleRate ?? info.sampleRate) } catch {
             throw named(error, path)
         }
-        let limit = maxSeconds.map { Int(($0 * Double(info.sampleRate)).rounded(.up)) } ?? Int.max
+        // Frames to read; a limit beyond what Int counts (1e15 s at 768 kHz) is no limit.
+        let limit = maxSeconds.map { $0 * Double(info.sampleRate) }.map { $0 < 0x1p62 ? Int($0.rounded(.up)) : Int.max } ?? Int.max
         var frames = 0
         var block = [Float](repeating: 0, count: blockFrames * info.channels)
         while frames < limit {

@@ -87,7 +87,9 @@ final class FFmpegSource: AudioSource {
                 return av_probe_input_format3(&probe, 1, &score)
             }
         }
-        guard let found, score > 0 else { return nil }
+        // FFmpeg's own bar: at or below AVPROBE_SCORE_RETRY it warns "misdetection possible" (text that begins with
+        // "ID3" scores 12 as MP3); a real container scores 100.
+        guard let found, score > AVPROBE_SCORE_MAX / 4 else { return nil }
         let names = String(cString: found.pointee.name).split(separator: ",").map(String.init)
         return names.contains(where: allowedDemuxers.contains) ? found : nil
     }

@@ -46,7 +46,8 @@ public struct FileScreening: Sendable, Equatable {
         let cut = kept.filter { $0.stoppedAtSeconds != nil }.count
         if cut > 0, let maxDuration {
             let limit = String(format: "%g", maxDuration)
-            reporter.warn("note: \(cut) files longer than \(Setting.maxDuration) \(limit) s: only their first \(limit) s are used")
+            let files = cut == 1 ? "1 file" : "\(cut) files", their = cut == 1 ? "its" : "their", are = cut == 1 ? "is" : "are"
+            reporter.warn("note: \(files) longer than \(Setting.maxDuration) \(limit) s: only \(their) first \(limit) s \(are) used")
         }
         return (kept, left)
     }

@@ -138,7 +138,12 @@ public final class Predictor {
     /// - Throws: `RunError` when the network's outputs are not finite: weights that load (finite) but
     ///   are damaged, e.g. by flipped bits, can overflow to ±inf and NaN inside the network.
     public func scores(segments: [Float], count: Int, file: String) throws -> Classifier.ClipScores {
-        let scores = classifier.scores(segments, count: count, network: model.network)
+        try finite(classifier.scores(segments, count: count, network: model.network), file: file)
+    }
+
+    /// `scores` if every probability is finite. Weights that load (finite) but are damaged, e.g. by flipped bits,
+    /// can overflow to ±inf and NaN inside the network.
+    private func finite(_ scores: Classifier.ClipScores, file: String) throws -> Classifier.ClipScores {
         guard scores.isFinite else {
             throw RunError("\(file): the model's outputs are not finite; its weights look damaged")
         }
@@ -160,10 +165,7 @@ public final class Predictor {
     /// - Throws: `RunError` when a probability is not finite (damaged weights).
     private func predict(rows: [Float], count: Int, file: String, duration: Double, rmsDBFS: Double) throws -> Prediction {
         let k = model.classNames.count
-        let scores = Classifier.scores(rows: rows, classes: k)
-        guard scores.isFinite else {
-            throw RunError("\(file): the model's outputs are not finite; its weights look damaged")
-        }
+        let scores = try finite(Classifier.scores(rows: rows, classes: k), file: file)
         let ranking = topIndices(scores.probabilities).map {
             Prediction.Entry(genre: model.classNames[$0], probability: Double(scores.probabilities[$0]))
         }
