@@ -97,6 +97,19 @@ final class DecodingCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertLessThan(peaks[1], 150, "peak RSS \(peaks) MiB")
     }
 
+    /// A child's peak memory is its own, not its parent's: glibc's posix_spawn runs the child on the parent's memory
+    /// until exec, and wait4's ru_maxrss then counts the parent's high-water mark (CI's first run read 187.75 MiB for
+    /// every predict, the test runner's size).
+    func testAChildsPeakMemoryIsNotItsParents() throws {
+        let ballast = UnsafeMutableRawBufferPointer.allocate(byteCount: 400 << 20, alignment: 4096)
+        defer { ballast.deallocate() }
+        for i in stride(from: 0, to: ballast.count, by: 4096) { ballast[i] = 1 }
+        let measured = try ChildProcess.run(Self.binary.path, ["--version"])
+        XCTAssertEqual(measured.status, 0)
+        XCTAssertLessThan(measured.peakResidentMiB, 150, "genre --version")
+        XCTAssertGreaterThan(measured.peakResidentMiB, 5, "genre --version")
+    }
+
     /// Silence (`seconds` of it) in blocks, so the test itself holds little.
     static func writeFLACorWAV(_ url: URL, seconds: Int, rate: Int, channels: Int, format: Int32) throws {
         var info = SF_INFO()
