@@ -14,6 +14,13 @@ struct Genre: ParsableCommand {
         abstract: "Music-genre classifier: train a CNN on log-mel spectrograms, predict, evaluate.",
         version: versions,
         subcommands: [Train.self, Predict.self, Evaluate.self, CrossValidate.self, Info.self, MakeDataset.self, Bench.self])
+
+    /// ArgumentParser's entry, after asking for the peak-memory report `genre bench` and the tests read
+    /// (`ChildProcess`).
+    static func main() {
+        ChildProcess.reportPeakAtExitIfAsked()
+        main(nil)
+    }
 }
 
 /// `genre --version`: genre's own and the libraries it runs on.
