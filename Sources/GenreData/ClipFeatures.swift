@@ -206,22 +206,18 @@ public enum ClipFeatureExtractor {
                                            gainDB: Float, batch: Int, body: ([Float], Int) throws -> Void) throws {
         let level = extractor.parameters.level
         var pending: [Float] = [], count = 0
-        let (_, stream, _) = try stream(path: path, extractor: extractor, threads: threads, maxSeconds: maxSeconds,
-                                        samples: { _ in }) { segment in
-            pending += segment
-            count += 1
-            if count == batch {
-                if level != .none { LevelNormalization.apply(gainDB: gainDB, to: &pending) }
-                try body(pending, count)
-                pending.removeAll(keepingCapacity: true)
-                count = 0
-            }
-        }
-        if count > 0 {
+        func flush() throws {
             if level != .none { LevelNormalization.apply(gainDB: gainDB, to: &pending) }
             try body(pending, count)
+            pending.removeAll(keepingCapacity: true)
+            count = 0
         }
-        _ = stream
+        _ = try stream(path: path, extractor: extractor, threads: threads, maxSeconds: maxSeconds, samples: { _ in }) { segment in
+            pending += segment
+            count += 1
+            if count == batch { try flush() }
+        }
+        if count > 0 { try flush() }
     }
 
     /// Decodes `path` at the extractor's rate and downmix into a `SegmentStream`: `samples` sees every mono block,
