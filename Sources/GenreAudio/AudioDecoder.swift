@@ -199,15 +199,26 @@ public enum AudioDecoder {
         return AudioError.resampleFailed(path: path, reason: reason)
     }
 
-    /// Existence and type are checked before libsndfile so the error says what is really wrong
-    /// (libsndfile would report "System error" for both).
+    /// Existence, type and read permission are checked before libsndfile so the error says what is really wrong
+    /// (libsndfile would report "System error" for each: "not a recognised audio file (libsndfile: System error :
+    /// Permission denied.)").
     private static func checkRegularFile(_ path: String) throws {
         var st = stat()
         guard stat(path, &st) == 0 else {
             let code = errno
             if code == ENOENT || code == ENOTDIR { throw AudioError.fileNotFound(path: path) }
-            throw AudioError.unreadable(path: path, reason: String(cString: strerror(code)))
+            throw AudioError.unreadable(path: path, reason: "cannot read: \(systemReason(code))")
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw AudioError.notARegularFile(path: path) }
+        // The system's reason for not opening it (permission denied, too many open files), not a decoder's guess.
+        let descriptor = Glibc.open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw AudioError.unreadable(path: path, reason: "cannot read: \(systemReason(errno))") }
+        close(descriptor)
+    }
+
+    /// `strerror(code)` as it reads inside a sentence: "permission denied".
+    private static func systemReason(_ code: Int32) -> String {
+        let text = String(cString: strerror(code))
+        return text.prefix(1).lowercased() + text.dropFirst()
     }
 }
