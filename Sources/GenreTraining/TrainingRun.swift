@@ -399,25 +399,40 @@ public enum TrainingRun {
         let (kept, skipped) = try screening.apply(decoded, skipped: undecodable, root: scanned.root, reporter: reporter)
         if let problem = cache?.problem { reporter.warn("warning: feature cache not written: \(problem)") }
         // Genres left without a decodable file are ignored, as an empty genre folder is.
-        let (dataset, clips) = try usable(scanned, kept, reporter: reporter)
+        let tooShort = decoded.filter { $0.duration < screening.minDuration }
+        let (dataset, clips) = try usable(scanned, kept, tooShort: tooShort, minDuration: screening.minDuration, reporter: reporter)
         return (dataset, clips, skipped)
     }
 
     /// The dataset restricted to decodable files (one copy of duplicated audio) and to genres that still
     /// have one, labels renumbered;
     /// and the decoded clips with those labels.
-    static func usable(_ scanned: Dataset, _ all: [ClipFeatures], reporter: any Reporter) throws -> (Dataset, [ClipFeatures]) {
+    /// - Parameters:
+    ///   - tooShort: the decoded clips left out for being shorter than `minDuration` (seconds), named in the warnings
+    ///     and the error so that a dataset of short clips says what to change.
+    static func usable(_ scanned: Dataset, _ all: [ClipFeatures], tooShort: [ClipFeatures] = [], minDuration: Double = 1,
+                       reporter: any Reporter) throws -> (Dataset, [ClipFeatures]) {
         // A song stored twice would otherwise end up on both sides of a split.
         let (decoded, duplicateWarnings) = Duplicates.removing(from: all)
         for w in duplicateWarnings { reporter.warn("warning: \(w)") }
         let present = Set(decoded.map(\.label))
+        let limit = String(format: "%g", minDuration)
         for (label, name) in scanned.classNames.enumerated() where !present.contains(label) {
-            reporter.warn("warning: genre '\(name)' has no decodable audio file; ignored")
+            let short = tooShort.filter { $0.label == label }.count
+            reporter.warn(short == 0 ? "warning: genre '\(name)' has no decodable audio file; ignored"
+                          : "warning: genre '\(name)' has no file of at least \(Setting.minDuration) \(limit) s (\(short) shorter); ignored")
         }
         let kept = scanned.classNames.indices.filter(present.contains)
         guard kept.count >= 2 else {
-            throw RunError("\(scanned.root): fewer than two genres have decodable audio files "
-                           + "(found: \(kept.map { scanned.classNames[$0] }.joined(separator: ", ")))")
+            let found = kept.isEmpty ? "none" : kept.map { scanned.classNames[$0] }.joined(separator: ", ")
+            guard let longest = tooShort.map(\.duration).max() else {
+                throw RunError("\(scanned.root): fewer than two genres have decodable audio files (found: \(found))")
+            }
+            // The largest limit (in tenths of a second) that keeps the longest of them.
+            let suggestion = String(format: "%g", (longest * 10).rounded(.down) / 10)
+            throw RunError("\(scanned.root): fewer than two genres have usable audio files (found: \(found)); \(tooShort.count) files "
+                           + "are shorter than \(Setting.minDuration) \(limit) s (the longest \(String(format: "%.2f", longest)) s): "
+                           + "try \(Setting.minDuration) \(suggestion)")
         }
         let newLabel = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0) })
         let decodable = Set(decoded.map(\.relativePath))
