@@ -157,9 +157,10 @@ public enum Splitter {
     /// not in any part (the dataset may have grown since).
     /// - Returns: the split, each part sorted by UTF-8 bytes.
     /// - Throws: `SplitError.readFailed`, `.badHeader`, `.malformedLine`, `.unknownSplit`,
-    ///   `.unknownFile` (not in `dataset`), `.duplicateFile` (listed twice, same or different split);
-    ///   each names `path` and the line.
-    public static func read(_ path: String, dataset: Dataset) throws -> DataSplit {
+    ///   `.unknownFile` (not in `dataset`, unless `allowingMissing`), `.duplicateFile` (listed twice, same or
+    ///   different split); each names `path` and the line.
+    /// - Parameter allowingMissing: keep files the dataset no longer has (`evaluate` names them and scores the rest).
+    public static func read(_ path: String, dataset: Dataset, allowingMissing: Bool = false) throws -> DataSplit {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             throw SplitError.readFailed(path: path, reason: "is a folder, not a split list")
@@ -197,7 +198,7 @@ public enum Splitter {
             guard let name = SplitName(rawValue: fields[1]) else {
                 throw SplitError.unknownSplit(path: path, line: number, name: fields[1])
             }
-            guard known.contains(file) else { throw SplitError.unknownFile(path: path, line: number, file: file) }
+            guard allowingMissing || known.contains(file) else { throw SplitError.unknownFile(path: path, line: number, file: file) }
             if let first = firstLine[file] {
                 throw SplitError.duplicateFile(path: path, line: number, file: file, firstLine: first)
             }

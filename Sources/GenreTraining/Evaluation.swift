@@ -42,7 +42,7 @@ public enum Evaluation {
         let known = try knownFiles(of: dataset, model: model, datasetPath: datasetPath, modelPath: modelPath,
                                    reporter: reporter)
         let selected = try files(of: split, known: known, dataset: dataset, model: model, datasetPath: datasetPath,
-                                 modelPath: modelPath)
+                                 modelPath: modelPath, reporter: reporter)
         var (clips, skipped) = try decode(selected, known: known, dataset: dataset, model: model, split: split,
                                           datasetPath: datasetPath, threads: threads, cache: cache, reporter: reporter)
         for i in clips.indices { model.normalization.apply(&clips[i].segments) }
@@ -85,7 +85,7 @@ public enum Evaluation {
     /// - Throws: `SplitError` for a malformed list; `RunError` when the list is missing, belongs to another
     ///   dataset or model, or the split is empty.
     static func files(of split: EvaluationSplit, known: [DatasetFile], dataset: Dataset, model: TrainedModel,
-                      datasetPath: String, modelPath: String) throws -> [String] {
+                      datasetPath: String, modelPath: String, reporter: any Reporter) throws -> [String] {
         let selected: [String]
         if split == .all {
             selected = known.map(\.relativePath)
@@ -94,23 +94,38 @@ public enum Evaluation {
             guard FileManager.default.fileExists(atPath: splitPath) else {
                 throw RunError("\(splitPath): split list of \(modelPath) not found; use \(Setting.split) all to score every file")
             }
-            let lists: DataSplit
-            do {
-                lists = try Splitter.read(splitPath, dataset: dataset)
-            } catch SplitError.unknownFile(_, _, let file) {
-                throw RunError("\(splitPath): lists \(file), which is not in \(datasetPath): \(modelPath) was trained on "
-                               + "another dataset, so it has no \(split.rawValue) split here; use \(Setting.split) all to score every file")
-            }
+            let lists = try Splitter.read(splitPath, dataset: dataset, allowingMissing: true)
             if let recorded = model.notes["split_digest"], recorded != SplitDigest.of(lists) {
                 throw RunError("\(splitPath): this split list is not the one \(modelPath) was trained with")
             }
-            selected = split == .test ? lists.test : lists.validation
+            selected = try present(split == .test ? lists.test : lists.validation, split: split, dataset: dataset,
+                                   datasetPath: datasetPath, modelPath: modelPath, reporter: reporter)
         }
         guard !selected.isEmpty else {
             throw RunError("\(datasetPath): the \(split.rawValue) split of \(modelPath) has no files"
                            + (split == .test ? " (a model trained with \(Setting.noTest)); use \(Setting.split) validation or all" : ""))
         }
         return selected
+    }
+
+    /// The files of `listed` (one split of the model's list) that `dataset` still has; the others are named in a
+    /// warning (a file deleted since training), unless none is left: then the model was trained on another dataset.
+    /// - Throws: `RunError` when every listed file is missing.
+    static func present(_ listed: [String], split: EvaluationSplit, dataset: Dataset, datasetPath: String, modelPath: String,
+                        reporter: any Reporter) throws -> [String] {
+        let known = Set(dataset.files.map(\.relativePath))
+        let missing = listed.filter { !known.contains($0) }
+        guard !missing.isEmpty else { return listed }
+        guard missing.count < listed.count else {
+            throw RunError("\(datasetPath): every file of the \(split.rawValue) split of \(modelPath) is missing from \(datasetPath) "
+                           + "(\(missing.count) listed): it was trained on another dataset, so it has no \(split.rawValue) split "
+                           + "here; use \(Setting.split) all to score every file")
+        }
+        let names = missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? " and \(missing.count - 5) more" : "")
+        let files = missing.count == 1 ? "1 file" : "\(missing.count) files", verb = missing.count == 1 ? "is" : "are"
+        reporter.warn("warning: \(files) of the \(split.rawValue) split of \(modelPath) \(verb) missing from \(datasetPath): \(names); "
+                      + "scoring the other \(listed.count - missing.count)")
+        return listed.filter(known.contains)
     }
 
     /// Decodes the `selected` files of a known genre with the model's feature parameters, labels in the
