@@ -38,12 +38,12 @@ struct MakeDataset: ParsableCommand {
                 guard entries.isEmpty else { throw RunError("\(folder): folder is not empty; give a new folder") }
             }
             let n = try DemoDataset.generate(at: folder, clipsPerGenre: clips, seconds: seconds, seed: seed)
+            print("wrote \(n) clips in \(DemoDataset.genres.count) genres to \(folder)")
             if seconds < FileScreening().minDuration {
                 // train would skip every clip: say so now, with the option that keeps them.
-                Console.warning(String(format: "warning: clips of %g s are shorter than train's default --min-duration %g s; "
+                Console.warning(String(format: "clips of %g s are shorter than train's default --min-duration %g s; "
                                        + "train on them with --min-duration %g", seconds, FileScreening().minDuration, seconds))
             }
-            print("wrote \(n) clips in \(DemoDataset.genres.count) genres to \(folder)")
         }
     }
 }
