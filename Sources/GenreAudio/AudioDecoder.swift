@@ -56,7 +56,7 @@ public enum AudioDecoder {
         if sndfile.info.headerFrames == 0 {
             // The header's count stays the one the header holds (0), for the note that tells it from the data.
             let ffmpeg = try? FFmpegSource(path: path, ignoreLength: true)
-            ffmpeg?.headerFrames = 0
+            ffmpeg?.info.headerFrames = 0
             return ffmpeg ?? sndfile
         }
         guard sndfile.majorFormat == SF_FORMAT_OGG else { return sndfile }
@@ -70,7 +70,7 @@ public enum AudioDecoder {
         }
         guard let ffmpeg = try? FFmpegSource(path: path) else { return sndfile }
         // Each link has its own header: none counts the whole chain.
-        ffmpeg.headerFrames = nil
+        ffmpeg.info.headerFrames = nil
         return ffmpeg
     }
 
@@ -119,7 +119,10 @@ public enum AudioDecoder {
             cut = try block.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, maxFrames: 1) } > 0
         }
         do { try resampler.finish().withUnsafeBufferPointer(body) } catch let error as AudioError { throw named(error, path) }
-        return info.decoded(frames: frames, stoppedAtSeconds: cut ? maxSeconds : nil)
+        var decoded = info
+        decoded.frames = frames
+        decoded.stoppedAtSeconds = cut ? maxSeconds : nil
+        return decoded
     }
 
     /// Decodes every frame of `path`, all channels, at the file's rate (for perturbing files, not for features:
@@ -137,7 +140,9 @@ public enum AudioDecoder {
             samples += block[0..<(got * source.info.channels)]
         }
         guard frames > 0 else { throw AudioError.noFrames(path: path) }
-        return (samples, source.info.decoded(frames: frames, stoppedAtSeconds: nil))
+        var info = source.info
+        info.frames = frames
+        return (samples, info)
     }
 
     /// What the file's header says, without decoding it: rate, channels, format, decoder, `headerFrames`.

@@ -21,7 +21,7 @@ public struct AudioInfo: Sendable, Equatable, Codable {
     /// Frames (samples per channel) actually decoded by reading to the end of the file (or to
     /// `stoppedAtSeconds`). This can differ from `headerFrames`: an MP3's is an estimate, a truncated file's
     /// too large, a streaming writer's 0.
-    public let frames: Int
+    public internal(set) var frames: Int
     /// Container and encoding, e.g. `"WAV PCM_16"`, `"OGG VORBIS"`, `"MP3 MPEG_LAYER_III"` (libsndfile's
     /// `SF_FORMAT_*` names, as python-soundfile uses) or `"MP4 AAC"`, `"AIFF PCM_S16BE"` (FFmpeg's container
     /// and codec names).
@@ -29,9 +29,9 @@ public struct AudioInfo: Sendable, Equatable, Codable {
     /// Which library decoded the file.
     public let decoder: Decoder
     /// The frame count the header promises; nil when it gives none.
-    public let headerFrames: Int?
+    public internal(set) var headerFrames: Int?
     /// Set when reading stopped at a duration limit (`maxSeconds`), seconds; nil when the whole file was read.
-    public let stoppedAtSeconds: Double?
+    public internal(set) var stoppedAtSeconds: Double?
     /// What each channel carries, from the file's channel map or its codec's order for the count
     /// (`ChannelLayout.roles`); nil when neither says (mono and stereo files need none).
     public let channelRoles: [ChannelRole]?
@@ -56,12 +56,6 @@ public struct AudioInfo: Sendable, Equatable, Codable {
     public var frameCountNote: String? {
         guard stoppedAtSeconds == nil, let headerFrames, headerFrames != frames else { return nil }
         return "the header says \(headerFrames) frames, \(frames) decoded"
-    }
-
-    /// The same file with `frames` decoded (and reading stopped at `stoppedAtSeconds`, if set).
-    func decoded(frames: Int, stoppedAtSeconds: Double?) -> AudioInfo {
-        AudioInfo(path: path, sampleRate: sampleRate, channels: channels, frames: frames, format: format, decoder: decoder,
-                  headerFrames: headerFrames, stoppedAtSeconds: stoppedAtSeconds, channelRoles: channelRoles)
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -20,15 +20,8 @@ final class FFmpegSource: AudioSource {
     private static let containerNames = ["mov": "MP4", "ogg": "OGG", "wav": "WAV", "w64": "W64", "aiff": "AIFF",
                                          "flac": "FLAC", "mp3": "MP3", "caf": "CAF"]
 
-    private(set) var info: AudioInfo
-    /// The frame count the header promises (`info.headerFrames`); FFmpeg's own estimate unless set.
-    var headerFrames: Int? {
-        get { info.headerFrames }
-        set {
-            info = AudioInfo(path: info.path, sampleRate: info.sampleRate, channels: info.channels, frames: info.frames,
-                             format: info.format, decoder: info.decoder, headerFrames: newValue, channelRoles: info.channelRoles)
-        }
-    }
+    /// Set by `AudioDecoder.open` where libsndfile's header count is the one to report (or none, for a chain).
+    var info: AudioInfo
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var codec: UnsafeMutablePointer<AVCodecContext>?
     private var packet: UnsafeMutablePointer<AVPacket>?

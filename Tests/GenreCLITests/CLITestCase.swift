@@ -33,7 +33,11 @@ extension GenreCLIRunning {
 
     @discardableResult
     func genre(_ arguments: [String], in folder: String) throws -> Run {
-        let process = genreProcess(arguments, in: folder)
+        try run(genreProcess(arguments, in: folder))
+    }
+
+    /// Runs `process` (set up but not started) to its end, capturing stdout and stderr.
+    func run(_ process: Process) throws -> Run {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -267,18 +267,11 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/models/genre.safetensors"))
 
         // $XDG_CACHE_HOME inside the dataset: warned about and left unused.
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["train", "genre", "--epochs", "1", "--model", "g.safetensors"]
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": folder + "/genre/xdg"]) { $1 }
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, message)
+        let process = genreProcess(["train", "genre", "--epochs", "1", "--model", "g.safetensors"], in: folder)
+        process.environment?["XDG_CACHE_HOME"] = folder + "/genre/xdg"
+        let xdg = try run(process)
+        let message = xdg.stderr
+        XCTAssertEqual(xdg.status, 0, message)
         XCTAssertTrue(message.contains("is inside the dataset folder genre; not using it"), message)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/genre/xdg"))
 

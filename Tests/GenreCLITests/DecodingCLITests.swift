@@ -131,15 +131,15 @@ final class DecodingCLITests: XCTestCase, GenreCLIRunning {
 /// A file genre may not read is reported as such, not as "not a recognised audio file (libsndfile: System error …)"
 /// (issue 15). Tests run as root, which reads a mode-000 file, so the child runs as nobody, from copies of the binary
 /// and model in a folder nobody can reach (a fresh clone lives under a 0700 temporary folder).
-final class PermissionCLITests: XCTestCase {
+final class PermissionCLITests: XCTestCase, GenreCLIRunning {
+    var folder = ""
+    override func setUpWithError() throws { try makeFolder() }
+    override func tearDown() { removeFolder() }
+
     func testAFileWithoutReadPermissionIsSaidToBeUnreadable() throws {
         guard getuid() == 0 else { throw XCTSkip("needs root to run the child as nobody") }
-        let folder = NSTemporaryDirectory() + "genre-permission-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o755])
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("genre")
-        try FileManager.default.copyItem(atPath: binary.path, toPath: folder + "/genre")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder)
+        try FileManager.default.copyItem(atPath: Self.binary.path, toPath: folder + "/genre")
         try FileManager.default.copyItem(atPath: Reference.repository.appendingPathComponent("models/genre.safetensors").path,
                                          toPath: folder + "/model.safetensors")
         let song = folder + "/locked.wav"
@@ -150,13 +150,8 @@ final class PermissionCLITests: XCTestCase {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", folder + "/genre", "predict", song,
                              "--model", folder + "/model.safetensors"]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 1, stderr)
-        XCTAssertEqual(stderr, "genre: error: \(song): cannot read: permission denied\n")
+        let result = try run(process)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.stderr, "genre: error: \(song): cannot read: permission denied\n")
     }
 }
