@@ -61,6 +61,17 @@ public enum Checkpoint {
     /// - Throws: `EncodingError` if the history or run cannot be encoded as JSON (a non-finite number);
     ///   `SafeTensorsError.writeFailed` when the file system refuses (the previous checkpoint stays).
     public static func write(_ state: TrainingState, run: Run, to path: String) throws {
+        try writer(for: state, run: run).write(to: path)
+    }
+
+    /// The checkpoint's bytes as `write` writes them, without writing (tests build damaged files from them).
+    /// - Throws: as `write`'s `EncodingError`.
+    static func serialize(_ state: TrainingState, run: Run) throws -> [UInt8] {
+        try writer(for: state, run: run).serialize()
+    }
+
+    /// The tensors (network, best network, optimiser buffers) and metadata of a checkpoint, with its checksum.
+    private static func writer(for state: TrainingState, run: Run) throws -> SafeTensorsWriter {
         var tensors: [(name: String, shape: [Int], values: [Float])] = []
         func add(_ prefix: String, _ network: ConvNet) {
             tensors += network.parameters.map { (name: "\(prefix).\($0.name)", shape: $0.shape, values: $0.value) }
@@ -90,7 +101,7 @@ public enum Checkpoint {
         m[ModelChecksum.key] = ModelChecksum.digest(metadata: m, tensors: tensors)
         var writer = SafeTensorsWriter(metadata: m)
         for t in tensors { writer.add(t.name, shape: t.shape, values: t.values) }
-        try writer.write(to: path)
+        return writer
     }
 
     /// Reads a checkpoint written by `write`.
