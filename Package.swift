@@ -84,7 +84,7 @@ let package = Package(
                                                           .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "GenreTrainingTests", dependencies: ["GenreTraining", "GenreModel", "GenreModelTestSupport", "GenreData",
                                                             "GenreReports", "GenreMetrics", "GenreSupport", "GenreAudio",
-                                                            "GenreFeatures", "GenreNetwork", "GenreTestSupport"]),
+                                                            "GenreFeatures", "GenreNetwork", "GenreTestSupport", "SafeTensors"]),
         .testTarget(name: "GenreCLITests", dependencies: ["genre", "GenreAudio", "GenreSupport", "CSndfile", "GenreModel", "GenreMetrics", "GenreReports",
                                                       "GenreTraining", "GenreTestSupport",
                                                       .product(name: "Crypto", package: "swift-crypto")]),

@@ -134,6 +134,24 @@ final class SplitTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent), ["split.tsv"])
     }
 
+    /// A split list is read back from its temporary file before it replaces the previous one: a list that
+    /// would not read back (two names Swift compares as equal, NFC and NFD "café") is not written.
+    func testAListThatWouldNotReadBackIsNotWrittenAndThePreviousFileStays() throws {
+        let folder = try folder(), path = folder + "/split.tsv"
+        let good = DataSplit(train: ["a/1.wav"], validation: ["b/1.wav"], test: [])
+        try Splitter.write(good, to: path)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let clash = DataSplit(train: ["a/caf\u{E9}.wav"], validation: ["b/1.wav"], test: ["a/cafe\u{301}.wav"])
+        XCTAssertThrowsError(try Splitter.write(clash, to: path)) {
+            XCTAssertTrue("\($0)".hasPrefix("\(path): "), "\($0)")
+            XCTAssertTrue("\($0)".contains("the new file does not read back: "), "\($0)")
+            XCTAssertTrue("\($0)".contains("already listed on line 2"), "\($0)")
+            XCTAssertFalse("\($0)".contains(".tmp-"), "the temporary file is not named: \($0)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["split.tsv"])
+    }
+
     func testReadAcceptsCRLFAndBlankLines() throws {
         let data = dataset([3, 3])
         let path = try folder() + "/split.tsv"

@@ -284,6 +284,26 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["m.safetensors"])
     }
 
+    /// A model is read back from its temporary file before it replaces the previous one: one that the
+    /// loader would refuse (here two class names Swift compares as equal, NFC and NFD "música") is not
+    /// written, and the good model at the path stays.
+    func testAModelThatWouldNotReadBackIsNotWrittenAndThePreviousFileStays() throws {
+        let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/m.safetensors"
+        try ModelFile.write(smallModel(), to: path)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        var clash = smallModel(seed: 9)
+        clash.classNames = ["m\u{FA}sica", "mu\u{301}sica", "pop"]
+        XCTAssertThrowsError(try ModelFile.write(clash, to: path)) {
+            XCTAssertTrue("\($0)".hasPrefix("\(path): "), "\($0)")
+            XCTAssertTrue("\($0)".contains("the new file does not read back: "), "\($0)")
+            XCTAssertTrue("\($0)".contains("two or more distinct names"), "\($0)")
+            XCTAssertFalse("\($0)".contains(".tmp-"), "the temporary file is not named: \($0)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["m.safetensors"])
+    }
+
     /// Files of format version 1, written before the checksum existed, still load; a version 2 file must
     /// carry one, and a version 1 file that carries one has it checked.
     func testVersionOneFilesWithoutAChecksumStillLoad() throws {

@@ -3,6 +3,7 @@ import GenreFeatures
 import GenreModelTestSupport
 import GenreNetwork
 import GenreTestSupport
+import SafeTensors
 import XCTest
 @testable import GenreData
 @testable import GenreMetrics
@@ -210,6 +211,8 @@ final class TrainerTests: XCTestCase {
 
     /// A checkpoint is held to the model file's checks on its networks: one whose weights are not finite
     /// (or beyond ±`ModelFile.maxWeight`), though its checksum is right, is refused naming the file and tensor.
+    /// `write` reads the new file back before it replaces the previous checkpoint, so it never writes one:
+    /// it throws, and the previous checkpoint stays.
     func testCheckpointWithNonFiniteOrHugeWeightsIsRefused() throws {
         let folder = makeTemporaryFolder(); defer { try? FileManager.default.removeItem(atPath: folder) }
         let settings = TrainingSettings(epochs: 1, batchSize: 4, learningRate: 0.01, seed: 5)
@@ -227,10 +230,22 @@ final class TrainerTests: XCTestCase {
             for best in [false, true] {
                 var state = states[0]
                 if best { state.best!.network.fc.weight.value[1] = value } else { state.network.fc.weight.value[1] = value }
-                try Checkpoint.write(state, run: run, to: path)
-                XCTAssertThrowsError(try Checkpoint.read(path, configuration: config)) {
-                    XCTAssertEqual("\($0)", "\(path): not a usable checkpoint: tensor \(best ? "best" : "net").fc.weight \(what)")
+                let damaged = folder + "/damaged.checkpoint.safetensors"
+                try AtomicFile.write(Checkpoint.serialize(state, run: run), to: damaged)
+                XCTAssertThrowsError(try Checkpoint.read(damaged, configuration: config)) {
+                    XCTAssertEqual("\($0)", "\(damaged): not a usable checkpoint: tensor \(best ? "best" : "net").fc.weight \(what)")
                 }
+                try Checkpoint.write(states[0], run: run, to: path)
+                let before = try Data(contentsOf: URL(fileURLWithPath: path))
+                XCTAssertThrowsError(try Checkpoint.write(state, run: run, to: path)) {
+                    XCTAssertTrue("\($0)".hasPrefix("\(path): "), "\($0)")
+                    XCTAssertTrue("\($0)".contains("the new file does not read back: "), "\($0)")
+                    XCTAssertTrue("\($0)".contains("tensor \(best ? "best" : "net").fc.weight \(what)"), "\($0)")
+                    XCTAssertFalse("\($0)".contains(".tmp-"), "the temporary file is not named: \($0)")
+                }
+                XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+                try FileManager.default.removeItem(atPath: damaged)
+                XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["m.checkpoint.safetensors"])
             }
         }
         try Checkpoint.write(states[0], run: run, to: path)
