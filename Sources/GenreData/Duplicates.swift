@@ -21,12 +21,14 @@ public enum Duplicates {
         return found
     }
 
-    /// `clips` without the later copies, and one warning line per copy dropped. Keeping one copy keeps
-    /// every copy on the same side of any split: no song is both trained on and tested.
-    public static func removing(from clips: [ClipFeatures]) -> (clips: [ClipFeatures], warnings: [String]) {
+    /// `clips` without the later copies, and each copy dropped as a skipped file (`root` joined with its relative
+    /// path; the reason names the clip kept). Keeping one copy keeps every copy on the same side of any split:
+    /// no song is both trained on and tested.
+    public static func removing(from clips: [ClipFeatures], root: String) -> (clips: [ClipFeatures], skipped: [SkippedFile]) {
         let copies = find(clips)
         let dropped = Set(copies.map(\.duplicate))
+        let folder = root.hasSuffix("/") ? root : root + "/"
         return (clips.filter { !dropped.contains($0.relativePath) },
-                copies.map { "'\($0.duplicate)' has the same audio as '\($0.of)'; skipped" })
+                copies.map { SkippedFile(path: folder + $0.duplicate, reason: "same audio as '\($0.of)'") })
     }
 }

@@ -20,10 +20,20 @@ public struct FileScreening: Sendable, Equatable {
         self.strict = strict
     }
 
+    /// With `strict`, refuses the run before any decoding when the dataset's scan already left files out.
+    /// - Throws: `RunError` naming the first of `skipped` and how many there are.
+    public func refuseEarly(_ skipped: [SkippedFile]) throws {
+        if strict, let first = skipped.first { throw refusal(first, count: skipped.count) }
+    }
+
+    private func refusal(_ first: SkippedFile, count: Int) -> RunError {
+        RunError("\(first.message) (\(Setting.strict): \(count) file(s) cannot be used; nothing trained)")
+    }
+
     /// - Parameters:
     ///   - decoded: the clips that decoded, paths relative to `root`.
-    ///   - skipped: the files that did not decode.
-    /// - Returns: the clips to use and every file left out (undecodable first, then too short), each
+    ///   - skipped: the files already left out (the scan's, those that did not decode, copies).
+    /// - Returns: the clips to use and every file left out (`skipped` first, then too short), each
     ///   already warned about on `reporter`.
     /// - Throws: `RunError` naming the first file left out, when `strict`.
     public func apply(_ decoded: [ClipFeatures], skipped: [SkippedFile], root: String,
@@ -39,9 +49,7 @@ public struct FileScreening: Sendable, Equatable {
                 kept.append(clip)
             }
         }
-        if strict, let first = left.first {
-            throw RunError("\(first.message) (\(Setting.strict): \(left.count) file(s) cannot be used; nothing trained)")
-        }
+        if strict, let first = left.first { throw refusal(first, count: left.count) }
         for s in left { reporter.warn("skipped \(s.message)") }
         let cut = kept.filter { $0.stoppedAtSeconds != nil }.count
         if cut > 0, let maxDuration {

@@ -131,9 +131,11 @@ public enum Splitter {
     }
 
     /// Writes `split` as UTF-8 TSV: header "file\tsplit", then one "<relative path>\t<split>" line
-    /// per file, ordered by split (train, validation, test) then path; atomic (temp file + rename).
+    /// per file, ordered by split (train, validation, test) then path; atomic (temp file + rename), the
+    /// temporary file read back with `read` and compared with `split` before the rename.
     /// - Throws: `SplitError.unwritableName` for a path with a tab or line break,
-    ///   `.writeFailed` (folder missing, disk full, ...) leaving any previous file untouched.
+    ///   `.writeFailed` (folder missing, disk full, a list that does not read back as `split`, ...) leaving
+    ///   any previous file untouched.
     public static func write(_ split: DataSplit, to path: String) throws {
         var text = "file\tsplit\n"
         for name in SplitName.allCases {
@@ -145,7 +147,12 @@ public enum Splitter {
             }
         }
         do {
-            try AtomicFile.write(Array(text.utf8), to: path)
+            try AtomicFile.write(Array(text.utf8), to: path, check: { temp in
+                let back = try read(temp, dataset: Dataset(root: "", classNames: [], files: []), allowingMissing: true)
+                let sorted = DataSplit(train: split.train.sorted(by: utf8Precedes), validation: split.validation.sorted(by: utf8Precedes),
+                                       test: split.test.sorted(by: utf8Precedes))
+                if back != sorted { throw SplitError.readFailed(path: temp, reason: "it lists other files than were written") }
+            })
         } catch let error as AtomicFile.WriteError {
             throw SplitError.writeFailed(path: path, reason: error.reason)
         }

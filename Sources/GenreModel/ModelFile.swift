@@ -167,9 +167,12 @@ public enum ModelFile {
     }
 
     /// Writes `model` to `path` atomically (temporary file in the same folder, fsync, rename): a reader,
-    /// or a crash, sees the previous file or the new one, never a mix. Creates the parent folder.
+    /// or a crash, sees the previous file or the new one, never a mix. The temporary file is read back with
+    /// `read` before the rename, so a model that `read` would refuse never replaces a good one. Creates the
+    /// parent folder.
     /// - Throws: `ModelFileError.invalid` when a weight is not finite (nothing is written);
-    ///   `SafeTensorsError.writeFailed` when the file system refuses (the previous file stays).
+    ///   `SafeTensorsError.writeFailed` when the file system refuses or the new file does not read back
+    ///   (the previous file stays).
     public static func write(_ model: TrainedModel, to path: String) throws {
         switch unwritableWeight(model.network.parameters) {
         case .nonFinite(let name)?:
@@ -180,7 +183,7 @@ public enum ModelFile {
         }
         let parent = OutputPath.parent(of: path)
         if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
-        try writer(for: model).write(to: path)
+        try writer(for: model).write(to: path, check: { _ = try read($0) })
     }
 
     // MARK: reading

@@ -56,12 +56,14 @@ public enum Checkpoint {
         ModelFile.checkpointPath(forModel: modelPath)
     }
 
-    /// Writes `state` atomically (as `ModelFile.write`: temporary file, fsync, rename) with its checksum.
+    /// Writes `state` atomically (as `ModelFile.write`: temporary file, fsync, rename, after reading the
+    /// temporary file back with `read`) with its checksum.
     /// - Parameter run: what the run was started with; `read` returns it for the resuming run to compare.
     /// - Throws: `EncodingError` if the history or run cannot be encoded as JSON (a non-finite number);
-    ///   `SafeTensorsError.writeFailed` when the file system refuses (the previous checkpoint stays).
+    ///   `SafeTensorsError.writeFailed` when the file system refuses or the new file does not read back
+    ///   (the previous checkpoint stays).
     public static func write(_ state: TrainingState, run: Run, to path: String) throws {
-        try writer(for: state, run: run).write(to: path)
+        try writer(for: state, run: run).write(to: path, check: { _ = try read($0, configuration: state.network.configuration) })
     }
 
     /// The checkpoint's bytes as `write` writes them, without writing (tests build damaged files from them).

@@ -129,7 +129,8 @@ public enum Evaluation {
     }
 
     /// Decodes the `selected` files of a known genre with the model's feature parameters, labels in the
-    /// model's class order (not yet standardised); the undecodable ones are warned about and returned.
+    /// model's class order (not yet standardised); the undecodable ones (and, for `.all`, the scan's skipped
+    /// entries) are warned about and returned.
     /// - Throws: `FeatureError` for unusable stored parameters; `RunError` when no file decodes.
     static func decode(_ selected: [String], known: [DatasetFile], dataset: Dataset, model: TrainedModel,
                        split: EvaluationSplit, datasetPath: String, threads: Int, cache: FeatureCache?,
@@ -145,12 +146,14 @@ public enum Evaluation {
                                                             cache: cache,
                                                             progress: { reporter.progress("decoding", $0, $1, unit: "files") },
                                                             detail: reporter.verbose ? { reporter.detail($0) } : nil)
-        for s in skipped { reporter.warn("skipped \(s.message)") }
+        // Scoring every file: the entries the scan left out (names, links to nothing) are files not scored too.
+        let left = (split == .all ? dataset.skipped : []) + skipped
+        for s in left { reporter.warn("skipped \(s.message)") }
         if let problem = cache?.problem { reporter.warn("warning: feature cache not written: \(problem)") }
         guard !clips.isEmpty else {
             throw RunError("\(datasetPath): no file of the \(split.rawValue) split could be decoded")
         }
-        return (clips, skipped)
+        return (clips, left)
     }
 
     /// The clip- and segment-level confusion matrices of the standardised, labelled `clips` and each

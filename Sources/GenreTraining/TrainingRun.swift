@@ -385,36 +385,38 @@ public enum TrainingRun {
     }
 
     /// Decodes every file of `scanned` (through `cache`), leaves out what `screening` refuses (each
-    /// reported), and keeps the genres that still have files: what `train` and `crossval` start from.
-    /// - Throws: `RunError` under `--strict`, or when fewer than two genres remain.
+    /// reported) with the scan's skipped entries and the later copies of duplicated audio, and keeps the
+    /// genres that still have files: what `train` and `crossval` start from.
+    /// - Throws: `RunError` under `--strict` (before decoding when the scan already skipped an entry), or when
+    ///   fewer than two genres remain.
     static func decodeUsable(_ scanned: Dataset, features: FeatureParameters, threads: Int, cache: FeatureCache?,
                              screening: FileScreening, reporter: any Reporter) throws
         -> (dataset: Dataset, clips: [ClipFeatures], skipped: [SkippedFile]) {
+        try screening.refuseEarly(scanned.skipped)
         let extractor = try LogMelExtractor(parameters: features)
         let jobs = scanned.files.map { (path: scanned.path(of: $0), relativePath: $0.relativePath, label: $0.label) }
         let (decoded, undecodable) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads,
                                                                   cache: cache, maxSeconds: screening.maxDuration,
                                                                   progress: { reporter.progress("decoding", $0, $1, unit: "files") },
                                                                   detail: reporter.verbose ? { reporter.detail($0) } : nil)
-        let (kept, skipped) = try screening.apply(decoded, skipped: undecodable, root: scanned.root, reporter: reporter)
         if let problem = cache?.problem { reporter.warn("warning: feature cache not written: \(problem)") }
+        // A song stored twice would otherwise end up on both sides of a split.
+        let (distinct, copies) = Duplicates.removing(from: decoded, root: scanned.root)
+        let (kept, skipped) = try screening.apply(distinct, skipped: scanned.skipped + undecodable + copies, root: scanned.root,
+                                                  reporter: reporter)
         // Genres left without a decodable file are ignored, as an empty genre folder is.
-        let tooShort = decoded.filter { $0.duration < screening.minDuration }
+        let tooShort = distinct.filter { $0.duration < screening.minDuration }
         let (dataset, clips) = try usable(scanned, kept, tooShort: tooShort, minDuration: screening.minDuration, reporter: reporter)
         return (dataset, clips, skipped)
     }
 
-    /// The dataset restricted to decodable files (one copy of duplicated audio) and to genres that still
-    /// have one, labels renumbered;
-    /// and the decoded clips with those labels.
+    /// The dataset restricted to the `decoded` clips (decodable, long enough, one copy of duplicated audio) and to
+    /// genres that still have one, labels renumbered; and the clips with those labels.
     /// - Parameters:
     ///   - tooShort: the decoded clips left out for being shorter than `minDuration` (seconds), named in the warnings
     ///     and the error so that a dataset of short clips says what to change.
-    static func usable(_ scanned: Dataset, _ all: [ClipFeatures], tooShort: [ClipFeatures] = [], minDuration: Double = 1,
+    static func usable(_ scanned: Dataset, _ decoded: [ClipFeatures], tooShort: [ClipFeatures] = [], minDuration: Double = 1,
                        reporter: any Reporter) throws -> (Dataset, [ClipFeatures]) {
-        // A song stored twice would otherwise end up on both sides of a split.
-        let (decoded, duplicateWarnings) = Duplicates.removing(from: all)
-        for w in duplicateWarnings { reporter.warn("warning: \(w)") }
         let present = Set(decoded.map(\.label))
         let limit = String(format: "%g", minDuration)
         for (label, name) in scanned.classNames.enumerated() where !present.contains(label) {
@@ -439,7 +441,7 @@ public enum TrainingRun {
         let files = scanned.files.filter { decodable.contains($0.relativePath) }
             .map { DatasetFile(relativePath: $0.relativePath, label: newLabel[$0.label]!) }
         let dataset = Dataset(root: scanned.root, classNames: kept.map { scanned.classNames[$0] }, files: files,
-                              warnings: scanned.warnings)
+                              warnings: scanned.warnings, skipped: scanned.skipped)
         let clips = decoded.map {
             ClipFeatures(relativePath: $0.relativePath, label: newLabel[$0.label]!, segments: $0.segments,
                          segmentCount: $0.segmentCount, duration: $0.duration)

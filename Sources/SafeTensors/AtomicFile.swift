@@ -23,16 +23,20 @@ public enum AtomicFile {
     }
 
     /// Replaces the content of `path` with `bytes` (creating it, mode 0644 less the umask).
+    /// - Parameter check: reads the temporary file (its path given) back as the next reader will, before it
+    ///   replaces `path`; what it throws stops the write, so that no file is put in place that its own reader
+    ///   refuses (a later check in the reader, a name the writer could not round-trip).
     /// - Throws: `WriteError` naming `path`: folder missing, parent not a folder, permission,
-    ///   disk full, or any other OS error; `path` then still holds its previous content.
+    ///   disk full, the new file not reading back (`check`'s reason), or any other OS error; `path` then
+    ///   still holds its previous content.
     ///   One exception: if only the final folder fsync fails, the new content is already in place.
     ///   A symbolic link at `path` to an existing file is written through: the file it names is replaced
     ///   and the link stays (renaming over the link would replace the link and leave its target stale).
-    public static func write(_ bytes: [UInt8], to path: String) throws {
+    public static func write(_ bytes: [UInt8], to path: String, check: ((String) throws -> Void)? = nil) throws {
         var link = stat()
         if lstat(path, &link) == 0, (link.st_mode & S_IFMT) == S_IFLNK, let real = realpath(path, nil) {
             defer { free(real) }
-            return try write(bytes, to: String(cString: real))
+            return try write(bytes, to: String(cString: real), check: check)
         }
         let folder = parentFolder(of: path)
         let base = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
@@ -63,6 +67,15 @@ public enum AtomicFile {
             unlink(temp)
             throw WriteError(path: path, reason: reason(code, creating: false))
         }
+        if let check {
+            do {
+                try check(temp)
+            } catch {
+                unlink(temp)
+                throw WriteError(path: path, reason: "the new file does not read back: \(placeless(error, temp)); "
+                                 + "the previous file is untouched")
+            }
+        }
         if rename(temp, path) != 0 {
             let code = errno
             unlink(temp)
@@ -92,6 +105,15 @@ public enum AtomicFile {
             written += n
         }
         return nil
+    }
+
+    /// `error`'s one line without the temporary file's name, which means nothing to a reader: "TEMP: why"
+    /// becomes "why", "TEMP:LINE: why" "line LINE: why".
+    private static func placeless(_ error: any Error, _ temp: String) -> String {
+        let line = "\(error)"
+        guard line.hasPrefix(temp + ":") else { return line }
+        let rest = line.dropFirst(temp.count + 1)
+        return rest.first == " " ? String(rest.dropFirst()) : "line " + rest
     }
 
     /// The folder part of `path` ("." for a bare name, "/" for a file at the root).

@@ -89,11 +89,13 @@ public struct SafeTensorsWriter {
     }
 
     /// Writes `serialize()` to `path` atomically and durably (see `AtomicFile.write`).
+    /// - Parameter check: reads the temporary file back before it replaces `path` (`AtomicFile.write`).
     /// - Throws: `SafeTensorsError.writeFailed(path:reason:)` (folder missing, parent not a folder,
-    ///   disk full, ...); the previous file at `path`, if any, is then untouched and no temporary file remains.
-    public func write(to path: String) throws {
+    ///   disk full, `check` refusing the new file, ...); the previous file at `path`, if any, is then untouched
+    ///   and no temporary file remains.
+    public func write(to path: String, check: ((String) throws -> Void)? = nil) throws {
         do {
-            try AtomicFile.write(serialize(), to: path)
+            try AtomicFile.write(serialize(), to: path, check: check)
         } catch let error as AtomicFile.WriteError {
             throw SafeTensorsError.writeFailed(path: error.path, reason: error.reason)
         }

@@ -19,6 +19,14 @@ struct Genre: ParsableCommand {
     /// (`ChildProcess`).
     static func main() {
         ChildProcess.reportPeakAtExitIfAsked()
+        // An argument whose bytes are not UTF-8 reaches ArgumentParser with U+FFFD in their place, which names
+        // another file. predict reports each such file and classifies the rest; any other command stops here.
+        let arguments = CommandLine.arguments.dropFirst()
+        if arguments.first != "predict",
+           let problem = arguments.lazy.compactMap(FileName.invalidArgumentProblem).first {
+            Console.error(problem)
+            Foundation.exit(ExitCode.failure.rawValue)
+        }
         main(nil)
     }
 }

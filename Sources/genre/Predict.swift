@@ -3,6 +3,7 @@ import Foundation
 import GenreAudio
 import GenreData
 import GenreModel
+import GenreSupport
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the most likely genres of audio files.")
@@ -57,11 +58,18 @@ struct Predict: ParsableCommand {
     func run() throws {
         var failures = 0
         try reportingErrors {
+            if let problem = FileName.invalidArgumentProblem(model) { throw RunError("\(problem)") }
             try requireModel(model)
             let trained = try ModelFile.read(model)
             let predictor = try Predictor(model: trained, threads: common.threads, maxSeconds: maxDuration)
             var items: [Output.Item] = []
             for file in files {
+                if let problem = FileName.invalidArgumentProblem(file) {
+                    failures += 1
+                    items.append(.init(file: FileName.invalidArguments[file]!, error: problem))
+                    Console.error(problem)
+                    continue
+                }
                 do {
                     let p = try predictor.predict(path: file)
                     let audio = p.audio!

@@ -22,6 +22,18 @@ func makeTree(_ test: XCTestCase, _ entries: [String]) throws -> String {
     return root
 }
 
+/// Creates an empty file (or folder) whose path is `bytes`, which need not be UTF-8.
+func createFile(bytes: [UInt8], folder: Bool = false) throws {
+    let path = bytes.map { CChar(bitPattern: $0) } + [0]
+    if folder {
+        guard mkdir(path, 0o755) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno)!) }
+    } else {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno)!) }
+        close(fd)
+    }
+}
+
 /// Scanning `root/<genre>/<file>` folders: what counts, what is skipped or warned about, and errors.
 final class DatasetTests: XCTestCase {
     func testScanKeepsVisibleRegularFilesAndWarnsAboutTheRest() throws {
@@ -36,6 +48,8 @@ final class DatasetTests: XCTestCase {
         ])
         try FileManager.default.createSymbolicLink(atPath: root + "/rock/link.wav", withDestinationPath: root + "/blues/a.wav")
         try FileManager.default.createSymbolicLink(atPath: root + "/rock/broken.wav", withDestinationPath: root + "/nowhere")
+        try createFile(bytes: Array((root + "/rock/caf").utf8) + [0xE9] + Array(".wav".utf8))
+        try createFile(bytes: Array((root + "/bad").utf8) + [0xFF] + Array("genre".utf8), folder: true)
         let dataset = try DatasetScanner.scan(root)
         XCTAssertEqual(dataset.root, root)
         XCTAssertEqual(dataset.classNames, ["blues", "rock"])
@@ -50,10 +64,16 @@ final class DatasetTests: XCTestCase {
             "file 'README.txt' is directly in the dataset folder, not in a genre folder; ignored",
             "'blues/nested' is a folder; sub-folders of a genre are not searched",
             "genre folder 'empty' has no files; ignored",
-            "'esc\\u{1B}[31mred' has a control character in its name; skipped",
             "genre folder 'onlyhidden' has no files; ignored",
-            "'rock/broken.wav' is not a regular file; skipped",
-            "'rock/tab\\tname.wav' has a tab or line break in its name; skipped",
+        ])
+        // Every entry of a genre folder left out is a skipped file (counted, and fatal under --strict), with its
+        // name on one line: bytes that are not UTF-8, and ASCII control characters, as \xNN.
+        XCTAssertEqual(dataset.skipped.map(\.description), [
+            "\(root)/bad\\xFFgenre: genre folder name is not valid UTF-8; its files are not read",
+            "\(root)/esc\\x1B[31mred: genre folder name has a control character; its files are not read",
+            "\(root)/rock/broken.wav: not a regular file: a symbolic link to nothing",
+            "\(root)/rock/caf\\xE9.wav: file name is not valid UTF-8",
+            "\(root)/rock/tab\\x09name.wav: file name has a tab or line break",
         ])
         XCTAssertEqual(dataset.path(of: dataset.files[0]), root + "/blues/a.wav")
     }
@@ -88,6 +108,23 @@ final class DatasetTests: XCTestCase {
         }
         XCTAssertThrowsError(try DatasetScanner.scan(root + "/file.wav")) {
             XCTAssertEqual($0 as? DatasetError, .notADirectory(root + "/file.wav"))
+        }
+    }
+
+    /// Two names that Swift compares as equal but the file system keeps apart (NFC "m\u{FA}sica", NFD
+    /// "mu\u{301}sica") would become one class, or one file, of two: the dataset is refused, naming both (in byte order).
+    func testNamesDifferingOnlyInUnicodeNormalisationAreRefused() throws {
+        let genres = try makeTree(self, ["m\u{FA}sica/a.wav", "mu\u{301}sica/b.wav", "rock/c.wav"])
+        XCTAssertThrowsError(try DatasetScanner.scan(genres)) {
+            XCTAssertEqual("\($0)", "\(genres): the genre folders 'mu\u{301}sica' (bytes mu\\xCC\\x81sica) and 'm\u{FA}sica' "
+                           + "(bytes m\\xC3\\xBAsica) differ only in Unicode normalisation; genre cannot tell them apart: "
+                           + "merge or rename one")
+        }
+        let files = try makeTree(self, ["jazz/caf\u{E9}.wav", "jazz/cafe\u{301}.wav", "rock/c.wav"])
+        XCTAssertThrowsError(try DatasetScanner.scan(files)) {
+            XCTAssertEqual("\($0)", "\(files): the files 'jazz/cafe\u{301}.wav' (bytes jazz/cafe\\xCC\\x81.wav) and 'jazz/caf\u{E9}.wav' "
+                           + "(bytes jazz/caf\\xC3\\xA9.wav) differ only in Unicode normalisation; genre cannot tell them apart: "
+                           + "merge or rename one")
         }
     }
 

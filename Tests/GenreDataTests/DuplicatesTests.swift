@@ -12,8 +12,9 @@ final class DuplicatesTests: XCTestCase {
         let found = Duplicates.find(clips)
         XCTAssertEqual(found.map(\.duplicate), ["b/3.wav", "b/4.wav", "c/5.wav"])
         XCTAssertEqual(found.map(\.of), ["a/1.wav", "a/2.wav", "a/1.wav"])
-        let (kept, warnings) = Duplicates.removing(from: clips)
+        let (kept, skipped) = Duplicates.removing(from: clips, root: "data")
         XCTAssertEqual(kept.map(\.relativePath), ["a/1.wav", "a/2.wav", "c/6.wav"])
-        XCTAssertEqual(warnings.first, "'b/3.wav' has the same audio as 'a/1.wav'; skipped")
+        XCTAssertEqual(skipped.map(\.description), ["data/b/3.wav: same audio as 'a/1.wav'", "data/b/4.wav: same audio as 'a/2.wav'",
+                                                    "data/c/5.wav: same audio as 'a/1.wav'"])
     }
 }
