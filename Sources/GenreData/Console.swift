@@ -78,6 +78,15 @@ public final class Console: Reporter, @unchecked Sendable {
         }
     }
 
+    /// From now on, Ctrl-C, `kill` or a closed terminal print `genre: <message>` on stderr (after ending the
+    /// progress line on a terminal) and remove `file` before the process dies of the signal (`InterruptNotice`);
+    /// nil restores what the signals did before.
+    public func onInterrupt(_ message: Message?, removing file: String?) {
+        guard let message else { return InterruptNotice.clear() }
+        let endLine = interactive && !quiet ? "\n" : ""
+        InterruptNotice.set(endLine + "genre: " + Self.printable(render(message)) + "\n", removing: file)
+    }
+
     /// A per-file detail line on stderr, only with `verbose`.
     public func detail(_ line: String) {
         guard verbose else { return }

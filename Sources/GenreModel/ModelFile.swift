@@ -384,6 +384,9 @@ public enum ModelFile {
     /// (`OutputPath.beside`).
     public static func splitPath(forModel path: String) -> String { OutputPath.beside(model: path, suffix: "split.tsv") }
 
+    /// The lock file a training run holds while it writes the model at `path`: `<name>.lock`.
+    public static func lockPath(forModel path: String) -> String { OutputPath.beside(model: path, suffix: "lock") }
+
     /// The training checkpoint beside the model at `path`: `<name>.checkpoint.safetensors`.
     public static func checkpointPath(forModel path: String) -> String {
         OutputPath.beside(model: path, suffix: checkpointSuffix)

@@ -13,11 +13,19 @@ public protocol Reporter: AnyObject, Sendable {
     func progress(_ label: String, _ done: Int, _ total: Int, unit: String, status: String?)
     /// How this front end spells a setting in what it prints.
     func name(of setting: Setting) -> String
+    /// What to say if the process is stopped (Ctrl-C, `kill`) from now on, replacing what was said before, and
+    /// a file to remove then (a lock file); nil: nothing to say any more. A front end that owns the process
+    /// (the `genre` command) prints it before the process dies of the signal; the default ignores it, so a
+    /// library never takes over a program's signals.
+    func onInterrupt(_ message: Message?, removing file: String?)
 }
 
 extension Reporter {
     /// `message` as this front end prints it.
     public func render(_ message: Message) -> String { message.rendered(name(of:)) }
+
+    /// Ignored: only a front end that owns the process handles its signals.
+    public func onInterrupt(_ message: Message?, removing file: String?) {}
 
     /// `progress` without a status.
     public func progress(_ label: String, _ done: Int, _ total: Int, unit: String = "steps") {

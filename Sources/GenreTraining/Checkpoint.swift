@@ -15,8 +15,8 @@ import SafeTensors
 /// `adam_v.<name>`; metadata `format` = `genre-checkpoint`, `run` (JSON: the settings, features,
 /// class names, split and normalisation the run was started with), `completed_epochs`, `adam_step`,
 /// `order` (the training segments' order after the last epoch, comma-separated positions),
-/// `best_epoch`, `best_accuracy` and `best_loss` (as exact bit patterns), `history` (JSON), and
-/// `checksum.sha256` as in model files. Written atomically like a model.
+/// `best_epoch`, `best_accuracy` and `best_loss` (as exact bit patterns), `history` (JSON), `owner` (the run
+/// that wrote it: `Checkpoint.Owner`), and `checksum.sha256` as in model files. Written atomically like a model.
 public enum Checkpoint {
     /// The value of the `format` metadata key that marks a checkpoint.
     public static let format = ModelFile.checkpointFormat
@@ -62,18 +62,26 @@ public enum Checkpoint {
     /// - Throws: `EncodingError` if the history or run cannot be encoded as JSON (a non-finite number);
     ///   `SafeTensorsError.writeFailed` when the file system refuses or the new file does not read back
     ///   (the previous checkpoint stays).
-    public static func write(_ state: TrainingState, run: Run, to path: String) throws {
-        try writer(for: state, run: run).write(to: path, check: { _ = try read($0, configuration: state.network.configuration) })
+    /// - Parameter owner: the run writing it (`Owner.id`), recorded as `owner`.
+    public static func write(_ state: TrainingState, run: Run, owner: String? = nil, to path: String) throws {
+        try writer(for: state, run: run, owner: owner).write(to: path, check: {
+            _ = try read($0, configuration: state.network.configuration)
+        })
     }
 
     /// The checkpoint's bytes as `write` writes them, without writing (tests build damaged files from them).
     /// - Throws: as `write`'s `EncodingError`.
-    static func serialize(_ state: TrainingState, run: Run) throws -> [UInt8] {
-        try writer(for: state, run: run).serialize()
+    static func serialize(_ state: TrainingState, run: Run, owner: String? = nil) throws -> [UInt8] {
+        try writer(for: state, run: run, owner: owner).serialize()
+    }
+
+    /// The `owner` recorded in the checkpoint at `path`; nil when there is none, or no readable checkpoint.
+    public static func owner(of path: String) -> String? {
+        (try? SafeTensorsFile(path: path))?.metadata["owner"]
     }
 
     /// The tensors (network, best network, optimiser buffers) and metadata of a checkpoint, with its checksum.
-    private static func writer(for state: TrainingState, run: Run) throws -> SafeTensorsWriter {
+    private static func writer(for state: TrainingState, run: Run, owner: String?) throws -> SafeTensorsWriter {
         var tensors: [(name: String, shape: [Int], values: [Float])] = []
         func add(_ prefix: String, _ network: ConvNet) {
             tensors += network.parameters.map { (name: "\(prefix).\($0.name)", shape: $0.shape, values: $0.value) }
@@ -95,6 +103,7 @@ public enum Checkpoint {
             "history": String(decoding: try encoder.encode(state.history), as: UTF8.self),
             "order": state.order.map(String.init).joined(separator: ","),
         ]
+        if let owner { m["owner"] = owner }
         if let best = state.best {
             m["best_epoch"] = String(best.epoch)
             m["best_accuracy"] = String(best.accuracy.bitPattern)
@@ -168,5 +177,45 @@ public enum Checkpoint {
                                   adamM: try buffers("adam_m"), adamV: try buffers("adam_v"), adamStep: adamStep,
                                   best: best, history: history, order: order)
         return (state, run)
+    }
+
+    /// The run that writes a checkpoint, and the checkpoint it expects to find at the path: none for a new run,
+    /// the one it resumed from, then its own. Each write first checks that the file there is still the expected
+    /// one, so a run never overwrites (and at its end never removes) another run's checkpoint: the lock
+    /// (`RunLock`) keeps runs of one machine apart; this catches the rest (a run on another machine sharing
+    /// the folder, a checkpoint copied in).
+    public final class Owner {
+        /// This run: its PID, host, start time and a random number (`owner` in the files it writes).
+        public let id: String
+        /// Where its checkpoint goes.
+        public let path: String
+        /// The owner the file at `path` must have, if the file exists (nil: none recorded).
+        private var expected: String?
+
+        /// - Parameter resumedFrom: the owner of the checkpoint at `path` the run resumes from (nil for a new run).
+        public init(path: String, resumedFrom: String?) {
+            var random = SystemRandomNumberGenerator()
+            let host = ProcessInfo.processInfo.hostName
+            let started = ISO8601DateFormatter().string(from: Date())
+            id = "run \(String(random.next() as UInt64, radix: 16)) (PID \(getpid()) on \(host), started \(started))"
+            self.path = path
+            expected = resumedFrom
+        }
+
+        /// Writes `state` over the expected checkpoint.
+        /// - Throws: `RunError` when the file at `path` belongs to another run (it is left as it is); as `Checkpoint.write`.
+        public func write(_ state: TrainingState, run: Run) throws {
+            if FileManager.default.fileExists(atPath: path), case let found = owner(of: path), found != expected {
+                throw RunError("\(path): now holds the checkpoint of another run (\(found ?? "no owner recorded")); "
+                               + "not overwriting it: this run stops")
+            }
+            try Checkpoint.write(state, run: run, owner: id, to: path)
+            expected = id
+        }
+
+        /// Removes the checkpoint at `path` when it is this run's.
+        public func removeIfOwn() {
+            if owner(of: path) == id { unlink(path) }
+        }
     }
 }

@@ -129,8 +129,17 @@ public enum TrainingRun {
     ///   dataset and the split list; `TrainingError` when training diverges; write errors of the
     ///   checkpoint, the model or the split list.
     public static func run(_ given: TrainOptions, reporter: any Reporter) throws -> TrainResult {
+        let lock = try lockModel(given)
+        defer {
+            reporter.onInterrupt(nil, removing: nil)
+            lock.release()
+        }
         let (options, saved) = try resolve(given, reporter: reporter)
         try refuseEarly(options)
+        let owner = Checkpoint.Owner(path: Checkpoint.path(forModel: lock.modelPath),
+                                     resumedFrom: saved.flatMap { _ in Checkpoint.owner(of: Checkpoint.path(forModel: lock.modelPath)) })
+        reporter.onInterrupt(interrupted(after: saved?.state.completedEpochs, of: options.settings.epochs, checkpoint: owner.path),
+                             removing: lock.path)
         let scanned = try DatasetScanner.scan(options.datasetPath)
         for w in scanned.warnings { reporter.warn("warning: \(w)") }
         let listed = try options.splitFile.map { try Splitter.read($0, dataset: scanned) }
@@ -146,7 +155,7 @@ public enum TrainingRun {
                                    featureSeconds: featureSeconds, reporter: reporter)
         let run = Checkpoint.Run(settings: options.settings, features: options.features, classNames: dataset.classNames,
                                  split: split, normalization: data.normalization)
-        let result = try train(data, run: run, options: options, saved: saved, reporter: reporter)
+        let result = try train(data, run: run, options: options, saved: saved, owner: owner, lockPath: lock.path, reporter: reporter)
         let modelPath = options.resolvedModelPath
         let model = TrainedModel(network: result.network, classNames: dataset.classNames, features: options.features,
                                  normalization: data.normalization, training: options.settings,
@@ -154,23 +163,50 @@ public enum TrainingRun {
         let splitPath = ModelFile.splitPath(forModel: modelPath)
         try save(model, to: modelPath, split: split, splitPath: splitPath)
         // The run is complete: its checkpoint would only resume into the same model.
-        unlink(Checkpoint.path(forModel: modelPath))
+        owner.removeIfOwn()
+        reporter.onInterrupt(nil, removing: nil)
         let curves = writeCurves(result.history, modelPath: modelPath, datasetPath: options.datasetPath, reporter: reporter)
         return TrainResult(modelPath: modelPath, splitPath: splitPath, bestEpoch: result.bestEpoch,
                            history: result.history, skipped: skipped, model: model, curvesPath: curves)
     }
 
-    /// The options the run goes by: `given`, or with `resume` the checkpoint's settings, features and
-    /// split (a differing option given is warned about and ignored), and the checkpoint read.
-    /// - Throws: `RunError` when the model path would default to the shipped model; as `Checkpoint.read`.
-    static func resolve(_ given: TrainOptions, reporter: any Reporter) throws
-        -> (options: TrainOptions, saved: (state: TrainingState, run: Checkpoint.Run)?) {
-        var options = given
+    /// The lock on the model path (`RunLock` on `<name>.lock` beside it, holding this process's PID) that keeps a
+    /// second run from writing the same model, checkpoint and split list; taken once the outputs are known to
+    /// be writable (`checkOutputs`), before the checkpoint is read, and held until the run ends.
+    /// - Throws: `RunError` when the model path would default to the shipped model, as `checkOutputs`, and
+    ///   when another run holds the lock (naming its PID) or the lock file cannot be made.
+    static func lockModel(_ given: TrainOptions) throws -> (modelPath: String, path: String, release: () -> Void) {
         // A dataset folder named "genre" would silently replace the shipped model: only on purpose.
-        if options.modelPath == nil, options.resolvedModelPath == ShippedModel.path {
+        if given.modelPath == nil, given.resolvedModelPath == ShippedModel.path {
             throw RunError("\(ShippedModel.path) is the shipped default model, and a dataset folder named 'genre' would "
                            + "replace it; pass \(Setting.modelPath) PATH (\(Setting.modelPath) \(ShippedModel.path) to replace it on purpose)")
         }
+        let modelPath = given.resolvedModelPath
+        try checkOutputs(modelPath, dataset: given.datasetPath)
+        let folder = OutputPath.parent(of: modelPath)
+        if !folder.isEmpty { try OutputPath.createFolder(folder) }
+        let lock = try RunLock.acquire(ModelFile.lockPath(forModel: modelPath)) { pid in
+            RunError("\(modelPath): another genre train (\(pid.map { "PID \($0)" } ?? "PID unknown")) is writing this model; "
+                     + "wait for it to end or choose another \(Setting.modelPath)")
+        }
+        return (modelPath, lock.path, lock.release)
+    }
+
+    /// What Ctrl-C or `kill` says: the checkpoint kept after `completed` epochs of `epochs` and how to go on, or
+    /// that nothing was written yet.
+    static func interrupted(after completed: Int?, of epochs: Int, checkpoint: String) -> Message {
+        guard let completed else { return "interrupted before the first epoch ended; nothing written" }
+        return "interrupted after epoch \(completed) of \(epochs): its checkpoint \(checkpoint) is kept; "
+            + "run the same command with \(Setting.resume) to continue"
+    }
+
+    /// The options the run goes by: `given`, or with `resume` the checkpoint's settings, features and
+    /// split (the settings and features given are ignored: a front end says which of them were typed), and
+    /// the checkpoint read.
+    /// - Throws: as `Checkpoint.read`.
+    static func resolve(_ given: TrainOptions, reporter: any Reporter) throws
+        -> (options: TrainOptions, saved: (state: TrainingState, run: Checkpoint.Run)?) {
+        var options = given
         guard options.resume else { return (options, nil) }
         // The checkpoint's own split is used; --split-file and --no-test have nothing to add.
         if options.splitFile != nil || options.noTest {
@@ -179,18 +215,25 @@ public enum TrainingRun {
         options.splitFile = nil
         // The run's settings, features and network come from the checkpoint (read once).
         let checkpoint = try Checkpoint.read(Checkpoint.path(forModel: options.resolvedModelPath))
-        if checkpoint.run.settings != options.settings || checkpoint.run.features != options.features {
-            reporter.warn("warning: \(Setting.resume) continues with the checkpoint's training and feature settings; the options given differ and are ignored")
-        }
         options.settings = checkpoint.run.settings
         options.features = checkpoint.run.features
         return (options, checkpoint)
     }
 
-    /// Everything that can be refused is refused before any decoding or training: unusable settings,
-    /// feature parameters or network shape, outputs that cannot be written or may not be replaced
-    /// (`checkReplaceable`), and an unfinished run's checkpoint when not resuming (its progress is not
-    /// thrown away by a run that forgot `resume`).
+    /// The outputs (model, split list, training curves) can be written and may be replaced (`checkReplaceable`).
+    /// - Throws: `RunError` naming the output.
+    static func checkOutputs(_ modelPath: String, dataset: String) throws {
+        let splitPath = ModelFile.splitPath(forModel: modelPath)
+        try OutputPath.checkWritable(modelPath)
+        try OutputPath.checkWritable(splitPath)
+        try OutputPath.checkWritable(TrainingCurves.path(forModel: modelPath))
+        try checkReplaceable(modelPath, splitPath: splitPath, dataset: dataset)
+    }
+
+    /// Everything else that can be refused is refused before any decoding or training (the outputs were
+    /// checked before the lock, `checkOutputs`): unusable settings, feature parameters or network shape, and
+    /// an unfinished run's checkpoint when not resuming (its progress is not thrown away by a run that forgot
+    /// `resume`).
     /// - Throws: `RunError`, `FeatureError`.
     static func refuseEarly(_ options: TrainOptions) throws {
         if let problem = options.settings.problem { throw RunError(problem) }
@@ -199,13 +242,7 @@ public enum TrainingRun {
                                                        inputWidth: options.features.segmentFrames,
                                                        classCount: 2).problem
         if let problem = architectureProblem { throw RunError("\(Setting.nMels) \(options.features.nMels): \(problem)") }
-        let modelPath = options.resolvedModelPath
-        let splitPath = ModelFile.splitPath(forModel: modelPath)
-        try OutputPath.checkWritable(modelPath)
-        try OutputPath.checkWritable(splitPath)
-        try OutputPath.checkWritable(TrainingCurves.path(forModel: modelPath))
-        try checkReplaceable(modelPath, splitPath: splitPath, dataset: options.datasetPath)
-        let checkpointPath = Checkpoint.path(forModel: modelPath)
+        let checkpointPath = Checkpoint.path(forModel: options.resolvedModelPath)
         if !options.resume, let file = try? SafeTensorsFile(path: checkpointPath), file.metadata["format"] == Checkpoint.format {
             let done = file.metadata["completed_epochs"] ?? "?"
             throw RunError("\(checkpointPath): holds an unfinished run (after epoch \(done)); continue it with \(Setting.resume), "
@@ -297,15 +334,16 @@ public enum TrainingRun {
     }
 
     /// Trains from He initialisation (seeded) or from the checkpoint `saved`, writing the checkpoint
-    /// beside the model after every epoch; progress per batch and one line per epoch (`describe`, with
-    /// the time left) on `reporter`.
+    /// beside the model after every epoch (through `owner`, and telling `reporter` what an interruption now
+    /// keeps); progress per batch and one line per epoch (`describe`, with the time left) on `reporter`.
     /// - Throws: `RunError` when the checkpoint was made from other audio (its `run` differs); as
     ///   `Trainer.train`; `Checkpoint.write`'s and the model folder's write errors.
     static func train(_ data: Standardised, run: Checkpoint.Run, options: TrainOptions,
-                      saved: (state: TrainingState, run: Checkpoint.Run)?, reporter: any Reporter) throws
+                      saved: (state: TrainingState, run: Checkpoint.Run)?, owner: Checkpoint.Owner, lockPath: String,
+                      reporter: any Reporter) throws
         -> (network: ConvNet, bestEpoch: Int, history: [EpochReport]) {
         let modelPath = options.resolvedModelPath
-        let checkpointPath = Checkpoint.path(forModel: modelPath)
+        let checkpointPath = owner.path
         let epochs = options.settings.epochs
         let initial = ConvNet(configuration: options.settings.configuration(features: options.features,
                                                                             classCount: run.classNames.count),
@@ -341,9 +379,13 @@ public enum TrainingRun {
                            reporter.out(Self.describe(r, epochs: epochs)
                                        + (r.epoch < epochs ? "  ETA \(Console.duration(left))" : ""))
                        },
-                       onCheckpoint: { try Checkpoint.write($0, run: run, to: checkpointPath) })
+                       onCheckpoint: {
+                           try owner.write($0, run: run)
+                           reporter.onInterrupt(interrupted(after: $0.completedEpochs, of: epochs, checkpoint: checkpointPath),
+                                                removing: lockPath)
+                       })
         } catch let error as TrainingError where error.isDivergence {
-            unlink(checkpointPath)
+            owner.removeIfOwn()
             throw error
         }
     }

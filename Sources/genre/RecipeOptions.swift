@@ -37,7 +37,7 @@ enum RecipeName: String, ExpressibleByArgument, CaseIterable {
 struct RecipeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("default: peak normalisation (loudest mel cell to 0 dB) and the ITU downmix; BatchNorm, time pooling, dropout 0.3, Adam 0.001 with weight decay 0.0001, crops, SpecAugment, random gain, cosine schedule, 60 epochs. seed: the reference network's recipe (librosa's features; SGD momentum 0.9, 0.01 ×0.5 every 10 epochs, 30 epochs, nothing else).",
                                valueName: "default|seed"))
-    var recipe: RecipeName = .default
+    var recipe: RecipeName?
     @Option(parsing: .unconditional, help: "Training epochs (default 60; seed 30).") var epochs: Int?
     @Option(parsing: .unconditional, help: "Segments per mini-batch (32).") var batchSize: Int?
     @Option(parsing: .unconditional, help: "Initial learning rate (default 0.001; seed 0.01).") var learningRate: Float?
@@ -95,6 +95,24 @@ struct RecipeOptions: ParsableArguments {
         if let fMax, !(fMax.isFinite && fMax > 0) { throw ValidationError("--f-max must be a positive number of Hz") }
     }
 
+    /// The options typed on the command line, as typed (`--epochs 9`, `--no-augment`), in the order of `--help`:
+    /// what `train --resume` names as ignored.
+    var given: [String] {
+        func option(_ flag: String, _ value: (any CustomStringConvertible)?) -> String? { value.map { "\(flag) \($0)" } }
+        func flag(_ name: String, _ value: Bool?) -> String? { value.map { $0 ? "--\(name)" : "--no-\(name)" } }
+        let typed: [String?] = [
+            option("--recipe", recipe?.rawValue), option("--epochs", epochs), option("--batch-size", batchSize),
+            option("--learning-rate", learningRate), option("--schedule", schedule?.rawValue),
+            option("--early-stopping", earlyStopping), option("--lr-step", lrStep), option("--lr-gamma", lrGamma),
+            option("--optimizer", optimizer?.rawValue), option("--weight-decay", weightDecay), flag("augment", augment),
+            option("--level", level?.rawValue), option("--downmix", downmix?.rawValue), flag("dc-removal", dcRemoval),
+            option("--f-max", fMax), option("--gain-augment", gainAugment), option("--tilt-augment", tiltAugment),
+            flag("batch-norm", batchNorm), flag("time-pooling", timePooling), option("--dropout", dropout),
+            option("--mixup", mixup), option("--label-smoothing", labelSmoothing), option("--seed", seed),
+        ]
+        return typed.compactMap { $0 }
+    }
+
     /// --f-max against the sample rate the features use (Hz).
     func validateFMax(sampleRate: Int) throws {
         if let fMax, fMax > Float(sampleRate) / 2 {
@@ -104,7 +122,7 @@ struct RecipeOptions: ParsableArguments {
 
     /// The recipe's downmix and level normalisation, with the given options applied, on `base`.
     func features(_ base: FeatureParameters) -> FeatureParameters {
-        var f = recipe.features(base)
+        var f = (recipe ?? .default).features(base)
         if let downmix { f.downmix = downmix }
         if let level { f.level = level.normalization }
         if let dcRemoval { f.dcRemoval = dcRemoval }
@@ -114,7 +132,7 @@ struct RecipeOptions: ParsableArguments {
 
     /// The recipe's settings with every given option applied.
     var settings: TrainingSettings {
-        var s = recipe.settings
+        var s = (recipe ?? .default).settings
         if let epochs { s.epochs = epochs }
         if let batchSize { s.batchSize = batchSize }
         if let learningRate { s.learningRate = learningRate }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GenreData
 import GenreFeatures
+import GenreSupport
 import GenreTraining
 
 struct Train: ParsableCommand {
@@ -23,16 +24,32 @@ struct Train: ParsableCommand {
     var noTest = false
     @Flag(help: "Continue an interrupted run from the checkpoint beside the model (<name>.checkpoint.safetensors), with its settings and split.")
     var resume = false
-    @Option(parsing: .unconditional, help: "Sample rate the audio is resampled to, Hz.") var sampleRate = 22050
-    @Option(name: .customLong("n-fft"), parsing: .unconditional, help: "FFT size, samples.") var nFFT = 2048
-    @Option(parsing: .unconditional, help: "Hop between frames, samples.") var hopLength = 512
-    @Option(name: .customLong("n-mels"), parsing: .unconditional, help: "Mel bands.") var nMels = 128
+    // Optional, so that `--resume` can tell which were typed; the defaults are `FeatureParameters()`'s.
+    @Option(parsing: .unconditional, help: "Sample rate the audio is resampled to, Hz (22050).") var sampleRate: Int?
+    @Option(name: .customLong("n-fft"), parsing: .unconditional, help: "FFT size, samples (2048).") var nFFT: Int?
+    @Option(parsing: .unconditional, help: "Hop between frames, samples (512).") var hopLength: Int?
+    @Option(name: .customLong("n-mels"), parsing: .unconditional, help: "Mel bands (128).") var nMels: Int?
     @OptionGroup var recipe: RecipeOptions
     @OptionGroup var files: ScreeningOptions
     @OptionGroup var common: RunOptions
     @OptionGroup var caching: CacheOptions
 
+    /// The feature parameters typed, over `FeatureParameters()`'s defaults (before the recipe's).
+    var baseFeatures: FeatureParameters {
+        let defaults = FeatureParameters()
+        return FeatureParameters(sampleRate: sampleRate ?? defaults.sampleRate, nFFT: nFFT ?? defaults.nFFT,
+                                 hopLength: hopLength ?? defaults.hopLength, nMels: nMels ?? defaults.nMels)
+    }
+
+    /// Every setting typed that `--resume` ignores (it continues with the checkpoint's), as typed.
+    var givenSettings: [String] {
+        let features: [String?] = [sampleRate.map { "--sample-rate \($0)" }, nFFT.map { "--n-fft \($0)" },
+                                   hopLength.map { "--hop-length \($0)" }, nMels.map { "--n-mels \($0)" }]
+        return features.compactMap { $0 } + recipe.given
+    }
+
     func validate() throws {
+        let f = baseFeatures, sampleRate = f.sampleRate, nFFT = f.nFFT, hopLength = f.hopLength, nMels = f.nMels
         if noTest, splitFile != nil { throw ValidationError("--no-test and --split-file exclude each other") }
         guard (1000...768_000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 1000 and 768000 Hz") }
         guard (16...65536).contains(nFFT), nFFT % 2 == 0 else { throw ValidationError("--n-fft must be an even number between 16 and 65536") }
@@ -47,10 +64,14 @@ struct Train: ParsableCommand {
             var options = TrainOptions(
                 datasetPath: dataset, modelPath: model, splitFile: splitFile, noTest: noTest,
                 settings: recipe.settings,
-                features: recipe.features(FeatureParameters(sampleRate: sampleRate, nFFT: nFFT, hopLength: hopLength, nMels: nMels)),
+                features: recipe.features(baseFeatures),
                 threads: common.threads, cache: try caching.cache(for: dataset))
             options.screening = files.screening
             options.resume = resume
+            if resume, !givenSettings.isEmpty {
+                console.warn(Message(verbatim: "warning: --resume continues with the checkpoint's training and feature settings; "
+                                     + "ignored: \(givenSettings.joined(separator: ", "))"))
+            }
             let result = try TrainingRun.run(options, reporter: console)
             let best = result.history[result.bestEpoch - 1]
             var line = "best epoch \(result.bestEpoch)"

@@ -236,10 +236,11 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         let model = folder + "/m.safetensors", checkpoint = folder + "/m.checkpoint.safetensors"
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: model)), previous, "the model is written only at the end")
         XCTAssertNoThrow(try ModelFile.read(model))
-        // A kill inside a write can leave only a hidden temporary file, never a half-written model.
+        // A kill inside a write can leave only a hidden temporary file, never a half-written model; and the run's
+        // lock file, unlocked by the kernel when the process died, which the next run takes over.
         let visible = Set(try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") })
         XCTAssertEqual(visible, ["data", "xdg-cache", "whole.safetensors", "whole.split.tsv", "whole.curves.svg",
-                                 "m.safetensors", "m.split.tsv", "m.checkpoint.safetensors", "m.curves.svg"])
+                                 "m.safetensors", "m.split.tsv", "m.checkpoint.safetensors", "m.curves.svg", "m.lock"])
         // Forgetting --resume does not throw the progress away.
         let saved = try Data(contentsOf: URL(fileURLWithPath: checkpoint))
         let fresh = try genre(args + ["--model", "m.safetensors"], in: folder)
@@ -254,6 +255,7 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: model)), whole,
                        "after epoch \(checkpointEpochs): the resumed run writes the uninterrupted run's model")
         XCTAssertFalse(FileManager.default.fileExists(atPath: checkpoint), "a finished run removes its checkpoint")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/m.lock"), "and its lock file")
     }
 
     /// Found by newcomers: a dataset named "genre" must not replace the shipped model unasked; a cache
