@@ -113,17 +113,19 @@ public enum TrainingRun {
 
     /// Trains a model on a dataset folder and writes it, its split list and its training curves.
     ///
-    /// Steps: resolve the options (a resumed run takes its checkpoint's), refuse what can be refused
-    /// before any work (settings, features, outputs, an unfinished checkpoint), decode every file
+    /// Steps: check the outputs and lock the model path for the run (`lockModel`), resolve the options (a
+    /// resumed run takes its checkpoint's), refuse what can be refused before any work (settings, features,
+    /// an unfinished checkpoint), tell `reporter` what an interruption keeps, decode every file
     /// (`decodeUsable`), choose the split (the checkpoint's, a listed one, or drawn stratified with the
     /// seed), standardise with the training files' mean and std, train (checkpointing after every epoch,
     /// progress and one line per epoch on `reporter`), then write the model with its notes and split list
-    /// together (`save`), delete the checkpoint and draw the curves. The same options and seed write the
-    /// same bytes, for any thread count.
+    /// together (`save`), delete the run's own checkpoint, draw the curves and release the lock. The same
+    /// options and seed write the same bytes, for any thread count.
     /// - Returns: the paths written, the best epoch (1-based), every epoch's report, the skipped files and
     ///   the model.
-    /// - Throws: `RunError` for an unusable option, an output that may not be overwritten, an unfinished
-    ///   checkpoint without `resume`, a checkpoint that no longer matches the dataset, or fewer than two
+    /// - Throws: `RunError` for an unusable option, an output that may not be overwritten, another run writing
+    ///   the same model (`lockModel`), an unfinished checkpoint without `resume`, a checkpoint another run
+    ///   wrote meanwhile (`Checkpoint.Owner`), a checkpoint that no longer matches the dataset, or fewer than two
     ///   genres with training files (also for a missing or damaged checkpoint, `Checkpoint.read`);
     ///   `FeatureError` for unusable feature parameters; `DatasetError` and `SplitError` from reading the
     ///   dataset and the split list; `TrainingError` when training diverges; write errors of the
@@ -136,8 +138,9 @@ public enum TrainingRun {
         }
         let (options, saved) = try resolve(given, reporter: reporter)
         try refuseEarly(options)
-        let owner = Checkpoint.Owner(path: Checkpoint.path(forModel: lock.modelPath),
-                                     resumedFrom: saved.flatMap { _ in Checkpoint.owner(of: Checkpoint.path(forModel: lock.modelPath)) })
+        let checkpointPath = Checkpoint.path(forModel: options.resolvedModelPath)
+        // A resumed run may overwrite the checkpoint it continues; a new one finds none (refuseEarly).
+        let owner = Checkpoint.Owner(path: checkpointPath, resumedFrom: saved == nil ? nil : Checkpoint.owner(of: checkpointPath))
         reporter.onInterrupt(interrupted(after: saved?.state.completedEpochs, of: options.settings.epochs, checkpoint: owner.path),
                              removing: lock.path)
         let scanned = try DatasetScanner.scan(options.datasetPath)
@@ -175,7 +178,7 @@ public enum TrainingRun {
     /// be writable (`checkOutputs`), before the checkpoint is read, and held until the run ends.
     /// - Throws: `RunError` when the model path would default to the shipped model, as `checkOutputs`, and
     ///   when another run holds the lock (naming its PID) or the lock file cannot be made.
-    static func lockModel(_ given: TrainOptions) throws -> (modelPath: String, path: String, release: () -> Void) {
+    static func lockModel(_ given: TrainOptions) throws -> RunLock {
         // A dataset folder named "genre" would silently replace the shipped model: only on purpose.
         if given.modelPath == nil, given.resolvedModelPath == ShippedModel.path {
             throw RunError("\(ShippedModel.path) is the shipped default model, and a dataset folder named 'genre' would "
@@ -185,11 +188,10 @@ public enum TrainingRun {
         try checkOutputs(modelPath, dataset: given.datasetPath)
         let folder = OutputPath.parent(of: modelPath)
         if !folder.isEmpty { try OutputPath.createFolder(folder) }
-        let lock = try RunLock.acquire(ModelFile.lockPath(forModel: modelPath)) { pid in
+        return try RunLock.acquire(ModelFile.lockPath(forModel: modelPath)) { pid in
             RunError("\(modelPath): another genre train (\(pid.map { "PID \($0)" } ?? "PID unknown")) is writing this model; "
                      + "wait for it to end or choose another \(Setting.modelPath)")
         }
-        return (modelPath, lock.path, lock.release)
     }
 
     /// What Ctrl-C or `kill` says: the checkpoint kept after `completed` epochs of `epochs` and how to go on, or
