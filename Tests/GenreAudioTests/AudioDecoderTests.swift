@@ -50,6 +50,36 @@ final class AudioDecoderTests: XCTestCase {
         }
     }
 
+    /// A process out of file descriptors gets the system's reason, not libsndfile's guess at a format (issue 15).
+    func testTooManyOpenFilesIsTheSystemsReason() throws {
+        let url = try TestFiles.scratchDirectory(for: self).appendingPathComponent("tone.wav")
+        try TestFiles.write(TestFiles.tone(frames: 22050, channels: 1), channels: 1, sampleRate: 22050,
+                            format: TestFiles.wavPCM16, to: url)
+        // Lower the soft limit to a few descriptors above those open now, then take them all.
+        var saved = rlimit()
+        XCTAssertEqual(getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &saved), 0)
+        let probe = open("/dev/null", O_RDONLY)
+        close(probe)
+        var limited = saved
+        limited.rlim_cur = rlim_t(probe + 16)
+        XCTAssertEqual(setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limited), 0)
+        var taken: [Int32] = []
+        defer {
+            for fd in taken { close(fd) }
+            var restore = saved
+            setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &restore)
+        }
+        while taken.count < 64 {
+            let fd = open("/dev/null", O_RDONLY)
+            guard fd >= 0 else { break }
+            taken.append(fd)
+        }
+        XCTAssertEqual(errno, EMFILE)
+        XCTAssertThrowsError(try AudioDecoder.readMono(path: url.path)) { error in
+            XCTAssertEqual("\(error)", "\(url.path): cannot read: too many open files")
+        }
+    }
+
     func testValidHeaderWithZeroFramesIsNoFrames() throws {
         let url = try TestFiles.scratchDirectory(for: self).appendingPathComponent("zero.wav")
         try TestFiles.write([], channels: 1, sampleRate: 22050, format: TestFiles.wavPCM16, to: url)

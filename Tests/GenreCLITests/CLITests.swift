@@ -404,6 +404,16 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(run.stderr.split(separator: "\n").filter { $0.hasPrefix("genre: error:") }.count, 1, run.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model)), before)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/models/data.checkpoint.safetensors"))
+        // Runaway BatchNorm statistics (running variances beyond what a model file may hold) are divergence too,
+        // found by a newcomer at --learning-rate 0.5 on gtzan-mini: the run stops, naming the buffer, and
+        // leaves no checkpoint that every later run would trip over.
+        let buffers = try genre(["train", "data", "--epochs", "3", "--learning-rate", "10", "--seed", "3"], in: folder)
+        XCTAssertEqual(buffers.status, 1, buffers.stdout + buffers.stderr)
+        XCTAssertNotNil(buffers.stderr.range(of: #"genre: error: training diverged: bn\d\.running_(var|mean) holds values beyond ±1000000\.0 "#
+                                             + #"after epoch \d \(try a smaller --learning-rate\); no model written"#,
+                                             options: .regularExpression), buffers.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model)), before)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/models/data.checkpoint.safetensors"))
         let again = try genre(["train", "data", "--epochs", "1", "--seed", "3"], in: folder)
         XCTAssertEqual(again.status, 0, again.stderr)
     }

@@ -24,21 +24,27 @@ final class FileNamesCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(copy.status, 0, copy.stderr)
         let text = try sh("\"$GENRE\" predict --model \(model) \"$(printf 'caf\\351.wav')\" good.wav")
         XCTAssertEqual(text.status, 1, text.stderr)
-        XCTAssertTrue(text.stderr.contains("genre: error: caf\\xE9.wav: file name is not valid UTF-8; genre cannot open it "
+        XCTAssertTrue(text.stderr.contains("genre: error: caf\\xe9.wav: file name is not valid UTF-8; genre cannot open it "
                                            + "(rename it, e.g. with convmv -f latin1 -t utf8)"), text.stderr)
         XCTAssertFalse(text.stderr.contains("no such file"), text.stderr)
         XCTAssertTrue(text.stdout.contains("good.wav  ("), text.stdout)
+        // A line break in a name is escaped in what is printed: one line per file, one line per error.
+        let lines = try sh("cp good.wav \"$(printf 'new\\nline.wav')\" && \"$GENRE\" predict --model \(model) \"$(printf 'new\\nline.wav')\" "
+                           + "\"$(printf 'gone\\nfile.wav')\"")
+        XCTAssertEqual(lines.status, 1, lines.stderr)
+        XCTAssertTrue(lines.stdout.hasPrefix("new\\x0aline.wav  (3.5 s, 1 segment)\n"), lines.stdout)
+        XCTAssertEqual(lines.stderr, "genre: error: gone\\x0afile.wav: no such file\n")
         let json = try sh("\"$GENRE\" predict --json --model \(model) \"$(printf 'caf\\351.wav')\" good.wav")
         XCTAssertEqual(json.status, 1, json.stderr)
         let results = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["results"]
             as? [[String: Any]])
-        XCTAssertEqual(results.map { $0["file"] as? String }, ["caf\\xE9.wav", "good.wav"])
+        XCTAssertEqual(results.map { $0["file"] as? String }, ["caf\\xe9.wav", "good.wav"])
         XCTAssertTrue((results[0]["error"] as? String ?? "").contains("file name is not valid UTF-8"), "\(results[0])")
         XCTAssertNotNil(results[1]["top"])
         // Any other command given such a path says so instead of "not found".
         let train = try sh("mkdir \"$(printf 'd\\351')\" && \"$GENRE\" train \"$(printf 'd\\351')\"")
         XCTAssertEqual(train.status, 1, train.stderr)
-        XCTAssertTrue(train.stderr.contains("genre: error: d\\xE9: file name is not valid UTF-8"), train.stderr)
+        XCTAssertTrue(train.stderr.contains("genre: error: d\\xe9: file name is not valid UTF-8"), train.stderr)
         XCTAssertFalse(train.stderr.contains("not found"), train.stderr)
     }
 
@@ -55,16 +61,16 @@ final class FileNamesCLITests: XCTestCase, GenreCLIRunning {
         let train = try genre(["train", "data", "--epochs", "1", "--batch-size", "8"], in: folder)
         XCTAssertEqual(train.status, 0, train.stderr)
         XCTAssertTrue(train.stdout.contains("5 file(s) skipped (see warnings above)"), train.stdout)
-        for expected in ["skipped data/beat/caf\\xE9.wav: file name is not valid UTF-8",
+        for expected in ["skipped data/beat/caf\\xe9.wav: file name is not valid UTF-8",
                          "skipped data/beat/tab\\x09name.wav: file name has a tab or line break",
-                         "skipped data/beat/new\\x0Aline.wav: file name has a tab or line break",
+                         "skipped data/beat/new\\x0aline.wav: file name has a tab or line break",
                          "skipped data/beat/gone.wav: not a regular file",
                          "skipped data/noise/copy.wav: same audio as 'beat/beat.00003.wav'"] {
             XCTAssertTrue(train.stderr.contains(expected), "\(expected)\n\(train.stderr)")
         }
         let strict = try genre(["train", "data", "--epochs", "1", "--model", "strict.safetensors", "--strict", "--verbose"], in: folder)
         XCTAssertEqual(strict.status, 1, strict.stderr)
-        XCTAssertTrue(strict.stderr.contains("genre: error: data/beat/caf\\xE9.wav: file name is not valid UTF-8 "
+        XCTAssertTrue(strict.stderr.contains("genre: error: data/beat/caf\\xe9.wav: file name is not valid UTF-8 "
                                              + "(--strict: 4 file(s) cannot be used; nothing trained)"), strict.stderr)
         XCTAssertFalse(strict.stderr.contains("beat.00004.wav"), "refused before decoding: \(strict.stderr)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/strict.safetensors"))
@@ -97,8 +103,8 @@ final class FileNamesCLITests: XCTestCase, GenreCLIRunning {
         let second = try genre(["train", "two", "--epochs", "1", "--batch-size", "8", "--model", "m.safetensors", "--verbose"],
                                in: folder)
         XCTAssertEqual(second.status, 1, second.stderr)
-        XCTAssertTrue(second.stderr.contains("genre: error: two: the genre folders 'mu\u{301}sica' (bytes mu\\xCC\\x81sica) and "
-                                             + "'m\u{FA}sica' (bytes m\\xC3\\xBAsica) differ only in Unicode normalisation"),
+        XCTAssertTrue(second.stderr.contains("genre: error: two: the genre folders 'mu\u{301}sica' (bytes mu\\xcc\\x81sica) and "
+                                             + "'m\u{FA}sica' (bytes m\\xc3\\xbasica) differ only in Unicode normalisation"),
                       second.stderr)
         XCTAssertFalse(second.stderr.contains("beat.00000.wav"), "refused before decoding: \(second.stderr)")
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/m.safetensors")), before)

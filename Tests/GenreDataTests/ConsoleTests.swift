@@ -61,6 +61,11 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(Console.printable("esc\u{1B}[31mred.wav"), "esc\\x1b[31mred.wav")
         XCTAssertEqual(Console.printable("a\u{7F}b\u{9B}c\td"), "a\\x7fb\\u{9b}c\\x09d")
         XCTAssertEqual(Console.printable("line one\nline two é"), "line one\nline two é")
+        // A warning or an error is one line: a line break in a file name is escaped there.
+        XCTAssertEqual(Console.printable("new\nline.wav", lineBreaks: false), "new\\x0aline.wav")
+        let broken = Capture()
+        console(broken, interactive: false).warn("skipped new\nline.wav: not audio")
+        XCTAssertEqual(broken.text, "skipped new\\x0aline.wav: not audio\n")
         let capture = Capture()
         console(capture, interactive: false).warn("skipped bad\u{1B}]0;title\u{07}.wav: not audio")
         XCTAssertEqual(capture.text, "skipped bad\\x1b]0;title\\x07.wav: not audio\n")

@@ -69,10 +69,10 @@ final class DatasetTests: XCTestCase {
         // Every entry of a genre folder left out is a skipped file (counted, and fatal under --strict), with its
         // name on one line: bytes that are not UTF-8, and ASCII control characters, as \xNN.
         XCTAssertEqual(dataset.skipped.map(\.description), [
-            "\(root)/bad\\xFFgenre: genre folder name is not valid UTF-8; its files are not read",
-            "\(root)/esc\\x1B[31mred: genre folder name has a control character; its files are not read",
+            "\(root)/bad\\xffgenre: genre folder name is not valid UTF-8; its files are not read",
+            "\(root)/esc\\x1b[31mred: genre folder name has a control character; its files are not read",
             "\(root)/rock/broken.wav: not a regular file: a symbolic link to nothing",
-            "\(root)/rock/caf\\xE9.wav: file name is not valid UTF-8",
+            "\(root)/rock/caf\\xe9.wav: file name is not valid UTF-8",
             "\(root)/rock/tab\\x09name.wav: file name has a tab or line break",
         ])
         XCTAssertEqual(dataset.path(of: dataset.files[0]), root + "/blues/a.wav")
@@ -116,14 +116,14 @@ final class DatasetTests: XCTestCase {
     func testNamesDifferingOnlyInUnicodeNormalisationAreRefused() throws {
         let genres = try makeTree(self, ["m\u{FA}sica/a.wav", "mu\u{301}sica/b.wav", "rock/c.wav"])
         XCTAssertThrowsError(try DatasetScanner.scan(genres)) {
-            XCTAssertEqual("\($0)", "\(genres): the genre folders 'mu\u{301}sica' (bytes mu\\xCC\\x81sica) and 'm\u{FA}sica' "
-                           + "(bytes m\\xC3\\xBAsica) differ only in Unicode normalisation; genre cannot tell them apart: "
+            XCTAssertEqual("\($0)", "\(genres): the genre folders 'mu\u{301}sica' (bytes mu\\xcc\\x81sica) and 'm\u{FA}sica' "
+                           + "(bytes m\\xc3\\xbasica) differ only in Unicode normalisation; genre cannot tell them apart: "
                            + "merge or rename one")
         }
         let files = try makeTree(self, ["jazz/caf\u{E9}.wav", "jazz/cafe\u{301}.wav", "rock/c.wav"])
         XCTAssertThrowsError(try DatasetScanner.scan(files)) {
-            XCTAssertEqual("\($0)", "\(files): the files 'jazz/cafe\u{301}.wav' (bytes jazz/cafe\\xCC\\x81.wav) and 'jazz/caf\u{E9}.wav' "
-                           + "(bytes jazz/caf\\xC3\\xA9.wav) differ only in Unicode normalisation; genre cannot tell them apart: "
+            XCTAssertEqual("\($0)", "\(files): the files 'jazz/cafe\u{301}.wav' (bytes jazz/cafe\\xcc\\x81.wav) and 'jazz/caf\u{E9}.wav' "
+                           + "(bytes jazz/caf\\xc3\\xa9.wav) differ only in Unicode normalisation; genre cannot tell them apart: "
                            + "merge or rename one")
         }
     }
