@@ -43,8 +43,9 @@ public enum AudioError: Error, CustomStringConvertible, Equatable {
     }
 
     private static func line(_ path: String, _ reason: String) -> String {
-        // Error texts from C libraries can contain newlines; the contract is one line.
-        let text = path.isEmpty ? reason : "\(path): \(reason)"
-        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        // Error texts from C libraries can contain newlines; the contract is one line. A line break in the
+        // path is the file's name: it is kept, for the front end to print escaped (`\x0a`), not made a space.
+        let reason = reason.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return path.isEmpty ? reason : "\(path): \(reason)"
     }
 }

@@ -74,7 +74,7 @@ public final class Console: Reporter, @unchecked Sendable {
         let line = render(message)
         lock.withLock {
             clearProgress()
-            errorSink(Self.printable(line) + "\n")
+            errorSink(Self.printable(line, lineBreaks: false) + "\n")
         }
     }
 
@@ -84,7 +84,7 @@ public final class Console: Reporter, @unchecked Sendable {
     public func onInterrupt(_ message: Message?, removing file: String?) {
         guard let message else { return InterruptNotice.clear() }
         let endLine = interactive && !quiet ? "\n" : ""
-        InterruptNotice.set(endLine + "genre: " + Self.printable(render(message)) + "\n", removing: file)
+        InterruptNotice.set(endLine + "genre: " + Self.printable(render(message), lineBreaks: false) + "\n", removing: file)
     }
 
     /// A per-file detail line on stderr, only with `verbose`.
@@ -95,17 +95,17 @@ public final class Console: Reporter, @unchecked Sendable {
 
     /// `genre: error: <message>` on stderr: the one line a failed command prints.
     public static func error(_ message: String) {
-        StandardError.write("genre: error: \(printable(message))\n")
+        StandardError.write("genre: error: \(printable(message, lineBreaks: false))\n")
     }
 
     /// A line on stderr as it is, for commands without a `Console` instance.
     public static func note(_ line: String) {
-        StandardError.write(printable(line) + "\n")
+        StandardError.write(printable(line, lineBreaks: false) + "\n")
     }
 
     /// `warning: <message>` on stderr, for commands without a `Console` instance.
     public static func warning(_ message: String) {
-        StandardError.write("warning: \(printable(message))\n")
+        StandardError.write("warning: \(printable(message, lineBreaks: false))\n")
     }
 
     /// Progress of a task of `total` steps counted in `unit` (e.g. "files"): on a terminal a bar redrawn at
@@ -162,9 +162,12 @@ public final class Console: Reporter, @unchecked Sendable {
         return String(format: "  %.1f %@/s  ETA %@", rate, unit, duration(Double(left) / rate))
     }
 
-    /// `text` with control characters (C0 but line feeds, DEL, C1) written as `\x1b` or `\u{9b}`, so a
-    /// file name cannot move the cursor or recolour a terminal (names come from the dataset, not from us).
-    public static func printable(_ text: String) -> String {
+    /// `text` with control characters (C0, DEL, C1) written as `\x1b` or `\u{9b}`, so a file name cannot move
+    /// the cursor or recolour a terminal (names come from the dataset, not from us).
+    /// - Parameter lineBreaks: keep line feeds (a block of result lines); false for what must stay one line (a
+    ///   warning, an error, a file's heading), where a line break in a name is written `\x0a`.
+    public static func printable(_ text: String, lineBreaks: Bool = true) -> String {
+        let isControl = { (s: Unicode.Scalar) in Self.isControl(s) || (!lineBreaks && s == "\n") }
         guard text.unicodeScalars.contains(where: isControl) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {

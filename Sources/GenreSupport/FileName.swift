@@ -12,7 +12,7 @@ public enum FileName {
     }
 
     /// `bytes` for a person to read on one line: valid UTF-8 as text, every other byte and every ASCII control
-    /// character (tab, line break, escape) as `\xNN` (e.g. Latin-1 "café" as `caf\xE9`).
+    /// character (tab, line break, escape) as `\xNN` (e.g. Latin-1 "café" as `caf\xe9`).
     public static func shown(_ bytes: [UInt8]) -> String {
         var out = "", i = 0
         while i < bytes.count {
@@ -31,7 +31,7 @@ public enum FileName {
     }
 
     /// `name`'s UTF-8 with every byte outside ASCII as `\xNN`: tells apart names that print alike
-    /// (NFC "m\u{FA}sica" is `m\xC3\xBAsica`, NFD "mu\u{301}sica" `mu\xCC\x81sica`).
+    /// (NFC "m\u{FA}sica" is `m\xc3\xbasica`, NFD "mu\u{301}sica" `mu\xcc\x81sica`).
     public static func bytesShown(_ name: String) -> String {
         name.utf8.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + hex($0) }.joined()
     }
@@ -59,7 +59,7 @@ public enum FileName {
     }
 
     private static func hex(_ byte: UInt8) -> String {
-        let digits = String(byte, radix: 16, uppercase: true)
+        let digits = String(byte, radix: 16)
         return digits.count == 1 ? "0" + digits : digits
     }
 }

@@ -97,7 +97,7 @@ struct Predict: ParsableCommand {
                                        headerFrames: audio.headerFrames, stoppedAtSeconds: audio.stoppedAtSeconds, note: note,
                                        warning: warning, timeline: timeline))
                     if !json {
-                        print(String(format: "%@  (%.1f s, %d segment%@)", Console.printable(file), p.duration, p.segments, p.segments == 1 ? "" : "s"))
+                        print(String(format: "%@  (%.1f s, %d segment%@)", Console.printable(file, lineBreaks: false), p.duration, p.segments, p.segments == 1 ? "" : "s"))
                         let width = shown.map(\.genre.count).max() ?? 0
                         for e in shown {
                             print("  " + e.genre.padding(toLength: width, withPad: " ", startingAt: 0)
