@@ -174,7 +174,7 @@ public enum ModelFile {
     ///   `SafeTensorsError.writeFailed` when the file system refuses or the new file does not read back
     ///   (the previous file stays).
     public static func write(_ model: TrainedModel, to path: String) throws {
-        switch unwritableWeight(model.network.parameters) {
+        switch unwritableWeight(model.network) {
         case .nonFinite(let name)?:
             throw ModelFileError.invalid(path: path, reason: "refusing to write non-finite weights in \(name)")
         case .beyondLimit(let name)?:
@@ -393,20 +393,22 @@ public enum ModelFile {
     }
     private static let checkpointSuffix = "checkpoint.safetensors"
 
-    /// A parameter no model file may hold, and why.
+    /// A parameter or buffer no model file may hold, and why.
     public enum UnwritableWeight: Equatable {
-        /// The parameter holds NaN or ±∞.
+        /// The tensor holds NaN or ±∞.
         case nonFinite(String)
-        /// The parameter holds a finite value beyond ±`maxWeight`.
+        /// The tensor holds a finite value beyond ±`maxWeight`.
         case beyondLimit(String)
     }
 
-    /// The first of `parameters` that `write` refuses: non-finite values are looked for in every
-    /// parameter first, then values beyond ±`maxWeight`; nil when all can be written. Training runs the
-    /// same check after every epoch, so a run stops where a model could no longer be saved.
-    public static func unwritableWeight(_ parameters: [Parameter]) -> UnwritableWeight? {
-        if let bad = parameters.first(where: { !$0.value.allSatisfy(\.isFinite) }) { return .nonFinite(bad.name) }
-        if let big = parameters.first(where: { !$0.value.allSatisfy { abs($0) <= maxWeight } }) { return .beyondLimit(big.name) }
+    /// The first tensor of `network` (its parameters, then its BatchNorm running means and variances) that
+    /// `write` refuses and `read` would: non-finite values are looked for in every tensor first, then values
+    /// beyond ±`maxWeight`; nil when all can be written. Training runs the same check after every epoch, so a
+    /// run stops where a model (or its checkpoint) could no longer be saved.
+    public static func unwritableWeight(_ network: ConvNet) -> UnwritableWeight? {
+        let tensors = network.parameters.map { (name: $0.name, values: $0.value) } + network.buffers
+        if let bad = tensors.first(where: { !$0.values.allSatisfy(\.isFinite) }) { return .nonFinite(bad.name) }
+        if let big = tensors.first(where: { !$0.values.allSatisfy { abs($0) <= maxWeight } }) { return .beyondLimit(big.name) }
         return nil
     }
 

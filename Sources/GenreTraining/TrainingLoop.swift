@@ -191,14 +191,16 @@ struct TrainingLoop {
         }
     }
 
-    /// The end-of-epoch checks: every weight finite, then the validation clips' loss and clip accuracy
+    /// The end-of-epoch checks: every weight and BatchNorm statistic finite and within the model file's
+    /// bound, then the validation clips' loss and clip accuracy
     /// into `report` (left nil without validation clips).
     /// - Throws: `TrainingError.nonFiniteWeights`; `TrainingError.weightsBeyondLimit` for a weight no model
     ///   file may hold (checked here, before the epoch's checkpoint, so a diverged run leaves none to resume);
     ///   `TrainingError.diverged` when the validation loss is not finite (reported at the epoch's last batch).
     func validate(_ report: inout EpochReport) throws {
-        // A step can leave non-finite or runaway weights even when the loss it reported was finite.
-        switch ModelFile.unwritableWeight(network.parameters) {
+        // A step can leave non-finite or runaway weights (or BatchNorm statistics) even when the loss it
+        // reported was finite.
+        switch ModelFile.unwritableWeight(network) {
         case .nonFinite(let name)?: throw TrainingError.nonFiniteWeights(epoch: report.epoch, parameter: name)
         case .beyondLimit(let name)?:
             throw TrainingError.weightsBeyondLimit(epoch: report.epoch, parameter: name, limit: ModelFile.maxWeight)
