@@ -111,4 +111,28 @@ final class FileNamesCLITests: XCTestCase, GenreCLIRunning {
         let info = try genre(["info", "m.safetensors"], in: folder)
         XCTAssertEqual(info.status, 0, info.stderr)
     }
+
+    /// A genre folder renamed from NFC to NFD after training (what a copy through macOS or some rsync setups
+    /// does) is still the same genre to genre: evaluate finds every file of the model's test split in it.
+    func testEvaluateFindsTheSplitsFilesAfterAGenreFolderChangedNormalisation() throws {
+        let make = try genre(["make-dataset", "data", "--clips", "5", "--seconds", "3.5"], in: folder)
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let nfc = try sh("mv data/drone \"data/$(printf 'm\\303\\272sica')\"")
+        XCTAssertEqual(nfc.status, 0, nfc.stderr)
+        let train = try genre(["train", "data", "--epochs", "1", "--batch-size", "8", "--model", "m.safetensors"], in: folder)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let before = try genre(["evaluate", "data", "--model", "m.safetensors", "--json"], in: folder)
+        XCTAssertEqual(before.status, 0, before.stderr)
+        let nfd = try sh("mv \"data/$(printf 'm\\303\\272sica')\" \"data/$(printf 'mu\\314\\201sica')\"")
+        XCTAssertEqual(nfd.status, 0, nfd.stderr)
+        let after = try genre(["evaluate", "data", "--model", "m.safetensors", "--json"], in: folder)
+        XCTAssertEqual(after.status, 0, after.stderr)
+        XCTAssertFalse(after.stderr.contains("skipped"), after.stderr)
+        XCTAssertFalse(after.stderr.contains("missing"), after.stderr)
+        func clips(_ run: Run) throws -> Int? {
+            (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["clips"] as? Int
+        }
+        XCTAssertEqual(try clips(after), try clips(before))
+        XCTAssertEqual(try clips(after), 4, "one test clip per genre")
+    }
 }
