@@ -137,11 +137,13 @@ public enum Evaluation {
                        reporter: any Reporter) throws -> (clips: [ClipFeatures], skipped: [SkippedFile]) {
         // Dataset labels are re-indexed into the model's class order.
         let modelIndex = Dictionary(uniqueKeysWithValues: model.classNames.enumerated().map { ($1, $0) })
-        let labelOf = Dictionary(uniqueKeysWithValues: known.map {
-            ($0.relativePath, modelIndex[dataset.classNames[$0.label]]!)
-        })
+        // Names are matched as Swift compares them (a split list written in NFC finds a folder renamed to NFD;
+        // the scan refused twins), and each file is read by the name it has on disk.
+        let byName = Dictionary(uniqueKeysWithValues: known.map { ($0.relativePath, $0) })
         let extractor = try LogMelExtractor(parameters: model.features)
-        let jobs = selected.compactMap { file in labelOf[file].map { (path: dataset.root + "/" + file, relativePath: file, label: $0) } }
+        let jobs = selected.compactMap { name in
+            byName[name].map { (path: dataset.path(of: $0), relativePath: $0.relativePath, label: modelIndex[dataset.classNames[$0.label]]!) }
+        }
         let (clips, skipped) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads,
                                                             cache: cache,
                                                             progress: { reporter.progress("decoding", $0, $1, unit: "files") },
