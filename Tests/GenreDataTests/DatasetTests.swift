@@ -48,6 +48,7 @@ final class DatasetTests: XCTestCase {
         ])
         try FileManager.default.createSymbolicLink(atPath: root + "/rock/link.wav", withDestinationPath: root + "/blues/a.wav")
         try FileManager.default.createSymbolicLink(atPath: root + "/rock/broken.wav", withDestinationPath: root + "/nowhere")
+        try FileManager.default.createSymbolicLink(atPath: root + "/ghost", withDestinationPath: "/nonexistent/genre-disk/ghost")
         try createFile(bytes: Array((root + "/rock/caf").utf8) + [0xE9] + Array(".wav".utf8))
         try createFile(bytes: Array((root + "/bad").utf8) + [0xFF] + Array("genre".utf8), folder: true)
         let dataset = try DatasetScanner.scan(root)
@@ -71,6 +72,7 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(dataset.skipped.map(\.description), [
             "\(root)/bad\\xffgenre: genre folder name is not valid UTF-8; its files are not read",
             "\(root)/esc\\x1b[31mred: genre folder name has a control character; its files are not read",
+            "\(root)/ghost: a symbolic link to nothing (a genre folder on a disk that is not mounted?)",
             "\(root)/rock/broken.wav: not a regular file: a symbolic link to nothing",
             "\(root)/rock/caf\\xe9.wav: file name is not valid UTF-8",
             "\(root)/rock/tab\\x09name.wav: file name has a tab or line break",
