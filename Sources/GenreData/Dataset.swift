@@ -31,8 +31,9 @@ public struct Dataset: Sendable {
     /// `root`, sub-folders of a genre folder), one human-readable line each.
     public let warnings: [String]
     /// Entries of the dataset that are not used, each with its reason: names that a `String` cannot carry or a
-    /// split list cannot hold (not UTF-8, a tab or a line break; a genre folder's control character), and
-    /// entries of a genre folder that are not regular files (a symbolic link to nothing, a socket). Runs count
+    /// split list cannot hold (not UTF-8, a tab or a line break; a genre folder's control character), links
+    /// to nothing in the dataset folder (a genre folder on a disk not mounted), and entries of a genre folder
+    /// that are not regular files (a symbolic link to nothing, a socket). Runs count
     /// them with the files that do not decode; `--strict` refuses them. Sorted by path.
     public let skipped: [SkippedFile]
 
@@ -99,9 +100,9 @@ public enum DatasetScanner {
     /// Files are not filtered by extension — the decoder sniffs content, and undecodable files are
     /// skipped at decode time. Symbolic links are followed. Names are read as the bytes they are: a genre
     /// folder or file whose name is not UTF-8 or holds a tab or a line break (which the split list cannot
-    /// hold), a genre folder whose name holds a control character, and an entry of a genre folder that is
-    /// not a regular file (a link to nothing, a socket) are `Dataset.skipped`; sub-folders of a genre, files
-    /// directly in `root` and genre folders with no candidate file are warnings.
+    /// hold), a genre folder whose name holds a control character, a link to nothing in `root`, and an entry
+    /// of a genre folder that is not a regular file (a link to nothing, a socket) are `Dataset.skipped`;
+    /// sub-folders of a genre, files directly in `root` and genre folders with no candidate file are warnings.
     /// - Parameters:
     ///   - root: the dataset folder.
     ///   - inUse: paths of files the run itself reads (a fold file); one of them lying directly in `root`
@@ -139,7 +140,10 @@ public enum DatasetScanner {
                 if !filesInUse.contains(OutputPath.resolved(path) ?? path) {
                     warnings.append("file '\(entry.shown)' is directly in the dataset folder, not in a genre folder; ignored")
                 }
-            case .linkToNothing, .other:
+            case .linkToNothing:
+                // Most likely a genre folder on a disk not mounted now: its files are left out, so it counts.
+                skipped.append(SkippedFile(path: path, reason: "a symbolic link to nothing (a genre folder on a disk that is not mounted?)"))
+            case .other:
                 warnings.append("'\(entry.shown)' is neither a folder nor a regular file; skipped")
             }
         }
