@@ -73,6 +73,10 @@ final class FileNamesCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(strict.stderr.contains("genre: error: data/beat/caf\\xe9.wav: file name is not valid UTF-8 "
                                              + "(--strict: 4 file(s) cannot be used; nothing trained)"), strict.stderr)
         XCTAssertFalse(strict.stderr.contains("beat.00004.wav"), "refused before decoding: \(strict.stderr)")
+        // Every file refused is named, not only the first, so that one run lists all there is to fix.
+        for name in ["gone.wav: not a regular file", "tab\\x09name.wav: file name", "new\\x0aline.wav: file name"] {
+            XCTAssertTrue(strict.stderr.contains("skipped data/beat/" + name), "\(name)\n\(strict.stderr)")
+        }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/strict.safetensors"))
         let onlyCopy = try sh("cd data/beat && rm -f gone.wav \"$(printf 'caf\\351.wav')\" \"$(printf 'tab\\tname.wav')\" "
                               + "\"$(printf 'new\\nline.wav')\"")
