@@ -21,13 +21,15 @@ public struct FileScreening: Sendable, Equatable {
     }
 
     /// With `strict`, refuses the run before any decoding when the dataset's scan already left files out.
-    /// - Throws: `RunError` naming the first of `skipped` and how many there are.
-    public func refuseEarly(_ skipped: [SkippedFile]) throws {
-        if strict, let first = skipped.first { throw refusal(first, count: skipped.count) }
+    /// - Throws: `RunError` naming the first of `skipped` and how many there are (each is warned about first).
+    public func refuseEarly(_ skipped: [SkippedFile], reporter: any Reporter) throws {
+        if strict, !skipped.isEmpty { throw refusal(skipped, reporter: reporter) }
     }
 
-    private func refusal(_ first: SkippedFile, count: Int) -> RunError {
-        RunError("\(first.message) (\(Setting.strict): \(count) file(s) cannot be used; nothing trained)")
+    /// Every file of `left` warned about, so that one run lists all there is to fix, and the error naming the first.
+    private func refusal(_ left: [SkippedFile], reporter: any Reporter) -> RunError {
+        for s in left { reporter.warn("skipped \(s.message)") }
+        return RunError("\(left[0].message) (\(Setting.strict): \(left.count) file(s) cannot be used; nothing trained)")
     }
 
     /// - Parameters:
@@ -35,7 +37,7 @@ public struct FileScreening: Sendable, Equatable {
     ///   - skipped: the files already left out (the scan's, those that did not decode, copies).
     /// - Returns: the clips to use and every file left out (`skipped` first, then too short), each
     ///   already warned about on `reporter`.
-    /// - Throws: `RunError` naming the first file left out, when `strict`.
+    /// - Throws: `RunError` naming the first file left out, when `strict` (each is warned about first).
     public func apply(_ decoded: [ClipFeatures], skipped: [SkippedFile], root: String,
                       reporter: any Reporter) throws -> (clips: [ClipFeatures], skipped: [SkippedFile]) {
         var left = skipped
@@ -49,7 +51,7 @@ public struct FileScreening: Sendable, Equatable {
                 kept.append(clip)
             }
         }
-        if strict, let first = left.first { throw refusal(first, count: left.count) }
+        if strict, !left.isEmpty { throw refusal(left, reporter: reporter) }
         for s in left { reporter.warn("skipped \(s.message)") }
         let cut = kept.filter { $0.stoppedAtSeconds != nil }.count
         if cut > 0, let maxDuration {

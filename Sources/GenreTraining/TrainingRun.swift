@@ -436,7 +436,7 @@ public enum TrainingRun {
     static func decodeUsable(_ scanned: Dataset, features: FeatureParameters, threads: Int, cache: FeatureCache?,
                              screening: FileScreening, reporter: any Reporter) throws
         -> (dataset: Dataset, clips: [ClipFeatures], skipped: [SkippedFile]) {
-        try screening.refuseEarly(scanned.skipped)
+        try screening.refuseEarly(scanned.skipped, reporter: reporter)
         let extractor = try LogMelExtractor(parameters: features)
         let jobs = scanned.files.map { (path: scanned.path(of: $0), relativePath: $0.relativePath, label: $0.label) }
         let (decoded, undecodable) = ClipFeatureExtractor.extract(jobs, extractor: extractor, threads: threads,
