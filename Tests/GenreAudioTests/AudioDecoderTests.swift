@@ -13,6 +13,15 @@ final class AudioDecoderTests: XCTestCase {
         }
     }
 
+    /// A symbolic link whose target is gone is there (`ls` lists it): say what it is, not "no such file".
+    func testLinkToNothingIsNamedAsSuch() throws {
+        let link = try TestFiles.scratchDirectory(for: self).appendingPathComponent("gone.wav").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/nonexistent/genre/song.wav")
+        XCTAssertThrowsError(try AudioDecoder.readMono(path: link)) { error in
+            XCTAssertEqual("\(error)", "\(link): cannot read: a symbolic link to nothing (/nonexistent/genre/song.wav)")
+        }
+    }
+
     func testDirectoryIsNotARegularFile() throws {
         let directory = try TestFiles.scratchDirectory(for: self)
         let sub = directory.appendingPathComponent("looks-like.wav")

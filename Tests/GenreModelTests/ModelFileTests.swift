@@ -378,6 +378,12 @@ final class ModelFileTests: XCTestCase {
     }
 
     /// Companion files are named by one rule: `X.safetensors` → `X.<suffix>`.
+    func testAnEmptyModelPathIsNamedAsSuch() {
+        XCTAssertThrowsError(try ModelFile.read("")) {
+            XCTAssertEqual("\($0)", "the model path is empty; give the path of a model file")
+        }
+    }
+
     func testCompanionPathsBesideTheModel() {
         XCTAssertEqual(ModelFile.splitPath(forModel: "out/m.safetensors"), "out/m.split.tsv")
         XCTAssertEqual(ModelFile.splitPath(forModel: "out/m"), "out/m.split.tsv")
