@@ -211,6 +211,9 @@ public enum AudioDecoder {
         var st = stat()
         guard stat(path, &st) == 0 else {
             let code = errno
+            if code == ENOENT, let target = linkTarget(path) {
+                throw AudioError.unreadable(path: path, reason: "cannot read: a symbolic link to nothing (\(target))")
+            }
             if code == ENOENT || code == ENOTDIR { throw AudioError.fileNotFound(path: path) }
             throw AudioError.unreadable(path: path, reason: "cannot read: \(systemReason(code))")
         }
@@ -219,6 +222,14 @@ public enum AudioDecoder {
         let descriptor = Glibc.open(path, O_RDONLY)
         guard descriptor >= 0 else { throw AudioError.unreadable(path: path, reason: "cannot read: \(systemReason(errno))") }
         close(descriptor)
+    }
+
+    /// Where the symbolic link at `path` points, or nil when `path` is not a link.
+    private static func linkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count >= 0 else { return nil }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// `strerror(code)` as it reads inside a sentence: "permission denied".

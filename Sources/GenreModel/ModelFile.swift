@@ -55,7 +55,8 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
     /// One line starting with the path.
     public var description: String {
         switch self {
-        case .notFound(let path): return "\(path): model file not found"
+        case .notFound(let path):
+            return path.isEmpty ? "the model path is empty; give the path of a model file" : "\(path): model file not found"
         case .unreadable(let path, let reason): return "\(path): not a readable model file: \(reason)"
         case .notAGenreModel(let path, let reason): return "\(path): not a genre model (\(reason))"
         case .checkpointNotModel(let path, let epochs, let model):

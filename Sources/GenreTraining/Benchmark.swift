@@ -274,7 +274,7 @@ extension Benchmark {
                     guard layout.channels == 1 else { return }
                     for i in block.indices { block[i] = Float(0.1 * sin(Double(start + i) * 0.0627)) }
                 }
-                let size = ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) ?? 0
+                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
                 let start = DispatchTime.now().uptimeNanoseconds
                 let run = try ChildProcess.run(executable, ["predict", path, "--model", model])
                 guard run.status == 0 else { throw RunError("bench: genre predict \(path) failed (exit \(run.status))") }
