@@ -2,8 +2,15 @@ import XCTest
 @testable import GenreData
 
 final class DuplicatesTests: XCTestCase {
-    func clip(_ path: String, _ values: [Float], count: Int = 1) -> ClipFeatures {
-        ClipFeatures(relativePath: path, label: 0, segments: values, segmentCount: count, duration: 1)
+    func clip(_ path: String, _ values: [Float], count: Int = 1, label: Int = 0) -> ClipFeatures {
+        ClipFeatures(relativePath: path, label: label, segments: values, segmentCount: count, duration: 1)
+    }
+
+    /// A song filed under two genres is a labelling mistake, not only a copy: the reason says so.
+    func testACopyUnderAnotherGenreSaysSo() {
+        let clips = [clip("classical/a.wav", [1, 2], label: 0), clip("metal/b.wav", [1, 2], label: 1)]
+        XCTAssertEqual(Duplicates.removing(from: clips, root: "data").skipped.map(\.description),
+                       ["data/metal/b.wav: same audio as 'classical/a.wav', which is filed under another genre"])
     }
 
     func testLaterCopiesOfTheSameAudioAreFoundAndDropped() {
