@@ -28,7 +28,11 @@ public enum Duplicates {
         let copies = find(clips)
         let dropped = Set(copies.map(\.duplicate))
         let folder = root.hasSuffix("/") ? root : root + "/"
-        return (clips.filter { !dropped.contains($0.relativePath) },
-                copies.map { SkippedFile(path: folder + $0.duplicate, reason: "same audio as '\($0.of)'") })
+        let label = Dictionary(uniqueKeysWithValues: clips.map { ($0.relativePath, $0.label) })
+        return (clips.filter { !dropped.contains($0.relativePath) }, copies.map {
+            // The same song under two genres is a labelling mistake the user will want to fix.
+            let elsewhere = label[$0.duplicate] != label[$0.of] ? ", which is filed under another genre" : ""
+            return SkippedFile(path: folder + $0.duplicate, reason: "same audio as '\($0.of)'\(elsewhere)")
+        })
     }
 }
