@@ -250,6 +250,7 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: checkpoint)), saved, "the refused run left the checkpoint alone")
         let resumed = try genre(args + ["--model", "m.safetensors", "--resume"], in: folder)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertFalse(resumed.stderr.contains("warning"), "typed as the README shows: \(resumed.stderr)")
         XCTAssertTrue(resumed.stdout.contains("resuming from m.checkpoint.safetensors after epoch \(checkpointEpochs) of 8"),
                       resumed.stdout)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: model)), whole,

@@ -32,6 +32,9 @@ final class ReadmeCommandTests: XCTestCase {
         XCTAssertTrue(commands[0].contains("python3-venv"), "the first command installs Debian's venv module")
         let ci = try String(contentsOf: Reference.repository.appendingPathComponent(".ci/run"), encoding: .utf8)
         XCTAssertTrue(ci.contains("python3-venv"), ".ci/run installs python3-venv")
+        // The tests interrupt `genre train` at an exact system call with strace.
+        XCTAssertTrue(commands[0].contains(" strace "), "the first command installs strace")
+        XCTAssertTrue(ci.contains(" strace\n"), ".ci/run installs strace")
         let ignored = try String(contentsOf: Reference.repository.appendingPathComponent(".gitignore"), encoding: .utf8)
         XCTAssertTrue(ignored.split(separator: "\n").contains(".venv/"), ".venv is git-ignored")
     }

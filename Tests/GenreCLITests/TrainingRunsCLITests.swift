@@ -32,6 +32,9 @@ final class TrainingRunsCLITests: XCTestCase, GenreCLIRunning {
         // the second starts and when it is interrupted.
         let make = try genre(["make-dataset", "data", "--clips", "10", "--seconds", "30"], in: folder)
         XCTAssertEqual(make.status, 0, make.stderr)
+        // An earlier model at the path, as when a model is retrained (a link to it is then not a broken link).
+        let earlier = try genre(["train", "data", "--model", "m.safetensors", "--epochs", "1", "--quiet"], in: folder)
+        XCTAssertEqual(earlier.status, 0, earlier.stderr)
         let first = genreProcess(["train", "data", "--model", "m.safetensors", "--epochs", "4", "--threads", "1"], in: folder)
         let out = Pipe(), err = Pipe()
         first.standardOutput = out
@@ -45,6 +48,11 @@ final class TrainingRunsCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(second.stderr.contains("genre: error: m.safetensors: another genre train (PID \(first.processIdentifier)) "
                                              + "is writing this model; wait for it to end or choose another --model"), second.stderr)
         XCTAssertEqual(try String(contentsOfFile: folder + "/m.lock", encoding: .utf8), "\(first.processIdentifier)\n")
+        // The same model through a symbolic link is the same model: locked too.
+        try FileManager.default.createSymbolicLink(atPath: folder + "/link.safetensors", withDestinationPath: "m.safetensors")
+        let viaLink = try genre(["train", "data", "--model", "link.safetensors", "--epochs", "1"], in: folder)
+        XCTAssertEqual(viaLink.status, 1, viaLink.stderr)
+        XCTAssertTrue(viaLink.stderr.contains("another genre train (PID \(first.processIdentifier))"), viaLink.stderr)
         XCTAssertTrue(try metadata("m.checkpoint.safetensors")["owner"]?.contains("PID \(first.processIdentifier)") ?? false)
 
         first.interrupt()  // SIGINT, as Ctrl-C sends
@@ -58,26 +66,109 @@ final class TrainingRunsCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/m.checkpoint.safetensors"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/m.lock"), "the lock file goes with its run")
 
-        let resumed = try genre(["train", "data", "--model", "m.safetensors", "--resume", "--threads", "2"], in: folder)
+        let resumed = try genre(["train", "data", "--model", "m.safetensors", "--resume", "--threads", "2", "--epochs", "9",
+                                 "--no-augment"], in: folder)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertFalse(resumed.stderr.contains("warning: --resume"), "no option was typed: \(resumed.stderr)")
+        XCTAssertTrue(resumed.stderr.contains("warning: --resume continues with the checkpoint's training and feature settings; "
+                                              + "ignored: --epochs 9, --no-augment"), resumed.stderr)
         XCTAssertTrue(resumed.stdout.contains("resuming from m.checkpoint.safetensors"), resumed.stdout)
         for leftover in ["m.checkpoint.safetensors", "m.lock"] {
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/" + leftover), leftover)
         }
     }
 
-    func testResumeNamesTheOptionsTypedThatItIgnores() throws {
+    /// Without a checkpoint, --resume has nothing to continue: one error line, no warning about the options typed
+    /// beside it; a damaged checkpoint is named as such. The warning itself: `testASecondRun…` (typed) and
+    /// `CLITests.testKillNine…` (none typed).
+    func testResumeWithoutAUsableCheckpointIsOneLine() throws {
         let make = try genre(["make-dataset", "data", "--clips", "3", "--seconds", "3"], in: folder)
         XCTAssertEqual(make.status, 0, make.stderr)
-        let plain = try genre(["train", "data", "--model", "m.safetensors", "--resume"], in: folder)
-        XCTAssertEqual(plain.status, 1, plain.stderr)
-        XCTAssertFalse(plain.stderr.contains("warning:"), plain.stderr)
-        XCTAssertTrue(plain.stderr.contains("no checkpoint to resume from"), plain.stderr)
-        let typed = try genre(["train", "data", "--model", "m.safetensors", "--resume", "--epochs", "9", "--no-augment",
-                               "--n-mels", "64", "--threads", "1"], in: folder)
-        XCTAssertEqual(typed.status, 1, typed.stderr)
-        XCTAssertTrue(typed.stderr.contains("warning: --resume continues with the checkpoint's training and feature settings; "
-                                            + "ignored: --n-mels 64, --epochs 9, --no-augment"), typed.stderr)
+        for typed in [[], ["--epochs", "9", "--no-augment", "--n-mels", "64"]] {
+            let run = try genre(["train", "data", "--model", "m.safetensors", "--resume"] + typed, in: folder)
+            XCTAssertEqual(run.status, 1, run.stderr)
+            XCTAssertEqual(run.stderr, "genre: error: m.checkpoint.safetensors: no checkpoint to resume from (a run writes one after "
+                           + "each epoch and removes it when its model is written)\n")
+        }
+        try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: folder + "/m.checkpoint.safetensors"))
+        let damaged = try genre(["train", "data", "--model", "m.safetensors", "--resume"], in: folder)
+        XCTAssertEqual(damaged.status, 1, damaged.stderr)
+        XCTAssertTrue(damaged.stderr.hasPrefix("genre: error: m.checkpoint.safetensors: not a usable checkpoint: "), damaged.stderr)
+    }
+
+    /// A run whose model could not be written after its last epoch keeps that epoch's checkpoint; --resume then
+    /// writes the model and removes the checkpoint it resumed from (it had no epoch left to write one of its own).
+    func testResumingTheLastEpochsCheckpointRemovesIt() throws {
+        let make = try genre(["make-dataset", "data", "--clips", "10", "--seconds", "30"], in: folder)
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let first = genreProcess(["train", "data", "--model", "m.safetensors", "--epochs", "2", "--threads", "1", "--quiet"], in: folder)
+        let err = Pipe()
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = err
+        try first.run()
+        XCTAssertTrue(waitFor("m.checkpoint.safetensors", while: first), "the first run wrote no checkpoint")
+        // A folder where the model goes: the last epoch's checkpoint is written, then the model cannot be.
+        try FileManager.default.createDirectory(atPath: folder + "/m.safetensors", withIntermediateDirectories: false)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        first.waitUntilExit()
+        XCTAssertEqual(first.terminationStatus, 1, stderr)
+        XCTAssertTrue(stderr.contains("m.safetensors: cannot write: is a folder"), stderr)
+        XCTAssertEqual(try metadata("m.checkpoint.safetensors")["completed_epochs"], "2")
+        try FileManager.default.removeItem(atPath: folder + "/m.safetensors")
+        let resumed = try genre(["train", "data", "--model", "m.safetensors", "--resume"], in: folder)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("model written to m.safetensors"), resumed.stdout)
+        for leftover in ["m.checkpoint.safetensors", "m.lock"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/" + leftover), leftover)
+        }
+        let again = try genre(["train", "data", "--model", "m.safetensors", "--epochs", "1"], in: folder)
+        XCTAssertEqual(again.status, 0, again.stderr)
+    }
+
+    /// A file of the user's at `<name>.lock` is not genre's to overwrite or delete.
+    func testALockFileThatIsNotGenresIsLeftAlone() throws {
+        let make = try genre(["make-dataset", "data", "--clips", "3", "--seconds", "3"], in: folder)
+        XCTAssertEqual(make.status, 0, make.stderr)
+        try Data("my notes\n".utf8).write(to: URL(fileURLWithPath: folder + "/m.lock"))
+        let run = try genre(["train", "data", "--model", "m.safetensors", "--epochs", "1"], in: folder)
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertEqual(run.stderr, "genre: error: m.lock: exists and is not genre's lock file; not overwriting it "
+                       + "(remove it or choose another --model)\n")
+        XCTAssertEqual(try String(contentsOfFile: folder + "/m.lock", encoding: .utf8), "my notes\n")
+    }
+
+    /// Ctrl-C (SIGINT, delivered by strace at an exact system call) while a checkpoint or the model is being
+    /// written waits for the write to finish, then says what is on disk; no temporary file is left.
+    func testCtrlCWhileWritingWaitsForTheWriteAndSaysWhatIsOnDisk() throws {
+        let make = try genre(["make-dataset", "data", "--clips", "4", "--seconds", "3"], in: folder)
+        XCTAssertEqual(make.status, 0, make.stderr)
+        func interrupted(at call: String, _ count: Int, epochs: Int) throws -> Run {
+            let process = genreProcess([], in: folder)
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+            process.arguments = ["-f", "-qq", "-o", "/dev/null", "-e", "trace=\(call)", "-e", "inject=\(call):signal=SIGINT:when=\(count)",
+                                 Self.binary.path, "train", "data", "--model", "m.safetensors", "--epochs", "\(epochs)", "--quiet",
+                                 "--no-cache"]
+            let run = try self.run(process)
+            let hidden = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(".") }
+            XCTAssertEqual(hidden, [], "\(call) #\(count): temporary files left")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/m.lock"), "\(call) #\(count)")
+            return run
+        }
+        // fsync #1 and rename #1: the temporary file and the rename of the first checkpoint.
+        for call in ["fsync", "rename"] {
+            let run = try interrupted(at: call, 1, epochs: 2)
+            XCTAssertEqual(run.status, SIGINT, run.stderr)
+            XCTAssertTrue(run.stderr.hasSuffix("genre: interrupted after epoch 1 of 2: its checkpoint m.checkpoint.safetensors is kept; "
+                                               + "run the same command with --resume to continue\n"), "\(call): \(run.stderr)")
+            XCTAssertEqual(try metadata("m.checkpoint.safetensors")["completed_epochs"], "1")
+            try FileManager.default.removeItem(atPath: folder + "/m.checkpoint.safetensors")
+        }
+        // rename #3 of a one-epoch run: the model's (after the checkpoint's and the staged split list's).
+        let run = try interrupted(at: "rename", 3, epochs: 1)
+        XCTAssertEqual(run.status, SIGINT, run.stderr)
+        XCTAssertTrue(run.stderr.hasSuffix("genre: interrupted after the model was written: m.safetensors, with its split list "
+                                           + "m.split.tsv; nothing is left to resume\n"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/m.checkpoint.safetensors"))
+        let evaluate = try genre(["evaluate", "data", "--model", "m.safetensors"], in: folder)
+        XCTAssertEqual(evaluate.status, 0, "the split list matches the model: \(evaluate.stderr)")
     }
 }

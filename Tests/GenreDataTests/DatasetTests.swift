@@ -72,8 +72,8 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(dataset.skipped.map(\.description), [
             "\(root)/bad\\xffgenre: genre folder name is not valid UTF-8; its files are not read",
             "\(root)/esc\\x1b[31mred: genre folder name has a control character; its files are not read",
-            "\(root)/ghost: a symbolic link to nothing (a genre folder on a disk that is not mounted?)",
-            "\(root)/rock/broken.wav: not a regular file: a symbolic link to nothing",
+            "\(root)/ghost: a symbolic link to nothing (/nonexistent/genre-disk/ghost; a genre folder on a disk that is not mounted?)",
+            "\(root)/rock/broken.wav: not a regular file: a symbolic link to nothing (\(root)/nowhere)",
             "\(root)/rock/caf\\xe9.wav: file name is not valid UTF-8",
             "\(root)/rock/tab\\x09name.wav: file name has a tab or line break",
         ])
