@@ -78,13 +78,18 @@ public final class Console: Reporter, @unchecked Sendable {
         }
     }
 
-    /// From now on, Ctrl-C, `kill` or a closed terminal print `genre: <message>` on stderr (after ending the
+    /// From now on, Ctrl-C, `kill`, a closed terminal or a closed pipe print `genre: <message>` on stderr (after ending the
     /// progress line on a terminal) and remove `file` before the process dies of the signal (`InterruptNotice`);
     /// nil restores what the signals did before.
     public func onInterrupt(_ message: Message?, removing file: String?) {
         guard let message else { return InterruptNotice.clear() }
         let endLine = interactive && !quiet ? "\n" : ""
         InterruptNotice.set(endLine + "genre: " + Self.printable(render(message), lineBreaks: false) + "\n", removing: file)
+    }
+
+    /// Runs `body` with Ctrl-C, `kill`, a hang-up or a closed pipe held back until it ends (`InterruptNotice.deferring`).
+    public func deferringInterrupts<T>(_ body: () throws -> T) rethrows -> T {
+        try InterruptNotice.deferring(body)
     }
 
     /// A per-file detail line on stderr, only with `verbose`.

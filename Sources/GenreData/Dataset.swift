@@ -140,9 +140,9 @@ public enum DatasetScanner {
                 if !filesInUse.contains(OutputPath.resolved(path) ?? path) {
                     warnings.append("file '\(entry.shown)' is directly in the dataset folder, not in a genre folder; ignored")
                 }
-            case .linkToNothing:
+            case .linkToNothing(let target):
                 // Most likely a genre folder on a disk not mounted now: its files are left out, so it counts.
-                skipped.append(SkippedFile(path: path, reason: "a symbolic link to nothing (a genre folder on a disk that is not mounted?)"))
+                skipped.append(SkippedFile(path: path, reason: "a symbolic link to nothing (\(target); a genre folder on a disk that is not mounted?)"))
             case .other:
                 warnings.append("'\(entry.shown)' is neither a folder nor a regular file; skipped")
             }
@@ -176,7 +176,8 @@ public enum DatasetScanner {
             switch entry.kind {
             case .regular: files.append(entry.name!)
             case .directory: warnings.append("'\(genre)/\(entry.shown)' is a folder; sub-folders of a genre are not searched")
-            case .linkToNothing: skipped.append(SkippedFile(path: path, reason: "not a regular file: a symbolic link to nothing"))
+            case .linkToNothing(let target):
+                skipped.append(SkippedFile(path: path, reason: "not a regular file: a symbolic link to nothing (\(target))"))
             case .other: skipped.append(SkippedFile(path: path, reason: "not a regular file (a socket, FIFO or device)"))
             }
         }
@@ -195,7 +196,8 @@ public enum DatasetScanner {
         }
     }
 
-    private enum Kind { case directory, regular, linkToNothing, other }
+    /// What an entry is; a link to nothing keeps its target (as `FileName.shown`) for the message.
+    private enum Kind { case directory, regular, linkToNothing(String), other }
 
     /// What `path` is after following links; nil when nothing (or a broken link) is there.
     private static func kind(of path: String) -> Kind? {
@@ -263,8 +265,10 @@ public enum DatasetScanner {
         let cName = name.map { CChar(bitPattern: $0) } + [0]
         var info = stat()
         if fstatat(folder, cName, &info, 0) == 0 { return kind(info.st_mode) }
-        if fstatat(folder, cName, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFLNK { return .linkToNothing }
-        return .other
+        var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlinkat(folder, cName, &target, target.count - 1)
+        guard count >= 0 else { return .other }
+        return .linkToNothing(FileName.shown(target[..<count].map { UInt8(bitPattern: $0) }))
     }
 
     private static func join(_ folder: String, _ name: String) -> String {

@@ -18,6 +18,9 @@ public protocol Reporter: AnyObject, Sendable {
     /// (the `genre` command) prints it before the process dies of the signal; the default ignores it, so a
     /// library never takes over a program's signals.
     func onInterrupt(_ message: Message?, removing file: String?)
+    /// Runs `body` (the write of a checkpoint or a model and what is said about it) so that an interruption
+    /// meanwhile takes effect only when `body` has ended; the default just runs it.
+    func deferringInterrupts<T>(_ body: () throws -> T) rethrows -> T
 }
 
 extension Reporter {
@@ -26,6 +29,9 @@ extension Reporter {
 
     /// Ignored: only a front end that owns the process handles its signals.
     public func onInterrupt(_ message: Message?, removing file: String?) {}
+
+    /// Runs `body`: only a front end that owns the process handles its signals.
+    public func deferringInterrupts<T>(_ body: () throws -> T) rethrows -> T { try body() }
 
     /// `progress` without a status.
     public func progress(_ label: String, _ done: Int, _ total: Int, unit: String = "steps") {

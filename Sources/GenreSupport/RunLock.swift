@@ -18,22 +18,32 @@ public final class RunLock: @unchecked Sendable {
         self.fd = fd
     }
 
+    /// Why the lock was not taken.
+    public enum Failure: Error, Equatable {
+        /// Another process holds it; its PID when the file says.
+        case held(pid: Int32?)
+        /// A file is at the path that is not a lock file (not empty, not a PID): someone else's, left alone.
+        case notALockFile
+        /// The file could not be created, read or locked: the system's reason.
+        case system(String)
+    }
+
     /// Takes the lock on `path` without waiting, creating the file, and writes this process's PID into it.
-    /// - Parameter holder: the message when another process holds it, given that process's PID (nil when
-    ///   the file does not say).
-    /// - Throws: `holder`'s error when another process holds the lock; `RunError` naming `path` when the
-    ///   file cannot be created or locked.
-    public static func acquire(_ path: String, holder: (Int32?) -> RunError) throws -> RunLock {
+    /// - Throws: `Failure`: `.held` when another process holds the lock, `.notALockFile` when the file there
+    ///   holds something else than a PID (it is not changed), `.system` when it cannot be created or locked.
+    public static func acquire(_ path: String) throws(Failure) -> RunLock {
         while true {
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw RunError("\(path): cannot create the lock file: \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw .system(String(cString: strerror(errno))) }
+            let content = read(fd)
+            guard content.isEmpty || pid(in: content) != nil else {
+                close(fd)
+                throw .notALockFile
+            }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let code = errno
-                defer { close(fd) }
-                guard code == EWOULDBLOCK else {
-                    throw RunError("\(path): cannot lock: \(String(cString: strerror(code)))")
-                }
-                throw holder(pid(in: fd))
+                close(fd)
+                throw code == EWOULDBLOCK ? .held(pid: pid(in: content)) : .system(String(cString: strerror(code)))
             }
             var locked = stat(), current = stat()
             guard fstat(fd, &locked) == 0, stat(path, &current) == 0,
@@ -45,7 +55,7 @@ public final class RunLock: @unchecked Sendable {
             guard ftruncate(fd, 0) == 0, pwrite(fd, text, text.count, 0) == text.count else {
                 let reason = String(cString: strerror(errno))
                 close(fd)
-                throw RunError("\(path): cannot write the lock file: \(reason)")
+                throw .system(reason)
             }
             return RunLock(path: path, fd: fd)
         }
@@ -61,11 +71,18 @@ public final class RunLock: @unchecked Sendable {
 
     deinit { release() }
 
-    /// The PID written in the lock file open as `fd`, if it holds one.
-    private static func pid(in fd: Int32) -> Int32? {
-        var buffer = [UInt8](repeating: 0, count: 32)
+    /// The first bytes of the file open as `fd` (enough for a PID, and to see that a file is something else).
+    private static func read(_ fd: Int32) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 64)
         let count = pread(fd, &buffer, buffer.count, 0)
-        guard count > 0 else { return nil }
-        return Int32(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        return Array(buffer.prefix(max(0, count)))
+    }
+
+    /// The PID a lock file's `content` holds ("4242\n"), or nil when it holds anything else.
+    private static func pid(in content: [UInt8]) -> Int32? {
+        let text = String(decoding: content, as: UTF8.self)
+        let digits = text.hasSuffix("\n") ? text.dropLast() : Substring(text)
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+        return Int32(digits)
     }
 }

@@ -213,9 +213,10 @@ public enum Checkpoint {
             expected = id
         }
 
-        /// Removes the checkpoint at `path` when it is this run's.
-        public func removeIfOwn() {
-            if owner(of: path) == id { unlink(path) }
+        /// Removes the checkpoint this run answers for: its own, or the one it resumed from and has not replaced
+        /// (a run resumed after its last epoch writes none); another run's is left.
+        public func remove() {
+            if FileManager.default.fileExists(atPath: path), owner(of: path) == expected { unlink(path) }
         }
     }
 }

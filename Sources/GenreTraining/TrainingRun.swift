@@ -79,7 +79,8 @@ public enum TrainingRun {
     /// `--model` must not overwrite an audio file or a document. The split list beside it may only replace
     /// an earlier split list. Neither may lie inside the dataset (symbolic links resolved), where they
     /// would be read as audio by the next run.
-    static func checkReplaceable(_ modelPath: String, splitPath: String, dataset: String) throws {
+    /// A run that resumes reads the checkpoint instead (`Checkpoint.read` says what is wrong with a damaged one).
+    static func checkReplaceable(_ modelPath: String, splitPath: String, dataset: String, resume: Bool = false) throws {
         for path in [modelPath, splitPath, Checkpoint.path(forModel: modelPath), TrainingCurves.path(forModel: modelPath)]
             where OutputPath.isInside(path, folder: dataset) {
             throw RunError("\(path): inside the dataset folder \(dataset); write the model elsewhere")
@@ -93,7 +94,7 @@ public enum TrainingRun {
             }
         }
         let checkpoint = Checkpoint.path(forModel: modelPath)
-        if FileManager.default.fileExists(atPath: checkpoint),
+        if !resume, FileManager.default.fileExists(atPath: checkpoint),
            (try? SafeTensorsFile(path: checkpoint))?.metadata["format"] != Checkpoint.format {
             throw RunError("\(checkpoint): exists and is not a genre checkpoint; not overwriting it "
                            + "(remove it or choose another \(Setting.modelPath))")
@@ -164,11 +165,15 @@ public enum TrainingRun {
                                  normalization: data.normalization, training: options.settings,
                                  notes: notes(result, data: data, split: split, datasetPath: options.datasetPath))
         let splitPath = ModelFile.splitPath(forModel: modelPath)
-        try save(model, to: modelPath, split: split, splitPath: splitPath)
-        // The run is complete: its checkpoint would only resume into the same model.
-        owner.removeIfOwn()
-        reporter.onInterrupt(nil, removing: nil)
-        let curves = writeCurves(result.history, modelPath: modelPath, datasetPath: options.datasetPath, reporter: reporter)
+        // The commit: an interruption waits for it to end, then says what was written.
+        let curves = try reporter.deferringInterrupts {
+            try save(model, to: modelPath, split: split, splitPath: splitPath)
+            // The run is complete: its checkpoint would only resume into the same model.
+            owner.remove()
+            reporter.onInterrupt("interrupted after the model was written: \(modelPath), with its split list \(splitPath); "
+                                 + "nothing is left to resume", removing: lock.path)
+            return writeCurves(result.history, modelPath: modelPath, datasetPath: options.datasetPath, reporter: reporter)
+        }
         return TrainResult(modelPath: modelPath, splitPath: splitPath, bestEpoch: result.bestEpoch,
                            history: result.history, skipped: skipped, model: model, curvesPath: curves)
     }
@@ -185,13 +190,31 @@ public enum TrainingRun {
                            + "replace it; pass \(Setting.modelPath) PATH (\(Setting.modelPath) \(ShippedModel.path) to replace it on purpose)")
         }
         let modelPath = given.resolvedModelPath
-        try checkOutputs(modelPath, dataset: given.datasetPath)
+        try checkOutputs(modelPath, dataset: given.datasetPath, resume: given.resume)
         let folder = OutputPath.parent(of: modelPath)
         if !folder.isEmpty { try OutputPath.createFolder(folder) }
-        return try RunLock.acquire(ModelFile.lockPath(forModel: modelPath)) { pid in
-            RunError("\(modelPath): another genre train (\(pid.map { "PID \($0)" } ?? "PID unknown")) is writing this model; "
-                     + "wait for it to end or choose another \(Setting.modelPath)")
+        // Beside the file the model path names: a run through a symbolic link to a model and a run on the model
+        // itself write the same file, so they take the same lock.
+        let lockPath = ModelFile.lockPath(forModel: linkTarget(modelPath) ?? modelPath)
+        do {
+            return try RunLock.acquire(lockPath)
+        } catch .held(let pid) {
+            throw RunError("\(modelPath): another genre train (\(pid.map { "PID \($0)" } ?? "PID unknown")) is writing this model; "
+                           + "wait for it to end or choose another \(Setting.modelPath)")
+        } catch .notALockFile {
+            throw RunError("\(lockPath): exists and is not genre's lock file; not overwriting it "
+                           + "(remove it or choose another \(Setting.modelPath))")
+        } catch .system(let reason) {
+            throw RunError("\(lockPath): cannot take the lock: \(reason)")
         }
+    }
+
+    /// The file the symbolic link at `path` names (the whole chain followed), or nil when `path` is not a link.
+    private static func linkTarget(_ path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK, let real = realpath(path, nil) else { return nil }
+        defer { free(real) }
+        return String(cString: real)
     }
 
     /// What Ctrl-C or `kill` says: the checkpoint kept after `completed` epochs of `epochs` and how to go on, or
@@ -224,12 +247,12 @@ public enum TrainingRun {
 
     /// The outputs (model, split list, training curves) can be written and may be replaced (`checkReplaceable`).
     /// - Throws: `RunError` naming the output.
-    static func checkOutputs(_ modelPath: String, dataset: String) throws {
+    static func checkOutputs(_ modelPath: String, dataset: String, resume: Bool) throws {
         let splitPath = ModelFile.splitPath(forModel: modelPath)
         try OutputPath.checkWritable(modelPath)
         try OutputPath.checkWritable(splitPath)
         try OutputPath.checkWritable(TrainingCurves.path(forModel: modelPath))
-        try checkReplaceable(modelPath, splitPath: splitPath, dataset: dataset)
+        try checkReplaceable(modelPath, splitPath: splitPath, dataset: dataset, resume: resume)
     }
 
     /// Everything else that can be refused is refused before any decoding or training (the outputs were
@@ -381,13 +404,16 @@ public enum TrainingRun {
                            reporter.out(Self.describe(r, epochs: epochs)
                                        + (r.epoch < epochs ? "  ETA \(Console.duration(left))" : ""))
                        },
-                       onCheckpoint: {
-                           try owner.write($0, run: run)
-                           reporter.onInterrupt(interrupted(after: $0.completedEpochs, of: epochs, checkpoint: checkpointPath),
-                                                removing: lockPath)
+                       onCheckpoint: { state in
+                           // Written whole, and said so, before an interruption takes effect.
+                           try reporter.deferringInterrupts {
+                               try owner.write(state, run: run)
+                               reporter.onInterrupt(interrupted(after: state.completedEpochs, of: epochs, checkpoint: checkpointPath),
+                                                    removing: lockPath)
+                           }
                        })
         } catch let error as TrainingError where error.isDivergence {
-            owner.removeIfOwn()
+            owner.remove()
             throw error
         }
     }

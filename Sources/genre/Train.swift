@@ -68,7 +68,8 @@ struct Train: ParsableCommand {
                 threads: common.threads, cache: try caching.cache(for: dataset))
             options.screening = files.screening
             options.resume = resume
-            if resume, !givenSettings.isEmpty {
+            // Only when there is a checkpoint to continue: otherwise the run's one line says there is none.
+            if resume, !givenSettings.isEmpty, FileManager.default.fileExists(atPath: Checkpoint.path(forModel: options.resolvedModelPath)) {
                 console.warn(Message(verbatim: "warning: --resume continues with the checkpoint's training and feature settings; "
                                      + "ignored: \(givenSettings.joined(separator: ", "))"))
             }

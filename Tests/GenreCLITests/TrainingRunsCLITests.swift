@@ -114,8 +114,9 @@ final class TrainingRunsCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(stderr.contains("m.safetensors: cannot write: is a folder"), stderr)
         XCTAssertEqual(try metadata("m.checkpoint.safetensors")["completed_epochs"], "2")
         try FileManager.default.removeItem(atPath: folder + "/m.safetensors")
-        let resumed = try genre(["train", "data", "--model", "m.safetensors", "--resume"], in: folder)
+        let resumed = try genre(["train", "data", "--model", "m.safetensors", "--resume", "--quiet"], in: folder)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(resumed.stderr, "", "no setting typed (--quiet is none): no warning")
         XCTAssertTrue(resumed.stdout.contains("model written to m.safetensors"), resumed.stdout)
         for leftover in ["m.checkpoint.safetensors", "m.lock"] {
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/" + leftover), leftover)
