@@ -112,6 +112,9 @@ final class TrainingRunsCLITests: XCTestCase, GenreCLIRunning {
         first.waitUntilExit()
         XCTAssertEqual(first.terminationStatus, 1, stderr)
         XCTAssertTrue(stderr.contains("m.safetensors: cannot write: is a folder"), stderr)
+        // The error says what it kept, instead of leaving the next plain run to find it.
+        XCTAssertTrue(stderr.hasSuffix("; its checkpoint m.checkpoint.safetensors (after epoch 2 of 2) is kept: "
+                                       + "run the same command with --resume once that is fixed\n"), stderr)
         XCTAssertEqual(try metadata("m.checkpoint.safetensors")["completed_epochs"], "2")
         try FileManager.default.removeItem(atPath: folder + "/m.safetensors")
         let resumed = try genre(["train", "data", "--model", "m.safetensors", "--resume", "--quiet"], in: folder)
@@ -171,5 +174,40 @@ final class TrainingRunsCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/m.checkpoint.safetensors"))
         let evaluate = try genre(["evaluate", "data", "--model", "m.safetensors"], in: folder)
         XCTAssertEqual(evaluate.status, 0, "the split list matches the model: \(evaluate.stderr)")
+    }
+
+    /// A --model that is a symbolic link to a model in another folder: every file of the run (split list, curves,
+    /// checkpoint, lock) goes beside the model the link names, so the model and its split list stay a pair
+    /// whichever path later commands are given.
+    func testAModelReachedThroughALinkKeepsItsFilesBesideIt() throws {
+        let make = try genre(["make-dataset", "data", "--clips", "3", "--seconds", "3"], in: folder)
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let first = try genre(["train", "data", "--model", "real/m.safetensors", "--epochs", "1", "--quiet"], in: folder)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        try FileManager.default.createDirectory(atPath: folder + "/links", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/links/l.safetensors", withDestinationPath: folder + "/real/m.safetensors")
+        let viaLink = try genre(["train", "data", "--model", "links/l.safetensors", "--epochs", "1", "--seed", "4", "--quiet"], in: folder)
+        XCTAssertEqual(viaLink.status, 0, viaLink.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/links"), ["l.safetensors"])
+        for model in ["real/m.safetensors", "links/l.safetensors"] {
+            let evaluate = try genre(["evaluate", "data", "--model", model], in: folder)
+            XCTAssertEqual(evaluate.status, 0, "\(model): \(evaluate.stderr)")
+        }
+    }
+
+    /// The lock file is never reached through a symbolic link, and an empty file there is not genre's either.
+    func testALinkOrAnEmptyFileAtTheLockPathIsRefused() throws {
+        let make = try genre(["make-dataset", "data", "--clips", "3", "--seconds", "3"], in: folder)
+        XCTAssertEqual(make.status, 0, make.stderr)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/m.lock", withDestinationPath: folder + "/elsewhere.txt")
+        let link = try genre(["train", "data", "--model", "m.safetensors", "--epochs", "1"], in: folder)
+        XCTAssertEqual(link.status, 1, link.stderr)
+        XCTAssertTrue(link.stderr.contains("m.lock: exists and is not genre's lock file"), link.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/elsewhere.txt"))
+        try FileManager.default.removeItem(atPath: folder + "/m.lock")
+        XCTAssertTrue(FileManager.default.createFile(atPath: folder + "/m.lock", contents: Data()))
+        let empty = try genre(["train", "data", "--model", "m.safetensors", "--epochs", "1"], in: folder)
+        XCTAssertEqual(empty.status, 1, empty.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/m.lock"))
     }
 }
