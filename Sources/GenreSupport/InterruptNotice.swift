@@ -30,6 +30,9 @@ package enum InterruptNotice {
         guard previous == nil else { return }
         previous = signals.map { number in
             var action = sigaction(), old = sigaction()
+            // A signal the parent set to be ignored (a script's background job ignores SIGINT) stays ignored.
+            sigaction(number, nil, &old)
+            if unsafeBitCast(old.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { return old }
             action.__sigaction_handler.sa_handler = { number in
                 if InterruptNotice.deferred.load(ordering: .sequentiallyConsistent) {
                     InterruptNotice.pending.store(number, ordering: .sequentiallyConsistent)

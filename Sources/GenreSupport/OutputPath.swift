@@ -102,11 +102,18 @@ public enum OutputPath {
 
     /// The file written beside a model: `X.safetensors` → `X.<suffix>` (a path without the extension
     /// keeps its whole name: `X` → `X.<suffix>`). One rule for the split list, the checkpoint and the
-    /// training curves, so that `train` and `evaluate` always find each other's files.
+    /// training curves, so that `train` and `evaluate` always find each other's files. A model path that is a
+    /// symbolic link stands for the file it names (the model is written through the link): the companions go
+    /// beside that file, so the model and its split list stay a pair whichever path a command is given.
     /// - Parameters:
     ///   - modelPath: the model file's path (absolute or relative; need not exist).
     ///   - suffix: the companion's extension without the leading dot, e.g. `split.tsv`.
     public static func beside(model modelPath: String, suffix: String) -> String {
+        var link = stat()
+        if lstat(modelPath, &link) == 0, link.st_mode & S_IFMT == S_IFLNK, let real = realpath(modelPath, nil) {
+            defer { free(real) }
+            return beside(model: String(cString: real), suffix: suffix)
+        }
         let ext = ".safetensors"
         let base = modelPath.hasSuffix(ext) ? String(modelPath.dropLast(ext.count)) : modelPath
         return base + "." + suffix

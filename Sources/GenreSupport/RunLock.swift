@@ -22,28 +22,42 @@ public final class RunLock: @unchecked Sendable {
     public enum Failure: Error, Equatable {
         /// Another process holds it; its PID when the file says.
         case held(pid: Int32?)
-        /// A file is at the path that is not a lock file (not empty, not a PID): someone else's, left alone.
+        /// What is at the path is not a lock file (a symbolic link, or a file not holding a PID): someone else's, left alone.
         case notALockFile
         /// The file could not be created, read or locked: the system's reason.
         case system(String)
     }
 
     /// Takes the lock on `path` without waiting, creating the file, and writes this process's PID into it.
-    /// - Throws: `Failure`: `.held` when another process holds the lock, `.notALockFile` when the file there
-    ///   holds something else than a PID (it is not changed), `.system` when it cannot be created or locked.
+    /// - Throws: `Failure`: `.held` when another process holds the lock, `.notALockFile` when the file there is
+    ///   a symbolic link or holds something else than a PID (it is not changed), `.system` when it cannot be
+    ///   created or locked.
     public static func acquire(_ path: String) throws(Failure) -> RunLock {
         while true {
-            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw .system(String(cString: strerror(errno))) }
-            let content = read(fd)
-            guard content.isEmpty || pid(in: content) != nil else {
-                close(fd)
-                throw .notALockFile
+            // Never through a symbolic link (it would write our PID into whatever it names, then remove the link).
+            var created = true
+            var fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            if fd < 0 && errno == EEXIST {
+                created = false
+                fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)
+            }
+            guard fd >= 0 else {
+                let code = errno
+                if code == ELOOP { throw .notALockFile }
+                if code == ENOENT { continue }  // removed by its run between the two opens
+                throw .system(String(cString: strerror(code)))
             }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let code = errno
+                let content = read(fd)
                 close(fd)
                 throw code == EWOULDBLOCK ? .held(pid: pid(in: content)) : .system(String(cString: strerror(code)))
+            }
+            // A file that was there, unlocked, is a lock file only if it holds a PID (a run killed after writing it);
+            // anything else, an empty file included, is someone else's.
+            if !created, pid(in: read(fd)) == nil {
+                close(fd)
+                throw .notALockFile
             }
             var locked = stat(), current = stat()
             guard fstat(fd, &locked) == 0, stat(path, &current) == 0,

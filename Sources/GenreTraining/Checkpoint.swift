@@ -131,7 +131,10 @@ public enum Checkpoint {
         if isFolder.boolValue { throw RunError("\(path): is a folder, not a checkpoint") }
         func damaged(_ why: String) -> RunError { RunError("\(path): not a usable checkpoint: \(why)") }
         let file: SafeTensorsFile
-        do { file = try SafeTensorsFile(path: path) } catch { throw damaged("\(error)") }
+        do { file = try SafeTensorsFile(path: path) } catch {
+            let why = "\(error)"
+            throw damaged(why.hasPrefix(path + ": ") ? String(why.dropFirst(path.count + 2)) : why)
+        }
         let m = file.metadata
         guard m["format"] == format else { throw damaged("no '\(format)' marker") }
         guard let stored = m[ModelChecksum.key], (try? ModelChecksum.digest(of: file)) == stored else {
@@ -211,6 +214,23 @@ public enum Checkpoint {
             }
             try Checkpoint.write(state, run: run, owner: id, to: path)
             expected = id
+        }
+
+        /// Runs `body`; an error it throws other than a divergence (whose checkpoint is removed) is rethrown as a
+        /// `RunError` saying that the checkpoint this run answers for is kept and how to continue from it (a model
+        /// write that failed on a full disk, a checkpoint write that failed after an earlier one succeeded).
+        public func sayingWhatIsKept<T>(epochs: Int, _ body: () throws -> T) throws -> T {
+            do {
+                return try body()
+            } catch let error as TrainingError where error.isDivergence {
+                throw error
+            } catch {
+                guard FileManager.default.fileExists(atPath: path), owner(of: path) == expected,
+                      let done = (try? SafeTensorsFile(path: path))?.metadata["completed_epochs"] else { throw error }
+                let message = (error as? any MessageError)?.message ?? Message(verbatim: "\(error)")
+                throw RunError(message + "; its checkpoint \(path) (after epoch \(done) of \(epochs)) is kept: "
+                               + "run the same command with \(Setting.resume) once that is fixed")
+            }
         }
 
         /// Removes the checkpoint this run answers for: its own, or the one it resumed from and has not replaced

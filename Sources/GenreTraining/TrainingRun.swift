@@ -159,7 +159,10 @@ public enum TrainingRun {
                                    featureSeconds: featureSeconds, reporter: reporter)
         let run = Checkpoint.Run(settings: options.settings, features: options.features, classNames: dataset.classNames,
                                  split: split, normalization: data.normalization)
-        let result = try train(data, run: run, options: options, saved: saved, owner: owner, lockPath: lock.path, reporter: reporter)
+        let epochs = options.settings.epochs
+        let result = try owner.sayingWhatIsKept(epochs: epochs) {
+            try train(data, run: run, options: options, saved: saved, owner: owner, lockPath: lock.path, reporter: reporter)
+        }
         let modelPath = options.resolvedModelPath
         let model = TrainedModel(network: result.network, classNames: dataset.classNames, features: options.features,
                                  normalization: data.normalization, training: options.settings,
@@ -167,7 +170,7 @@ public enum TrainingRun {
         let splitPath = ModelFile.splitPath(forModel: modelPath)
         // The commit: an interruption waits for it to end, then says what was written.
         let curves = try reporter.deferringInterrupts {
-            try save(model, to: modelPath, split: split, splitPath: splitPath)
+            try owner.sayingWhatIsKept(epochs: epochs) { try save(model, to: modelPath, split: split, splitPath: splitPath) }
             // The run is complete: its checkpoint would only resume into the same model.
             owner.remove()
             reporter.onInterrupt("interrupted after the model was written: \(modelPath), with its split list \(splitPath); "
@@ -193,9 +196,9 @@ public enum TrainingRun {
         try checkOutputs(modelPath, dataset: given.datasetPath, resume: given.resume)
         let folder = OutputPath.parent(of: modelPath)
         if !folder.isEmpty { try OutputPath.createFolder(folder) }
-        // Beside the file the model path names: a run through a symbolic link to a model and a run on the model
-        // itself write the same file, so they take the same lock.
-        let lockPath = ModelFile.lockPath(forModel: linkTarget(modelPath) ?? modelPath)
+        // Beside the file the model path names (`OutputPath.beside`): a run through a symbolic link to a model and
+        // a run on the model itself write the same file, so they take the same lock.
+        let lockPath = ModelFile.lockPath(forModel: modelPath)
         do {
             return try RunLock.acquire(lockPath)
         } catch .held(let pid) {
@@ -207,14 +210,6 @@ public enum TrainingRun {
         } catch .system(let reason) {
             throw RunError("\(lockPath): cannot take the lock: \(reason)")
         }
-    }
-
-    /// The file the symbolic link at `path` names (the whole chain followed), or nil when `path` is not a link.
-    private static func linkTarget(_ path: String) -> String? {
-        var info = stat()
-        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK, let real = realpath(path, nil) else { return nil }
-        defer { free(real) }
-        return String(cString: real)
     }
 
     /// What Ctrl-C or `kill` says: the checkpoint kept after `completed` epochs of `epochs` and how to go on, or
@@ -270,6 +265,12 @@ public enum TrainingRun {
         let checkpointPath = Checkpoint.path(forModel: options.resolvedModelPath)
         if !options.resume, let file = try? SafeTensorsFile(path: checkpointPath), file.metadata["format"] == Checkpoint.format {
             let done = file.metadata["completed_epochs"] ?? "?"
+            // Advice that works: a checkpoint --resume would refuse is named as such.
+            do { _ = try Checkpoint.read(checkpointPath) } catch {
+                let why = "\(error)", prefix = "\(checkpointPath): not a usable checkpoint: "
+                throw RunError("\(checkpointPath): holds an unfinished run (after epoch \(done)) that cannot be resumed "
+                               + "(\(why.hasPrefix(prefix) ? String(why.dropFirst(prefix.count)) : why)); delete it to start afresh")
+            }
             throw RunError("\(checkpointPath): holds an unfinished run (after epoch \(done)); continue it with \(Setting.resume), "
                            + "or delete it to start afresh")
         }
