@@ -216,12 +216,21 @@ public enum DatasetScanner {
 
     /// One entry of a folder: its name's bytes and what it is (links followed).
     private struct Entry {
+        /// The name as the file system holds it (the sort key).
         let bytes: [UInt8]
         let kind: Kind
         /// The name, when its bytes are UTF-8.
-        var name: String? { FileName.text(bytes) }
+        let name: String?
         /// The name for messages (`FileName.shown`).
-        var shown: String { FileName.shown(bytes) }
+        let shown: String
+
+        /// Decoded once: every entry's name is used several times.
+        init(bytes: [UInt8], kind: Kind) {
+            self.bytes = bytes
+            self.kind = kind
+            name = FileName.text(bytes)
+            shown = FileName.shown(bytes)
+        }
 
         /// Why the name cannot be used ("is not valid UTF-8", "has a tab or line break", and with
         /// `controlCharacters` "has a control character"), or nil.

@@ -14,6 +14,9 @@ public enum FileName {
     /// `bytes` for a person to read on one line: valid UTF-8 as text, every other byte and every ASCII control
     /// character (tab, line break, escape) as `\xNN` (e.g. Latin-1 "café" as `caf\xe9`).
     public static func shown(_ bytes: [UInt8]) -> String {
+        // Nearly every name is plain UTF-8 without control characters: that one is its own text (a dataset scan
+        // shows every name, and the byte-wise path below allocates per character).
+        if !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }), let name = text(bytes) { return name }
         var out = "", i = 0
         while i < bytes.count {
             let lead = bytes[i]

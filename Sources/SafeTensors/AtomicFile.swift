@@ -45,8 +45,9 @@ public enum AtomicFile {
         }
         // Only a regular file may be replaced: renaming over a device such as /dev/full (possible as
         // root) would destroy it, and a folder cannot take a file's place.
-        var existing = stat()  // st_mode stays 0 when there is no file at `path`
-        if stat(path, &existing) == 0, (existing.st_mode & S_IFMT) != S_IFREG {
+        var existing = stat()
+        let existed = stat(path, &existing) == 0
+        if existed, (existing.st_mode & S_IFMT) != S_IFREG {
             let isFolder = (existing.st_mode & S_IFMT) == S_IFDIR
             throw WriteError(path: path, reason: isFolder ? "is a folder" : "exists and is not a regular file")
         }
@@ -72,7 +73,7 @@ public enum AtomicFile {
                 try check(temp)
             } catch {
                 unlink(temp)
-                let kept = existing.st_mode != 0 ? "the previous file is untouched" : "nothing written"
+                let kept = existed ? "the previous file is untouched" : "nothing written"
                 throw WriteError(path: path, reason: "the new file does not read back: \(placeless(error, temp)); \(kept)")
             }
         }
