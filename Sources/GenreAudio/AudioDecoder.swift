@@ -23,9 +23,9 @@ public enum AudioDecoder {
     /// - libsndfile refuses the file (AAC or ALAC in MP4, some AIFF): FFmpeg, if one of its allowed demuxers
     ///   recognises it (`FFmpegSource.allowedDemuxers`).
     /// - Throws: `AudioError.fileNotFound` if nothing exists at `path`; `.notARegularFile` for a directory or device;
-    ///   `.unreadable` when neither library reads it (reason `"not a recognised audio file (libsndfile: …)"`, or
-    ///   FFmpeg's reason when an allowed demuxer recognises the file but it cannot be opened, e.g. a truncated MP4),
-    ///   and for a chained Ogg whose links use different codecs; `.unsupportedSampleRate` outside `sampleRates`
+    ///   `.notAudio` when neither library recognises it (reason `"not a recognised audio file (libsndfile: …)"`) or a
+    ///   recognised container holds no audio stream; `.unreadable` with FFmpeg's reason when an allowed demuxer
+    ///   recognises the file but it cannot be opened (e.g. a truncated MP4), and for a chained Ogg whose links use different codecs; `.unsupportedSampleRate` outside `sampleRates`
     ///   (for a chained Ogg, checked again on every link as it is decoded).
     /// - Parameter decoder: use only this library (the fallback decoder's fuzzer); nil chooses as above.
     public static func open(path: String, decoder: AudioInfo.Decoder? = nil) throws -> AudioSource {
@@ -35,7 +35,7 @@ public enum AudioDecoder {
             source = try SndfileSource(path: path)
         } else if decoder == .ffmpeg {
             do { source = try FFmpegSource(path: path) } catch is FFmpegSource.NotRecognised {
-                throw AudioError.unreadable(path: path, reason: "not a recognised audio file (FFmpeg: no allowed demuxer recognises it)")
+                throw AudioError.notAudio(path: path, reason: "not a recognised audio file (FFmpeg: no allowed demuxer recognises it)")
             }
         } else {
             source = try choose(path)

@@ -10,6 +10,10 @@ public enum AudioError: Error, CustomStringConvertible, Equatable {
     /// libsndfile could not open or decode the file; `reason` is a human-readable sentence that
     /// ends with libsndfile's own error text in parentheses.
     case unreadable(path: String, reason: String)
+    /// Neither libsndfile nor an allowed FFmpeg demuxer recognises the file, or it is a container with no audio
+    /// stream: by its content it is not audio (cover.jpg, a .cue sheet, a text file). `reason` starts "not a recognised
+    /// audio file" or "no audio stream". A library walk skips such files; a file named on its own is an error.
+    case notAudio(path: String, reason: String)
     /// The file opened but decoding to end of file produced zero frames.
     case noFrames(path: String)
     /// The file could not be written (AudioWriter); `reason` is libsndfile's or the OS's.
@@ -28,7 +32,7 @@ public enum AudioError: Error, CustomStringConvertible, Equatable {
             return Self.line(path, "no such file")
         case .notARegularFile(let path):
             return Self.line(path, "not a regular file (a directory, device or pipe)")
-        case .unreadable(let path, let reason):
+        case .unreadable(let path, let reason), .notAudio(let path, let reason):
             return Self.line(path, reason)
         case .noFrames(let path):
             return Self.line(path, "no audio frames (the file holds no samples)")

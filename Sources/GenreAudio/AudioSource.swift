@@ -32,7 +32,7 @@ final class SndfileSource: AudioSource {
     private static let misleadingOpenError = "File does not exist or is not a regular file"
 
     /// Opens `path`.
-    /// - Throws: `AudioError.unreadable` ("not a recognised audio file (libsndfile: …)", without libsndfile's
+    /// - Throws: `AudioError.notAudio` ("not a recognised audio file (libsndfile: …)", without libsndfile's
     ///   untrue "File does not exist" for tiny files) when libsndfile refuses it, or reports no channels or rate.
     init(path: String) throws {
         var sfInfo = SF_INFO()
@@ -42,7 +42,7 @@ final class SndfileSource: AudioSource {
         }
         guard let file = handle else {
             let detail = openError.hasPrefix(Self.misleadingOpenError) ? "" : " (libsndfile: \(openError))"
-            throw AudioError.unreadable(path: path, reason: "not a recognised audio file\(detail)")
+            throw AudioError.notAudio(path: path, reason: "not a recognised audio file\(detail)")
         }
         guard sfInfo.channels > 0, sfInfo.samplerate > 0 else {
             sf_close(file)

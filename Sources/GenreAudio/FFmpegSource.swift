@@ -40,8 +40,8 @@ final class FFmpegSource: AudioSource {
     /// and only an allowed demuxer may open it. `ignoreLength` makes the WAV demuxer read the data chunk to the end
     /// of the file whatever its header says (streaming writers leave sizes of 0 or 0xFFFFFFFF).
     /// - Throws: `NotRecognised` when no allowed demuxer recognises the file; `AudioError.unreadable` naming the
-    ///   container and FFmpeg's reason when one does but the file cannot be opened, has no audio stream, or its
-    ///   codec cannot be opened.
+    ///   container and FFmpeg's reason when one does but the file cannot be opened or its codec cannot be opened;
+    ///   `AudioError.notAudio` when the container has no audio stream.
     init(path: String, ignoreLength: Bool = false) throws {
         Self.silenceLogging
         info = AudioInfo(path: path, sampleRate: 0, channels: 0, frames: 0, format: "", decoder: .ffmpeg)
@@ -60,7 +60,7 @@ final class FFmpegSource: AudioSource {
         streamIndex = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, nil, 0)
         guard streamIndex >= 0 else {
             close()
-            throw AudioError.unreadable(path: path, reason: "no audio stream (FFmpeg, \(container))")
+            throw AudioError.notAudio(path: path, reason: "no audio stream (FFmpeg, \(container))")
         }
         try openCodec(path: path)
     }

@@ -35,19 +35,19 @@ final class AudioDecoderTests: XCTestCase {
     func testEmptyFileIsUnreadable() throws {
         let url = try TestFiles.scratchDirectory(for: self).appendingPathComponent("empty.wav")
         XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: Data()))
-        assertUnreadable(url.path)
+        assertNotAudio(url.path)
     }
 
     func testTextFileNamedMP3IsUnreadable() throws {
         let url = try TestFiles.scratchDirectory(for: self).appendingPathComponent("notes.mp3")
         try "This is not audio, just some text.\n".write(to: url, atomically: true, encoding: .utf8)
-        assertUnreadable(url.path)
+        assertNotAudio(url.path)
     }
 
-    func assertUnreadable(_ path: String, file: StaticString = #filePath, line: UInt = #line) {
+    func assertNotAudio(_ path: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try AudioDecoder.readMono(path: path), file: file, line: line) { error in
-            guard case AudioError.unreadable(let errorPath, let reason)? = error as? AudioError else {
-                return XCTFail("expected .unreadable, got \(error)", file: file, line: line)
+            guard case AudioError.notAudio(let errorPath, let reason)? = error as? AudioError else {
+                return XCTFail("expected .notAudio, got \(error)", file: file, line: line)
             }
             XCTAssertEqual(errorPath, path, file: file, line: line)
             XCTAssertTrue(reason.hasPrefix("not a recognised audio file"), reason, file: file, line: line)
