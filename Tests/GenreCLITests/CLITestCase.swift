@@ -59,6 +59,16 @@ extension GenreCLIRunning {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
 
+    /// Runs `script` with /bin/sh in the test's folder, "$GENRE" naming the binary: the shell passes argument
+    /// bytes that a Swift `String` (and so `Process`) cannot carry.
+    func sh(_ script: String) throws -> Run {
+        let process = genreProcess([], in: folder)
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        process.environment!["GENRE"] = Self.binary.path
+        return try run(process)
+    }
+
     func removeFolder() { try? FileManager.default.removeItem(atPath: folder) }
 
     /// One trained model shared by the tests that only read it (training takes a few seconds).

@@ -77,7 +77,7 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         try expectError(["predict", "empty.wav", "--model", model], mentions: ["empty.wav"])
         try expectError(["predict", "data/beat/beat.00001.wav", "--model", "broken.safetensors"], mentions: ["broken.safetensors"])
         try expectError(["predict", "data/beat/beat.00001.wav", "--model", "nope.safetensors"], mentions: ["nope.safetensors", "not found"])
-        try expectError(["predict", "data/beat/beat.00001.wav"], mentions: ["models/genre.safetensors", "run from the repository root"])
+        try expectError(["predict", "data/beat/beat.00001.wav"], mentions: ["no model found", "models/genre.safetensors", "--model PATH"])
         try expectError(["evaluate", "nowhere", "--model", model], mentions: ["nowhere"])
         try expectError(["train", "nowhere"], mentions: ["nowhere"])
 
@@ -87,9 +87,9 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         try expectError(["train", "one", "--model", model], mentions: ["one"])
         XCTAssertNoThrow(try ModelFile.read(folder + "/" + model), "a failed run must leave the previous model loadable")
 
-        // A good file among bad ones is still predicted; the exit code reports the failure.
+        // A good file among bad ones is still predicted; the exit code (2, not 1: the run itself worked) reports the failure.
         let mixed = try genre(["predict", "data/beat/beat.00001.wav", "missing.wav", "--model", model], in: folder)
-        XCTAssertEqual(mixed.status, 1)
+        XCTAssertEqual(mixed.status, 2)
         XCTAssertTrue(mixed.stdout.contains("beat.00001.wav"), mixed.stdout)
         XCTAssertTrue(mixed.stderr.contains("missing.wav"), mixed.stderr)
     }
@@ -525,12 +525,12 @@ final class CLITests: XCTestCase, GenreCLIRunning {
             XCTAssertTrue(run.stderr.contains(line), "\(line) in \(run.stderr)")
         }
         XCTAssertTrue(run.stdout.contains("5 file(s) skipped"), run.stdout)
-        // predict: the cut file has frames and is classified; zero frames is one line and exit 1.
+        // predict: the cut file has frames and is classified; zero frames is one line and exit 2 (a file failed).
         let cut = try genre(["predict", "data/noise/cut.wav", "--model", "m.safetensors"], in: folder)
         XCTAssertEqual(cut.status, 0, cut.stderr)
         XCTAssertTrue(cut.stdout.contains("(0.0 s, 1 segment)"), cut.stdout)
         let zero = try genre(["predict", "data/drone/zero.wav", "--model", "m.safetensors"], in: folder)
-        XCTAssertEqual(zero.status, 1)
+        XCTAssertEqual(zero.status, 2)
         XCTAssertEqual(zero.stderr, "genre: error: data/drone/zero.wav: no audio frames (the file holds no samples)\n")
     }
 

@@ -151,7 +151,7 @@ final class PermissionCLITests: XCTestCase, GenreCLIRunning {
         process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", folder + "/genre", "predict", song,
                              "--model", folder + "/model.safetensors"]
         let result = try run(process)
-        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.status, 2, result.stderr)
         XCTAssertEqual(result.stderr, "genre: error: \(song): cannot read: permission denied\n")
     }
 }

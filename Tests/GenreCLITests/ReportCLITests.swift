@@ -213,7 +213,7 @@ final class ReportCLITests: XCTestCase, GenreCLIRunning {
         try "not audio".write(toFile: folder + "/bad.wav", atomically: true, encoding: .utf8)
         let predict = try genre(["predict", "data/beat/beat.00001.wav", "bad.wav", "--model", model, "--segments", "--json"],
                                 in: folder)
-        XCTAssertEqual(predict.status, 1, "one file failed")
+        XCTAssertEqual(predict.status, 2, "one file failed")
         try checkAgainstREADME("predict", predict.stdout)
         let evaluate = try genre(["evaluate", "data", "--model", model, "--split", "all", "--json"], in: folder)
         XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
