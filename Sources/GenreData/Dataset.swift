@@ -254,18 +254,12 @@ public enum DatasetScanner {
             throw DatasetError.unreadable(folder, reason: String(cString: strerror(errno)))
         }
         defer { closedir(directory) }
-        var entries: [Entry] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(directory) else {
-                if errno != 0 { throw DatasetError.unreadable(folder, reason: String(cString: strerror(errno))) }
-                break
-            }
-            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-            guard bytes.first != UInt8(ascii: ".") else { continue }  // hidden, and "." and ".."
-            entries.append(Entry(bytes: bytes, kind: kind(in: dirfd(directory), bytes)))
+        let names: [[UInt8]]
+        do throws(FolderEntries.Failure) { names = try FolderEntries.names(folder) } catch {
+            throw DatasetError.unreadable(folder, reason: error.description)
         }
-        return entries.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+        // Hidden entries start with "."; the kind is asked of the folder opened above (fstatat).
+        return names.filter { $0.first != UInt8(ascii: ".") }.map { Entry(bytes: $0, kind: kind(in: dirfd(directory), $0)) }
     }
 
     /// What the entry `name` of the open folder `folder` is, links followed; a link whose target is missing

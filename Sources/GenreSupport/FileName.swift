@@ -56,10 +56,11 @@ public enum FileName {
     /// "NAME: file name is not valid UTF-8; …" for a path given on the command line whose bytes a `String`
     /// could not carry, else nil.
     public static func invalidArgumentProblem(_ argument: String) -> String? {
-        invalidArguments[argument].map {
-            "\($0): file name is not valid UTF-8; genre cannot open it (rename it, e.g. with convmv -f latin1 -t utf8)"
-        }
+        invalidArguments[argument].map { "\($0): \(notUTF8Problem)" }
     }
+
+    /// Why a file whose name is not UTF-8 is not read, and what to do about it.
+    public static let notUTF8Problem = "file name is not valid UTF-8; genre cannot open it (rename it, e.g. with convmv -f latin1 -t utf8)"
 
     private static func hex(_ byte: UInt8) -> String {
         let digits = String(byte, radix: 16)

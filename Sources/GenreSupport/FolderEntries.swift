@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The entries of a folder as `readdir` returns their names: bytes, which need not be UTF-8.
+public enum FolderEntries {
+    /// The system's reason a folder could not be listed (`strerror`).
+    public struct Failure: Error, CustomStringConvertible { public var description: String }
+
+    /// Every name but "." and "..", in byte order.
+    /// - Throws: `Failure` with the system's reason when the folder cannot be opened or read.
+    public static func names(_ folder: String) throws(Failure) -> [[UInt8]] {
+        guard let directory = opendir(folder) else { throw Failure(description: String(cString: strerror(errno))) }
+        defer { closedir(directory) }
+        var names: [[UInt8]] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(directory) else {
+                if errno != 0 { throw Failure(description: String(cString: strerror(errno))) }
+                break
+            }
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if bytes != [0x2E] && bytes != [0x2E, 0x2E] { names.append(bytes) }
+        }
+        return names.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+}
