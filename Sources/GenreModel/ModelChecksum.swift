@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GenreSupport
 import SafeTensors
 
 /// The integrity checksum a model file carries in its metadata (`checksum.sha256`): SHA-256 (FIPS 180-4,
@@ -37,5 +38,20 @@ public enum ModelChecksum {
     package static func digest(of file: SafeTensorsFile) throws -> String {
         let tensors = try file.tensors.keys.map { name in (name: name, shape: file.tensors[name]!.shape, values: try file.floats(name)) }
         return digest(metadata: file.metadata, tensors: tensors)
+    }
+}
+
+extension ModelChecksum {
+    /// SHA-256 of a file's bytes, as `sha256sum` prints it: what a library run records beside each result, so that a
+    /// resumed run can tell whether the same model file wrote them (any model, checksummed or not).
+    /// - Throws: `RunError` "PATH: cannot read: reason".
+    public static func fileSHA256(_ path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw RunError("\(path): cannot read: \(String(cString: strerror(errno)))")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }

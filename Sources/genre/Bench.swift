@@ -92,13 +92,11 @@ struct Bench: ParsableCommand {
     /// `Benchmark.decodeMemory` with this binary, in a temporary folder.
     func measureDecodeMemory() throws -> [Benchmark.DecodeMemory] {
         guard let minutes, !minutes.isEmpty else { return [] }
-        // Run outside the repository, the speed figures still mean something: skip this part, and say so.
-        guard model != nil || FileManager.default.fileExists(atPath: ShippedModel.path) else {
-            Console.warning("note: predict's memory not measured: \(ShippedModel.path) not found (run from the repository root or pass --model)")
+        // Without a model the speed figures still mean something: skip this part, and say so.
+        guard let model = try? ShippedModel.locate(given: model) else {
+            Console.warning("note: predict's memory not measured: no model found (pass --model, or see README \"Install\")")
             return []
         }
-        let model = model ?? ShippedModel.path
-        try requireModel(model)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("genre-bench-decode-\(getpid())").path
         try OutputPath.createFolder(folder)
         defer { try? FileManager.default.removeItem(atPath: folder) }

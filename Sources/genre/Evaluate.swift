@@ -17,7 +17,8 @@ struct Evaluate: ParsableCommand {
     @Argument(help: "Dataset folder: one sub-folder per genre.")
     var dataset: String
 
-    @Option(help: "Model file.") var model: String = ShippedModel.path
+    @Option(help: ArgumentHelp("Model file (default: $GENRE_MODEL, else the first of ./models/genre.safetensors, $XDG_DATA_HOME/genre/, PREFIX/share/genre/).", valueName: "path"))
+    var model: String?
     @Option(help: "Which files: test, validation or all.") var split: EvaluationSplit = .test
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
     @Option(help: ArgumentHelp("Also score every clip after perturbing it, comma-separated: gain=<dB>dB, mp3=<kb/s>k, vorbis=q<0-10>, downmix=5.1, downmix=5.1-flac, stereo=one-silent, dc=<offset>, rate=<Hz>, or suite (all of the invariance suite). Reports, per perturbation, how often the top genre stays, the accuracy and how far the probabilities move.",
@@ -33,7 +34,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            try requireModel(model)
+            let model = try ShippedModel.locate(given: model)
             try outputs.check(dataset: dataset)
             let console = common.console
             let trained = try ModelFile.read(model)

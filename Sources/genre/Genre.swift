@@ -104,11 +104,3 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw ExitCode.failure
     }
 }
-
-/// The shipped model lives at a path relative to the repository root: say so when it is not found.
-func requireModel(_ path: String) throws {
-    if path == ShippedModel.path && !FileManager.default.fileExists(atPath: path) {
-        throw RunError("\(path): not found; run from the repository root (the model ships there) or pass "
-                       + "--model PATH, e.g. a model from 'genre train DIR'")
-    }
-}

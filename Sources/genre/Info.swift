@@ -8,12 +8,13 @@ struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Describe a model file: classes, layers and parameter counts, features, training.")
 
-    @Argument(help: "Model file (default: the shipped models/genre.safetensors).") var model: String = ShippedModel.path
+    @Argument(help: "Model file (default: $GENRE_MODEL, else the first of ./models/genre.safetensors, $XDG_DATA_HOME/genre/, PREFIX/share/genre/).")
+    var model: String?
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
 
     func run() throws {
         try reportingErrors {
-            try requireModel(model)
+            let model = try ShippedModel.locate(given: model)
             let info = try ModelInfo(path: model)
             if json {
                 try printJSON(info)
