@@ -54,9 +54,14 @@ let package = Package(
         .target(name: "GenreTraining",
                 dependencies: ["GenreSupport", "GenreMetrics", "GenreReports", "GenreData", "GenreModel",
                                "GenreAudio", "GenreFeatures", "GenreNetwork", "SafeTensors"]),
+        // Classifying a music library: folder walks and file lists, shards, the parallel classifier with ordered
+        // output, record formats (JSON Lines, CSV) and resumable output files. Beside the pipelines, not above them.
+        .target(name: "GenreLibrary",
+                dependencies: ["GenreSupport", "GenreData", "GenreModel", "GenreAudio", "GenreFeatures",
+                               .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(name: "genre", dependencies: [
             "GenreAudio", "GenreFeatures", "GenreNetwork", "GenreSupport", "GenreMetrics", "GenreReports", "GenreData",
-            "GenreModel", "GenreTraining",
+            "GenreModel", "GenreTraining", "GenreLibrary",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -85,6 +90,8 @@ let package = Package(
         .testTarget(name: "GenreTrainingTests", dependencies: ["GenreTraining", "GenreModel", "GenreModelTestSupport", "GenreData",
                                                             "GenreReports", "GenreMetrics", "GenreSupport", "GenreAudio",
                                                             "GenreFeatures", "GenreNetwork", "GenreTestSupport", "SafeTensors"]),
+        .testTarget(name: "GenreLibraryTests", dependencies: ["GenreLibrary", "GenreModel", "GenreModelTestSupport", "GenreSupport",
+                                                           "GenreAudio", "GenreTestSupport"]),
         .testTarget(name: "GenreCLITests", dependencies: ["genre", "GenreAudio", "GenreSupport", "CSndfile", "GenreModel", "GenreMetrics", "GenreReports",
                                                       "GenreTraining", "GenreTestSupport",
                                                       .product(name: "Crypto", package: "swift-crypto")]),

@@ -69,6 +69,14 @@ public final class Console: Reporter, @unchecked Sendable {
         }
     }
 
+    /// Runs `body`, a write of results to stdout, with the progress line cleared first: the two never share a line.
+    public func withProgressCleared<T>(_ body: () throws -> T) rethrows -> T {
+        try lock.withLock {
+            clearProgress()
+            return try body()
+        }
+    }
+
     /// A warning or note on stderr, settings spelt by `spelling`.
     public func warn(_ message: Message) {
         let line = render(message)

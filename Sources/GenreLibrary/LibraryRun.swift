@@ -1,0 +1,98 @@
+import Foundation
+import GenreData
+import GenreModel
+import GenreSupport
+
+/// One `predict` over a library: classifies the files (`LibraryClassifier`), turns each outcome into a record,
+/// writes it as soon as it is due, reports problems and progress on the console, and counts what happened.
+public final class LibraryRun {
+    private let model: TrainedModel
+    private let modelFileSHA256: String
+    private let format: RecordFormat
+    private let console: Console
+    /// Where records go; nil for `json`, whose document is written whole at the end (`records`).
+    private let sink: LineSink?
+    private let sinkIsStandardOutput: Bool
+    /// Every record written or kept for the document, in order.
+    public private(set) var records: [LibraryRecord] = []
+    public private(set) var tally = LibraryTally()
+    private var total = 0
+
+    /// - Parameters:
+    ///   - sink: where each record's text goes (`RecordFormat.render`); nil to keep the records for a JSON document.
+    public init(model: TrainedModel, modelFileSHA256: String, format: RecordFormat, console: Console, sink: LineSink?) {
+        self.model = model
+        self.modelFileSHA256 = modelFileSHA256
+        self.format = format
+        self.console = console
+        self.sink = sink
+        sinkIsStandardOutput = sink?.name == LineSink().name
+    }
+
+    /// Records, reports and counts files that could not be classified before classifying began (names that are not
+    /// UTF-8, folders that cannot be read).
+    /// - Throws: `RunError` when the record cannot be written.
+    public func fail(_ failures: [(path: String, reason: String)], total: Int) throws {
+        self.total = total
+        for (path, reason) in failures { try failed(path: path, error: "\(path): \(reason)", file: nil) }
+    }
+
+    /// Classifies `files` on `threads` threads and writes each record when it is due (input order, or as completed
+    /// with `unordered`).
+    /// - Throws: the first write error (the run stops there; what was written stays), or `FeatureError` for a model
+    ///   whose feature parameters are unusable.
+    public func classify(_ files: [LibraryFile], threads: Int, maxSeconds: Double?, unordered: Bool, total: Int) throws {
+        self.total = total
+        let classifier = LibraryClassifier(model: model, threads: threads, maxSeconds: maxSeconds)
+        try classifier.run(files.map(\.path), unordered: unordered) { [self] i, outcome in
+            switch outcome {
+            case .classified(let p): try classified(p, file: files[i])
+            case .notAudio(let error) where !files[i].named:
+                tally.skippedNotAudio()
+                console.detail("skipped \(error)")
+            case .notAudio(let error), .failed(let error): try failed(path: files[i].path, error: error, file: files[i])
+            }
+            showProgress()
+        }
+    }
+
+    private func classified(_ p: Prediction, file: LibraryFile) throws {
+        let timeline = format.segments ? p.timeline(classNames: model.classNames, features: model.features) : nil
+        var record = LibraryRecord(file: file.path, prediction: p, top: format.top, timeline: timeline)
+        if let audio = p.audio {
+            console.detail(ClipFeatureExtractor.describe(file.path, audio: audio, duration: p.duration, segments: p.segments, cached: false))
+            if let note = record.note, console.verbose || audio.stoppedAtSeconds != nil { console.warn(Message(verbatim: "\(file.path): \(note)")) }
+        }
+        if let warning = record.warning { console.warn(Message(verbatim: "warning: \(file.path): \(warning)")) }
+        tally.classified(genre: p.ranking[0].genre, seconds: p.duration)
+        try write(&record, file: file)
+    }
+
+    private func failed(path: String, error: String, file: LibraryFile?) throws {
+        console.withProgressCleared { Console.error(error) }
+        tally.failed(path: path, error: error)
+        var record = LibraryRecord(file: path, error: error)
+        try write(&record, file: file)
+    }
+
+    /// Stamps `record` with what `--resume` compares and writes it (or keeps it for the document).
+    private func write(_ record: inout LibraryRecord, file: LibraryFile?) throws {
+        record.size = file?.size
+        record.modified = file.map { $0.modified.description }
+        record.modelFileSHA256 = modelFileSHA256
+        record.options = format.summary
+        guard let sink else { return records.append(record) }
+        guard let text = try format.render(record) else { return }
+        if sinkIsStandardOutput { try console.withProgressCleared { try sink.write(text) } } else { try sink.write(text) }
+    }
+
+    private func showProgress() {
+        let status = String(format: "%.0f× real time", tally.audioSeconds / max(elapsed, 1e-9))
+            + (tally.failed > 0 ? ", \(tally.failed) failed" : "")
+        console.progress("classifying", tally.done, total, unit: "files", status: status)
+    }
+
+    private let start = DispatchTime.now().uptimeNanoseconds
+    /// Seconds since the run was made.
+    public var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import GenreData
+import GenreModel
+
+/// How `predict` writes its results.
+public enum LibraryFormat: String, CaseIterable, Sendable {
+    /// Blocks of text per file, as a person reads them.
+    case text
+    /// One JSON document at the end: `{"model": path, "results": [record, ...]}`.
+    case json
+    /// One JSON object per file, written and flushed as soon as the file is done (JSON Lines).
+    case jsonl
+    /// One RFC 4180 row per file under a header row.
+    case csv
+
+    /// One complete line (or record) per file, which `--resume` can read back.
+    public var isResumable: Bool { self == .jsonl || self == .csv }
+}
+
+/// The options that shape each record: what `--resume` requires to be the same, and how records are written.
+public struct RecordFormat: Sendable, Equatable {
+    public var format: LibraryFormat
+    /// Genres per file, ≥ 1, and never more than the model has (CSV's columns).
+    public var top: Int
+    /// Each segment's top genre is kept (`timeline`; not in CSV).
+    public var segments: Bool
+    /// `--max-duration`, seconds, or nil for all of each file.
+    public var maxSeconds: Double?
+
+    public init(format: LibraryFormat, top: Int, segments: Bool, maxSeconds: Double?) {
+        self.format = format
+        self.top = top
+        self.segments = segments
+        self.maxSeconds = maxSeconds
+    }
+
+    /// The options as recorded in every JSONL line and CSV row, e.g. `top=3 segments=no max-duration=all`.
+    public var summary: String {
+        "top=\(top) segments=\(segments ? "yes" : "no") max-duration=\(maxSeconds.map { "\($0)" } ?? "all")"
+    }
+
+    /// CSV's header row: `file`, then `genre1`, `probability1`, … `genreK`, `probabilityK`, then the file's figures.
+    public var csvHeader: [String] {
+        ["file"] + (1...top).flatMap { ["genre\($0)", "probability\($0)"] }
+            + ["duration", "segments", "decoder", "size", "modified", "modelFileSHA256", "options", "warning", "error"]
+    }
+
+    /// The text `record` is written as: a JSONL line, a CSV row (both with their line end), a text block (nil for a
+    /// failed file, whose error goes to stderr), or nil for `json` (written whole at the end, `document`).
+    public func render(_ record: LibraryRecord) throws -> String? {
+        switch format {
+        case .json: return nil
+        case .jsonl: return String(decoding: try Self.lineEncoder.encode(record), as: UTF8.self) + "\n"
+        case .csv: return CSV.record(csvFields(record))
+        case .text: return record.error == nil ? textBlock(record) : nil
+        }
+    }
+
+    /// `{"model": path, "results": [...]}`, pretty-printed with sorted keys, as `--json` always wrote it.
+    public func document(model: String, modelFileSHA256: String, records: [LibraryRecord]) throws -> String {
+        struct Document: Encodable { var model: String; var modelFileSHA256: String; var results: [LibraryRecord] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json = try encoder.encode(Document(model: model, modelFileSHA256: modelFileSHA256, results: records))
+        return String(decoding: json, as: UTF8.self) + "\n"
+    }
+
+    static let lineEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    func csvFields(_ r: LibraryRecord) -> [String] {
+        let top = r.top ?? []
+        let genres = (0..<self.top).flatMap { i in i < top.count ? [top[i].genre, "\(top[i].probability)"] : ["", ""] }
+        return [r.file] + genres + [r.duration.map { "\($0)" } ?? "", r.segments.map(String.init) ?? "", r.decoder ?? "",
+                                    r.size.map(String.init) ?? "", r.modified ?? "", r.modelFileSHA256 ?? "", r.options ?? "",
+                                    r.warning ?? "", r.error ?? ""]
+    }
+
+    /// "FILE  (12.3 s, 5 segments)", the top genres with percentages, and with `segments` the timeline.
+    func textBlock(_ r: LibraryRecord) -> String {
+        let segments = r.segments ?? 0
+        var lines = [String(format: "%@  (%.1f s, %d segment%@)", Console.printable(r.file, lineBreaks: false), r.duration ?? 0,
+                            segments, segments == 1 ? "" : "s")]
+        let top = r.top ?? []
+        let width = top.map(\.genre.count).max() ?? 0
+        for e in top {
+            lines.append("  " + e.genre.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "  %5.1f %%", 100 * e.probability))
+        }
+        let names = r.timeline?.map(\.genre.count).max() ?? 0
+        for t in r.timeline ?? [] {
+            lines.append(String(format: "  %6.1f – %6.1f s  ", t.start, t.end) + t.genre.padding(toLength: names, withPad: " ", startingAt: 0)
+                         + String(format: "  %5.1f %%", 100 * t.probability))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
