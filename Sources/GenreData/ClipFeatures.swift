@@ -179,7 +179,9 @@ public enum ClipFeatureExtractor {
                             heldSegments: Int = .max) throws -> ClipSegments {
         let p = extractor.parameters
         var values: [Float]? = [], peak = -Float.infinity
-        let meter = p.level == .none ? nil : LoudnessMeter(sampleRate: p.sampleRate)
+        // Only loudness normalisation needs libebur128's measurement (a tenth of a 30 s MP3's classification time).
+        var meter: LoudnessMeter?
+        if case .loudness = p.level { meter = LoudnessMeter(sampleRate: p.sampleRate) }
         let (info, stream, rms) = try stream(path: path, extractor: extractor, threads: threads, maxSeconds: maxSeconds,
                                              samples: { meter?.add($0) }) { segment in
             peak = max(peak, segment.max() ?? peak)
