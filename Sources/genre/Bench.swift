@@ -22,11 +22,16 @@ struct Bench: ParsableCommand {
     var model: String?
     @Flag(help: "Measure only predict's peak memory (--decode-minutes), none of the speed figures.")
     var memoryOnly = false
+    @Option(help: ArgumentHelp("Instead: time classifying every audio file under this folder as 'genre predict' does, with 1 thread and all cores (files/s, × real time), and where one thread's time goes (decode, resample, features, network).",
+                               valueName: "folder"))
+    var library: String?
+    @Option(parsing: .unconditional, help: "How many of the --library files (the first) the stage breakdown uses.") var stageFiles = 100
     @Flag(help: "Print one JSON document (every figure, the machine, the date and the library versions) instead of text.")
     var json = false
 
     func validate() throws {
         guard (1...1024).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1024") }
+        guard stageFiles >= 1 else { throw ValidationError("--stage-files must be at least 1") }
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be between 1 and 10000") }
         guard (1...10_000).contains(epochs ?? 60) else { throw ValidationError("--epochs must be between 1 and 10000") }
         guard minutes != nil else {
@@ -42,6 +47,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if let library { return try benchLibrary(library) }
             let report = try measure()
             if json {
                 try printJSON(report)
