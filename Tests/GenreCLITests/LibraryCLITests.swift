@@ -63,7 +63,9 @@ final class LibraryCLITests: XCTestCase, GenreCLIRunning {
         let text = try genre(["predict", "lib", "--model", model, "--top", "2"], in: folder)
         let jsonl = try genre(["predict", "lib", "--model", model, "--top", "2", "--format", "jsonl"], in: folder)
         let csv = try genre(["predict", "lib", "--model", model, "--top", "2", "--format", "csv", "--output", "out.csv"], in: folder)
-        for run in [text, jsonl, csv] { XCTAssertEqual(run.status, 0, run.stderr) }
+        let piped = try genre(["predict", "lib", "--model", model, "--top", "2", "--format", "csv"], in: folder)
+        for run in [text, jsonl, csv, piped] { XCTAssertEqual(run.status, 0, run.stderr) }
+        XCTAssertEqual(piped.stdout, try String(contentsOfFile: folder + "/out.csv", encoding: .utf8), "header and rows on stdout too")
         let expected = textResults(text.stdout)
         XCTAssertEqual(expected.map(\.0), ["lib/a/b/y.wav", "lib/a/x.wav", "lib/hard.wav", "lib/say \"hi\", twice.wav"])
         let lines = try jsonLines(jsonl.stdout)
@@ -231,5 +233,38 @@ final class LibraryCLITests: XCTestCase, GenreCLIRunning {
         let none = try modelUsed([:], in: "elsewhere")
         XCTAssertTrue(none.hasPrefix("exit 1: genre: error: no model found"), none)
         XCTAssertTrue(none.contains(folder + "/prefix/share/genre/genre.safetensors (the install prefix)"), none)
+    }
+
+    /// The README's GNU parallel and Slurm recipes, run as written with local processes standing in for nodes: the
+    /// merged JSON Lines hold each file of the library exactly once, as one process would write them.
+    func testTheREADMEsClusterRecipesCoverTheLibraryOnce() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/parallel") else {
+            throw Reference.unavailable("GNU parallel (Debian package parallel, in the README's first command)")
+        }
+        let model = try trainSmallModel()
+        let readme = try String(contentsOf: Reference.repository.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try XCTUnwrap(readme.components(separatedBy: "### Shards: the same job across a cluster").dropFirst().first)
+            .components(separatedBy: "\n### ")[0]
+        let blocks = section.components(separatedBy: "```sh\n").dropFirst().map { $0.components(separatedBy: "\n```")[0] }
+        let parallel = try XCTUnwrap(blocks.first { $0.hasPrefix("parallel ") })
+        let sbatch = try XCTUnwrap(blocks.first { $0.hasPrefix("#!/bin/bash\n#SBATCH --array=0-15") })
+        let one = try genre(["predict", "data", "--model", model, "--format", "jsonl"], in: folder)
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let expected = one.stdout.split(separator: "\n").map(String.init).sorted()
+        XCTAssertEqual(expected.count, 20)
+        // `genre` on the PATH, the model from $GENRE_MODEL; the library is data/ (Music/ for GNU parallel's ~/Music).
+        let environment = "export PATH=\"$(dirname \"$GENRE\"):$PATH\" GENRE_MODEL=\(folder)/\(model); "
+        let viaParallel = try sh("mkdir p && cd p && ln -s ../data Music && " + environment
+                                 + parallel.replacingOccurrences(of: "~/Music", with: "Music"))
+        XCTAssertEqual(viaParallel.status, 0, viaParallel.stderr)
+        XCTAssertEqual(try String(contentsOfFile: folder + "/p/genres.jsonl", encoding: .utf8).split(separator: "\n").map(String.init).sorted(),
+                       expected.map { $0.replacingOccurrences(of: "\"file\":\"data/", with: "\"file\":\"Music/") }.sorted())
+        try sbatch.replacingOccurrences(of: "/shared/music", with: "data").write(toFile: folder + "/classify.sbatch", atomically: true, encoding: .utf8)
+        // Sixteen array tasks at once, as Slurm would start them, each with its own environment.
+        let viaSlurm = try sh(environment + "for t in $(seq 0 15); do SLURM_ARRAY_TASK_ID=$t SLURM_ARRAY_TASK_COUNT=16 "
+                              + "SLURM_CPUS_PER_TASK=1 bash classify.sbatch & done; wait && cat genres.*.jsonl > genres.jsonl")
+        XCTAssertEqual(viaSlurm.status, 0, viaSlurm.stderr)
+        XCTAssertEqual(try String(contentsOfFile: folder + "/genres.jsonl", encoding: .utf8).split(separator: "\n").map(String.init).sorted(),
+                       expected)
     }
 }

@@ -35,6 +35,9 @@ final class ReadmeCommandTests: XCTestCase {
         // The tests interrupt `genre train` at an exact system call with strace.
         XCTAssertTrue(commands[0].contains(" strace "), "the first command installs strace")
         XCTAssertTrue(ci.contains(" strace\n"), ".ci/run installs strace")
+        // The README's GNU parallel recipe is run by the tests.
+        XCTAssertTrue(commands[0].contains(" parallel "), "the first command installs GNU parallel")
+        XCTAssertTrue(ci.contains(" parallel "), ".ci/run installs GNU parallel")
         let ignored = try String(contentsOf: Reference.repository.appendingPathComponent(".gitignore"), encoding: .utf8)
         XCTAssertTrue(ignored.split(separator: "\n").contains(".venv/"), ".venv is git-ignored")
     }
