@@ -96,6 +96,7 @@ struct Predict: ParsableCommand {
             }
         } else if records.format != .json {
             sink = LineSink()
+            if records.format == .csv { try sink?.write(CSV.record(records.csvHeader)) }
         }
         let run = LibraryRun(model: trained, modelFileSHA256: checksum, format: records, console: console, sink: sink)
         try run.fail(report.failures.map { ($0.path, $0.reason) }, total: total)
