@@ -59,76 +59,15 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        var someFailed = false
-        try reportingErrors { someFailed = try classify() }
-        if someFailed { throw ExitCode(2) }
-    }
-
-    /// The whole run; true when some file could not be classified.
-    func classify() throws -> Bool {
-        let console = common.console
-        if let model, let problem = FileName.invalidArgumentProblem(model) { throw RunError("\(problem)") }
-        let modelPath = try ShippedModel.locate(given: model)
-        let trained = try ModelFile.read(modelPath)
-        let checksum = try ModelChecksum.fileSHA256(modelPath)
-        let records = RecordFormat(format: chosenFormat, top: min(top, trained.classNames.count), segments: segments,
-                                   maxSeconds: maxDuration)
-        var (files, report) = try inputs()
-        var otherShards = 0
-        if let shard = shard.flatMap(Shard.init(parsing:)) {
-            otherShards = files.count { !shard.contains(key: $0.key) }
-            files.removeAll { !shard.contains(key: $0.key) }
-            report.failures.removeAll { !shard.contains(key: $0.key) }
+        var failed = 0
+        try reportingErrors {
+            if let model, let problem = FileName.invalidArgumentProblem(model) { throw RunError("\(problem)") }
+            let request = LibraryRequest(paths: paths, list: filesFrom.map { ($0, null) }, model: model, format: chosenFormat, top: top,
+                                         segments: segments, maxSeconds: maxDuration, output: output, resume: resume,
+                                         shard: shard.flatMap(Shard.init(parsing:)), threads: common.threads, unordered: unordered)
+            failed = try LibraryJob.run(request, console: common.console, summary: common.verbose).failed
         }
-        let total = files.count + report.failures.count
-        var sink: LineSink?
-        var alreadyDone = 0
-        if let output {
-            try OutputPath.checkWritable(output)
-            if records.format.isResumable || records.format == .text {
-                let opened = try ResumableOutput(path: output, resume: resume, format: records, modelFileSHA256: checksum, files: files)
-                alreadyDone = files.count { opened.done.contains($0.path) }
-                files.removeAll { opened.done.contains($0.path) }
-                if opened.dropped > 0 { console.detail("\(output): \(opened.dropped) record(s) dropped (cut short, failed, or of a changed file): classified again") }
-                sink = opened.sink
-            } else if FileManager.default.fileExists(atPath: output) {
-                throw RunError("\(output): already exists; remove it to start over")
-            }
-        } else if records.format != .json {
-            sink = LineSink()
-            if records.format == .csv { try sink?.write(CSV.record(records.csvHeader)) }
-        }
-        let run = LibraryRun(model: trained, modelFileSHA256: checksum, format: records, console: console, sink: sink)
-        try run.fail(report.failures.map { ($0.path, $0.reason) }, total: total)
-        try run.classify(files, threads: common.threads, maxSeconds: maxDuration, unordered: unordered, total: total)
-        if records.format == .json {
-            let document = try records.document(model: modelPath, modelFileSHA256: checksum, records: run.records)
-            if let output { try AtomicText.write(document, to: output) } else { try LineSink().write(document) }
-        }
-        var tally = run.tally
-        tally.alreadyDone = alreadyDone
-        let left = [(report.hidden, "hidden"), (report.repeated, "repeated (a hard link or a path given twice)"), (report.skipped.count, "not regular files or folders already walked"),
-                    (otherShards, "in other shards")]
-        for (path, reason) in report.skipped { console.detail("skipped \(path): \(reason)") }
-        // A library run ends with a summary; a few files named on the command line are their own summary.
-        let library = report.folders > 0 || filesFrom != nil || output != nil || common.verbose
-        if library, !common.quiet {
-            for line in tally.summary(seconds: run.elapsed, left: left) { console.warn(Message(verbatim: line)) }
-        }
-        return tally.failed > 0
-    }
-
-    /// The files to classify: every PATH and `--files-from` entry, folders walked; and what could not be listed.
-    func inputs() throws -> (files: [LibraryFile], report: InputReport) {
-        var given = paths, unlisted: [(path: String, key: String, reason: String)] = []
-        if let filesFrom {
-            let list = try FileList.read(filesFrom, nulSeparated: null)
-            given += list.paths
-            unlisted = list.problems.map { ($0.shown, $0.shown, $0.reason) }
-        }
-        for path in given { if let shown = FileName.invalidArguments[path] { unlisted.append((shown, shown, FileName.notUTF8Problem)) } }
-        var (files, report) = LibraryInputs.collect(given.filter { FileName.invalidArguments[$0] == nil })
-        report.failures = unlisted + report.failures
-        return (files, report)
+        // 2, not 1: the run itself worked, and every file it could classify is written.
+        if failed > 0 { throw ExitCode(2) }
     }
 }
