@@ -12,7 +12,6 @@ public final class LibraryRun {
     private let console: Console
     /// Where records go; nil for `json`, whose document is written whole at the end (`records`).
     private let sink: LineSink?
-    private let sinkIsStandardOutput: Bool
     /// Every record written or kept for the document, in order.
     public private(set) var records: [LibraryRecord] = []
     public private(set) var tally = LibraryTally()
@@ -26,7 +25,6 @@ public final class LibraryRun {
         self.format = format
         self.console = console
         self.sink = sink
-        sinkIsStandardOutput = sink?.name == LineSink().name
     }
 
     /// Records, reports and counts files that could not be classified before classifying began (names that are not
@@ -83,11 +81,12 @@ public final class LibraryRun {
         record.options = format.summary
         guard let sink else { return records.append(record) }
         guard let text = try format.render(record) else { return }
-        if sinkIsStandardOutput { try console.withProgressCleared { try sink.write(text) } } else { try sink.write(text) }
+        if sink.isStandardOutput { try console.withProgressCleared { try sink.write(text) } } else { try sink.write(text) }
     }
 
     private func showProgress() {
-        let status = String(format: "%.0f× real time", tally.audioSeconds / max(elapsed, 1e-9))
+        let rate = tally.audioSeconds / max(elapsed, 1e-9)
+        let status = String(format: "%.2f h of audio/s (%.0f× real time)", rate / 3600, rate)
             + (tally.failed > 0 ? ", \(tally.failed) failed" : "")
         console.progress("classifying", tally.done, total, unit: "files", status: status)
     }

@@ -9,6 +9,8 @@ public final class LineSink {
     /// The file written, or "standard output".
     public let name: String
     private let owned: Bool
+    /// Standard output, which a progress line on the same terminal must make way for.
+    public var isStandardOutput: Bool { !owned }
 
     /// Standard output.
     public init() {
