@@ -1,0 +1,109 @@
+import Foundation
+import GenreTestSupport
+import XCTest
+
+/// What the newcomer pass of issue 16 found in library runs: resume keyed by names Swift calls equal, by the
+/// spelling of the PATH, across shards; two runs on one output; failures out of order; file lists that are pipes.
+final class LibraryNewcomerCLITests: XCTestCase, GenreCLIRunning {
+    var folder = ""
+    override func setUpWithError() throws { try makeFolder() }
+    override func tearDown() { removeFolder() }
+
+    func records(_ path: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: folder + "/" + path, encoding: .utf8).split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    func testResumeTellsApartNamesThatDifferOnlyInNormalisationAndSpellingsOfThePath() throws {
+        let model = try trainSmallModel()
+        let nfc = "caf\u{E9}.wav", nfd = "cafe\u{301}.wav"
+        try FileManager.default.createDirectory(atPath: folder + "/lib/z", withIntermediateDirectories: true)
+        for (i, name) in [nfc, nfd, "plain.wav"].enumerated() {
+            try FileManager.default.copyItem(atPath: folder + "/data/beat/beat.0000\(i).wav", toPath: folder + "/lib/z/" + name)
+        }
+        let first = try genre(["predict", "lib", "--model", model, "--format", "jsonl", "--output", "out.jsonl"], in: folder)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(try records("out.jsonl").count, 3)
+        let again = try genre(["predict", "lib", "--model", model, "--format", "jsonl", "--output", "out.jsonl", "--resume"], in: folder)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let names = try records("out.jsonl").map { Array(($0["file"] as! String).utf8) }
+        XCTAssertEqual(names.count, 3, "both cafés keep their record")
+        XCTAssertEqual(Set(names).count, 3)
+        // The same library spelt another way (absolute, ./, ../) is the same files: nothing classified again.
+        for spelling in [folder + "/lib", "./lib/", "../\(URL(fileURLWithPath: folder).lastPathComponent)/lib"] {
+            let run = try genre(["predict", spelling, "--model", model, "--format", "jsonl", "--output", "out.jsonl", "--resume"], in: folder)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertTrue(run.stderr.contains("skipped: 3 already in the output (--resume)"), "\(spelling): \(run.stderr)")
+            XCTAssertEqual(try records("out.jsonl").count, 3, spelling)
+        }
+    }
+
+    func testAnOutputIsWrittenByOneRunAtATimeAndNeverAcrossShards() throws {
+        let model = try trainSmallModel()
+        let lock = try sh("exec 9> out.jsonl.lock && flock -n 9 && echo 4242 >&9 && \"$GENRE\" predict data --model \(model) --format jsonl --output out.jsonl --resume")
+        XCTAssertEqual(lock.status, 1, lock.stderr)
+        XCTAssertEqual(lock.stderr, "genre: error: out.jsonl: another genre predict (PID 4242) is writing it; wait for it to end or choose another --output\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/out.jsonl"))
+        let zero = try genre(["predict", "data", "--model", model, "--format", "jsonl", "--output", "out.jsonl", "--shard", "0/3"], in: folder)
+        XCTAssertEqual(zero.status, 0, zero.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/out.jsonl.lock"), "the lock goes with the run")
+        let other = try genre(["predict", "data", "--model", model, "--format", "jsonl", "--output", "out.jsonl", "--shard", "1/3", "--resume"], in: folder)
+        XCTAssertEqual(other.status, 1, other.stderr)
+        XCTAssertTrue(other.stderr.contains("shard=0/3"), other.stderr)
+    }
+
+    func testFailuresKeepTheirPlaceAndMissingFilesHaveNoSizeOrTime() throws {
+        let model = try trainSmallModel()
+        let made = try sh("mkdir -p lib/a lib/z && cp data/beat/beat.00000.wav lib/a/first.wav && cp data/beat/beat.00001.wav \"lib/z/$(printf 'caf\\351.wav')\" "
+                          + "&& cp data/beat/beat.00002.wav lib/z/last.wav")
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let run = try genre(["predict", "lib", "nothere.wav", "--model", model, "--format", "jsonl"], in: folder)
+        XCTAssertEqual(run.status, 2, run.stderr)
+        let lines = try run.stdout.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(lines.map { $0["file"] as? String }, ["lib/a/first.wav", "lib/z/caf\\xe9.wav", "lib/z/last.wav", "nothere.wav"])
+        XCTAssertNil(lines[3]["size"], "absent when it could not be read")
+        XCTAssertNil(lines[3]["modified"])
+        // A file list that is a pipe (as `--files-from <(find …)` gives), and one that is a folder.
+        let fifo = try sh("mkfifo list && (printf 'lib/a/first.wav\\n' > list &) && \"$GENRE\" predict --files-from list --model \(model) --format jsonl")
+        XCTAssertEqual(fifo.status, 0, fifo.stderr)
+        XCTAssertTrue(fifo.stdout.contains("\"file\":\"lib/a/first.wav\""), fifo.stdout)
+        let folderList = try genre(["predict", "--files-from", "lib", "--model", model], in: folder)
+        XCTAssertEqual(folderList.stderr, "genre: error: lib: cannot read the file list: it is a folder\n")
+    }
+
+    func testResumeReadsCRLFLinesAndSaysWhatItDrops() throws {
+        let model = try trainSmallModel()
+        let first = try genre(["predict", "data/beat", "--model", model, "--format", "jsonl", "--output", "out.jsonl"], in: folder)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let crlf = try String(contentsOfFile: folder + "/out.jsonl", encoding: .utf8).replacingOccurrences(of: "\n", with: "\r\n") + "{\"file\":\"da"
+        try crlf.write(toFile: folder + "/out.jsonl", atomically: false, encoding: .utf8)
+        let again = try genre(["predict", "data/beat", "--model", model, "--format", "jsonl", "--output", "out.jsonl", "--resume"], in: folder)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("skipped: 5 already in the output (--resume)"), again.stderr)
+        XCTAssertTrue(again.stderr.contains("warning: out.jsonl: its last record was cut short (a run stopped mid-write); dropped"), again.stderr)
+        XCTAssertEqual(try records("out.jsonl").count, 5)
+    }
+
+    func testOutputsAndModelsAsAUserNamesThem() throws {
+        let model = try trainSmallModel()
+        let dash = try genre(["predict", "data/beat", "--model", model, "--format", "jsonl", "--output", "-"], in: folder)
+        XCTAssertEqual(dash.status, 0, dash.stderr)
+        XCTAssertEqual(dash.stdout.split(separator: "\n").count, 5, "--output - is standard output")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/-"))
+        let nested = try genre(["predict", "data/beat", "--model", model, "--format", "csv", "--output", "new/dir/out.csv"], in: folder)
+        XCTAssertEqual(nested.status, 0, nested.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/new/dir/out.csv"))
+        try FileManager.default.createDirectory(atPath: folder + "/empty", withIntermediateDirectories: true)
+        let empty = try genre(["predict", "empty", "--model", model], in: folder)
+        XCTAssertEqual(empty.status, 0, empty.stderr)
+        XCTAssertTrue(empty.stderr.contains("warning: no files to classify in empty"), empty.stderr)
+        for (value, message) in [("", "$GENRE_MODEL is set but empty"), (folder + "/data", "\(folder)/data: named by $GENRE_MODEL, is a folder")] {
+            let process = genreProcess(["predict", "data/beat/beat.00000.wav"], in: folder)
+            process.environment!["GENRE_MODEL"] = value
+            let run = try run(process)
+            XCTAssertEqual(run.status, 1, run.stderr)
+            XCTAssertTrue(run.stderr.contains(message), run.stderr)
+        }
+    }
+}
