@@ -4,35 +4,34 @@ import GenreSupport
 /// The paths of a `--files-from` list: one per line, or NUL-separated as `find -print0` writes them (a name may then
 /// hold a line break). Empty entries are ignored; a trailing "\r" is part of the name, as the file system would have it.
 public enum FileList {
-    /// A listed path that is not UTF-8, as `FileName.shown` writes it.
-    public struct Problem: Sendable, Equatable {
-        public var shown: String
-        public var reason: String { FileName.notUTF8Problem }
-    }
-
     /// - Parameters:
-    ///   - source: a file, or "-" for standard input.
+    ///   - source: a file, a pipe (`<(find …)`), or "-" for standard input.
     ///   - nulSeparated: entries end with NUL instead of a line feed.
-    /// - Returns: the paths in order, and the entries that are not UTF-8 (reported as failures, never opened).
-    /// - Throws: `RunError` "SOURCE: cannot read the file list: reason".
-    public static func read(_ source: String, nulSeparated: Bool) throws -> (paths: [String], problems: [Problem]) {
-        let data: Data
-        do {
-            data = source == "-" ? FileHandle.standardInput.readDataToEndOfFile()
-                : try Data(contentsOf: URL(fileURLWithPath: source))
-        } catch {
-            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
-            throw RunError("\(source): cannot read the file list: \(reason)")
+    /// - Returns: the entries in order; one that is not UTF-8 is `.unnamable` (reported as a failure, never opened).
+    /// - Throws: `RunError` "SOURCE: cannot read the file list: reason" (a folder: "it is a folder").
+    public static func read(_ source: String, nulSeparated: Bool) throws -> [LibraryInput] {
+        let fd = source == "-" ? STDIN_FILENO : open(source, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RunError("\(source): cannot read the file list: \(String(cString: strerror(errno)))") }
+        defer { if fd != STDIN_FILENO { close(fd) } }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            throw RunError("\(source): cannot read the file list: it is a folder")
         }
-        return parse([UInt8](data), nulSeparated: nulSeparated)
+        var bytes: [UInt8] = [], block = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let got = block.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if got < 0, errno == EINTR { continue }
+            guard got >= 0 else { throw RunError("\(source): cannot read the file list: \(String(cString: strerror(errno)))") }
+            if got == 0 { break }
+            bytes += block[..<got]
+        }
+        return parse(bytes, nulSeparated: nulSeparated)
     }
 
     /// `read` on bytes already in memory.
-    public static func parse(_ bytes: [UInt8], nulSeparated: Bool) -> (paths: [String], problems: [Problem]) {
-        var paths: [String] = [], problems: [Problem] = []
-        for entry in bytes.split(separator: nulSeparated ? 0 : 0x0A, omittingEmptySubsequences: true) {
-            if let path = FileName.text(Array(entry)) { paths.append(path) } else { problems.append(Problem(shown: FileName.shown(Array(entry)))) }
+    public static func parse(_ bytes: [UInt8], nulSeparated: Bool) -> [LibraryInput] {
+        bytes.split(separator: nulSeparated ? 0 : 0x0A, omittingEmptySubsequences: true).map { entry in
+            FileName.text(Array(entry)).map { .path($0) } ?? .unnamable(bytes: Array(entry), shown: FileName.shown(Array(entry)))
         }
-        return (paths, problems)
     }
 }

@@ -32,10 +32,10 @@ public enum LibraryBenchmark {
 
     /// Classifies `paths` on `threads` threads, writing nothing.
     /// - Throws: `RunError` naming the first file that could not be classified: a benchmark of failures means nothing.
-    public static func throughput(_ paths: [String], model: TrainedModel, threads: Int) throws -> Throughput {
+    public static func throughput(_ files: [LibraryFile], model: TrainedModel, threads: Int) throws -> Throughput {
         var audio = 0.0, failure: String?
         let start = DispatchTime.now().uptimeNanoseconds
-        try LibraryClassifier(model: model, threads: threads, maxSeconds: nil).run(paths) { _, outcome in
+        try LibraryClassifier(model: model, threads: threads, maxSeconds: nil).run(files) { _, outcome in
             switch outcome {
             case .classified(let p): audio += p.duration
             case .failed(let error), .notAudio(let error): failure = failure ?? error
@@ -43,7 +43,7 @@ public enum LibraryBenchmark {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         if let failure { throw RunError("\(failure) (the benchmark needs every file to classify)") }
-        return Throughput(threads: threads, files: paths.count, audioSeconds: audio, seconds: seconds)
+        return Throughput(threads: threads, files: files.count, audioSeconds: audio, seconds: seconds)
     }
 
     /// The stage times for `paths`, on one thread.

@@ -32,25 +32,25 @@ public final class LibraryClassifier {
         self.maxSeconds = maxSeconds
     }
 
-    /// Classifies `paths`, calling `write(index, outcome)` once per path, one call at a time: in index order, or with
-    /// `unordered` as each completes. A worker's result depends only on its file, so the outcomes are the same, bit
+    /// Classifies `files`, calling `write(index, outcome)` once per file, one call at a time: in index order, or with
+    /// `unordered` as each completes; a file with a `problem` fails with it, unopened. A worker's result depends only on its file, so the outcomes are the same, bit
     /// for bit, for any thread count.
     /// - Throws: the first error `write` throws (the other workers stop after their current file), or `FeatureError`
     ///   if the model's feature parameters are unusable.
-    public func run(_ paths: [String], unordered: Bool = false, write: @escaping (Int, Outcome) throws -> Void) throws {
-        guard !paths.isEmpty else { return }
-        let workers = min(threads, paths.count)
+    public func run(_ files: [LibraryFile], unordered: Bool = false, write: @escaping (Int, Outcome) throws -> Void) throws {
+        guard !files.isEmpty else { return }
+        let workers = min(threads, files.count)
         let perFile = max(1, threads / workers)
         let predictors = try (0..<workers).map { _ in
             try Predictor(model: model, threads: perFile, maxSeconds: maxSeconds)
         }
-        let queue = OrderedHandOff(count: paths.count, window: unordered ? Int.max : 2 * workers, unordered: unordered,
+        let queue = OrderedHandOff(count: files.count, window: unordered ? Int.max : 2 * workers, unordered: unordered,
                                    write: write)
         let finished = DispatchGroup()
         for predictor in predictors {
             finished.enter()
             let thread = Thread {
-                while let i = queue.next() { queue.finish(i, Self.classify(paths[i], predictor)) }
+                while let i = queue.next() { queue.finish(i, Self.classify(files[i], predictor)) }
                 finished.leave()
             }
             thread.stackSize = 8 << 20
@@ -60,8 +60,9 @@ public final class LibraryClassifier {
         if let error = queue.error { throw error }
     }
 
-    static func classify(_ path: String, _ predictor: Predictor) -> Outcome {
-        do { return .classified(try predictor.predict(path: path)) } catch let error as AudioError {
+    static func classify(_ file: LibraryFile, _ predictor: Predictor) -> Outcome {
+        if let problem = file.problem { return .failed("\(file.path): \(problem)") }
+        do { return .classified(try predictor.predict(path: file.path)) } catch let error as AudioError {
             if case .notAudio = error { return .notAudio("\(error)") }
             return .failed("\(error)")
         } catch {

@@ -1,27 +1,31 @@
 import Foundation
 import GenreSupport
 
-/// One file a library run classifies.
+/// One entry of a library run, in input order: a file to classify, or one that cannot even be opened.
 public struct LibraryFile: Sendable, Equatable {
     /// The path as written in every output: the PATH argument it came from joined with its path below that folder,
-    /// or a file's path as given.
+    /// or a file's path as given (a name that is not UTF-8 as `FileName.shown` writes it).
     public var path: String
-    /// Its path relative to the PATH argument it was found under (the shard key, `Shard`); a file named on its own
-    /// (an argument or a `--files-from` line) is keyed by its path as given.
+    /// Its path relative to the PATH argument it was found under: the shard key (`Shard`) and what `--resume`
+    /// recognises it by; a file named on its own (an argument or a `--files-from` line) is keyed by its path as given.
     public var key: String
-    /// Bytes, and the modification time, as `stat` reports them (0 and `.unknown` when it could not be read:
-    /// decoding then names the problem).
-    public var size: Int64
-    public var modified: FileTime
+    /// Bytes and modification time as `stat` reports them; nil when it could not be read (decoding then names the
+    /// problem).
+    public var size: Int64?
+    public var modified: FileTime?
     /// Named on its own rather than found by walking a folder: a file that is not audio is then an error, not a skip.
     public var named: Bool
+    /// Why it cannot be classified without trying (a name that is not UTF-8, a folder that cannot be read); nil for a
+    /// file to classify.
+    public var problem: String?
 
-    public init(path: String, key: String, size: Int64, modified: FileTime, named: Bool) {
+    public init(path: String, key: String, size: Int64?, modified: FileTime?, named: Bool, problem: String? = nil) {
         self.path = path
         self.key = key
         self.size = size
         self.modified = modified
         self.named = named
+        self.problem = problem
     }
 }
 
@@ -29,7 +33,6 @@ public struct LibraryFile: Sendable, Equatable {
 public struct FileTime: Sendable, Hashable, CustomStringConvertible {
     public var seconds: Int64
     public var nanoseconds: Int64
-    public static let unknown = FileTime(seconds: 0, nanoseconds: 0)
 
     public init(seconds: Int64, nanoseconds: Int64) {
         self.seconds = seconds
@@ -46,14 +49,11 @@ public struct FileTime: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// What walking the inputs found besides files to classify.
+/// What walking the inputs left out, counted for the summary.
 public struct InputReport: Sendable, Equatable {
-    /// Paths that cannot be classified, with their shard key and the reason (a name that is not UTF-8, a folder that
-    /// cannot be read): failures, counted as such.
-    public var failures: [(path: String, key: String, reason: String)] = []
     /// Paths left out on purpose, with the reason (a link to nothing, a device or pipe, a folder already walked
     /// through a symbolic link): not failures.
-    public var skipped: [(path: String, reason: String)] = []
+    public var skipped: [Skip] = []
     /// Hidden files and folders (names starting with ".") left out of folder walks.
     public var hidden = 0
     /// Files reached twice (a hard link, a link to a file already listed, a path named twice): classified once.
@@ -61,27 +61,43 @@ public struct InputReport: Sendable, Equatable {
     /// PATH arguments that were folders (walked).
     public var folders = 0
 
-    public init() {}
-
-    public static func == (a: InputReport, b: InputReport) -> Bool {
-        a.failures.elementsEqual(b.failures, by: { $0.path == $1.path && $0.key == $1.key && $0.reason == $1.reason }) && a.skipped.elementsEqual(b.skipped, by: ==)
-            && a.hidden == b.hidden && a.repeated == b.repeated && a.folders == b.folders
+    public struct Skip: Sendable, Equatable {
+        public var path: String
+        public var reason: String
     }
+
+    public init() {}
+}
+
+/// An input as given: a path, or a name whose bytes are not UTF-8 (an argument or list entry a `String` cannot carry).
+public enum LibraryInput: Sendable, Equatable {
+    case path(String)
+    /// The name's bytes, when known (a list entry), and how it is shown.
+    case unnamable(bytes: [UInt8]?, shown: String)
 }
 
 /// The files a library run classifies: PATH arguments, each a file or a folder walked recursively.
 ///
 /// Folders are read with `readdir` (names as bytes, in byte order; hidden entries left out) and symbolic links are
 /// followed, but a folder already walked (a link loop, or a second link to it) is not walked again; every file is
-/// listed once, by device and inode, at its first path.
+/// listed once, by device and inode, at its first path, names that are not UTF-8 included.
 public enum LibraryInputs {
-    /// - Parameter paths: files and folders, in order; a file that does not exist is listed (named) so that
+    /// - Parameter inputs: files and folders, in order; a file that does not exist is listed (named) so that
     ///   classifying it reports the problem.
-    public static func collect(_ paths: [String]) -> (files: [LibraryFile], report: InputReport) {
+    public static func collect(_ inputs: [LibraryInput]) -> (files: [LibraryFile], report: InputReport) {
         var walk = Walk()
-        for path in paths { walk.add(path) }
+        for input in inputs {
+            switch input {
+            case .path(let path): walk.add(path)
+            case .unnamable(let bytes, let shown):
+                walk.addFile(path: shown, key: shown, info: bytes.flatMap(Walk.status), named: true, problem: FileName.notUTF8Problem)
+            }
+        }
         return (walk.files, walk.report)
     }
+
+    /// `collect` of paths only.
+    public static func collect(_ paths: [String]) -> (files: [LibraryFile], report: InputReport) { collect(paths.map { .path($0) }) }
 
     private struct Identity: Hashable { var device: UInt64; var inode: UInt64 }
 
@@ -91,18 +107,22 @@ public enum LibraryInputs {
         var seenFiles = Set<Identity>()
         var walkedFolders = Set<Identity>()
 
-        mutating func add(_ path: String) {
+        /// `stat` of a path given as bytes (links followed), nil when it fails.
+        static func status(_ bytes: [UInt8]) -> stat? {
             var info = stat()
-            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-                let found = stat(path, &info) == 0
-                addFile(path: path, key: path, info: found ? info : nil, named: true)
-                return
-            }
-            report.folders += 1
-            walk(folder: path, relative: "", info: info)
+            let found = (bytes + [0]).withUnsafeBufferPointer { stat(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), &info) }
+            return found == 0 ? info : nil
         }
 
-        mutating func addFile(path: String, key: String, info: stat?, named: Bool) {
+        mutating func add(_ path: String) {
+            guard let info = Self.status(Array(path.utf8)), (info.st_mode & S_IFMT) == S_IFDIR else {
+                return addFile(path: path, key: path, info: Self.status(Array(path.utf8)), named: true)
+            }
+            report.folders += 1
+            walk(folder: Array(path.utf8), shown: path, relative: "", info: info)
+        }
+
+        mutating func addFile(path: String, key: String, info: stat?, named: Bool, problem: String? = nil) {
             if let info {
                 guard seenFiles.insert(Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))).inserted else {
                     report.repeated += 1
@@ -110,49 +130,52 @@ public enum LibraryInputs {
                 }
             }
             let modified = info.map { FileTime(seconds: Int64($0.st_mtim.tv_sec), nanoseconds: Int64($0.st_mtim.tv_nsec)) }
-            files.append(LibraryFile(path: path, key: key, size: Int64(info?.st_size ?? 0), modified: modified ?? .unknown,
-                                     named: named))
+            files.append(LibraryFile(path: path, key: key, size: info.map { Int64($0.st_size) }, modified: modified, named: named,
+                                     problem: problem))
         }
 
-        mutating func walk(folder: String, relative: String, info: stat) {
+        mutating func walk(folder: [UInt8], shown: String, relative: String, info: stat) {
             guard walkedFolders.insert(Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))).inserted else {
-                report.skipped.append((folder, "a folder already walked (a symbolic-link loop, or a second link to it)"))
-                return
+                return report.skipped.append(.init(path: shown, reason: "a folder already walked (a symbolic-link loop, or a second link to it)"))
             }
             let entries: [[UInt8]]
-            do { entries = try FolderEntries.names(folder) } catch {
-                report.failures.append((folder, relative.isEmpty ? folder : relative, "cannot read the folder: \(error)"))
-                return
+            do throws(FolderEntries.Failure) { entries = try FolderEntries.names(shown) } catch {
+                return addFile(path: shown, key: relative.isEmpty ? shown : relative, info: nil, named: false,
+                               problem: "cannot read the folder: \(error)")
             }
             for bytes in entries {
                 if bytes.first == UInt8(ascii: ".") {
                     report.hidden += 1
                     continue
                 }
-                guard let name = FileName.text(bytes) else {
-                    let shown = FileName.shown(bytes)
-                    report.failures.append((join(folder, shown), relative.isEmpty ? shown : relative + "/" + shown, FileName.notUTF8Problem))
+                let name = FileName.text(bytes)
+                let child = Self.join(folder, bytes), childShown = Self.join(shown, name ?? FileName.shown(bytes))
+                let childRelative = relative.isEmpty ? (name ?? FileName.shown(bytes)) : relative + "/" + (name ?? FileName.shown(bytes))
+                guard name != nil else {
+                    addFile(path: childShown, key: childRelative, info: Self.status(child), named: false, problem: FileName.notUTF8Problem)
                     continue
                 }
-                entry(join(folder, name), relative: relative.isEmpty ? name : relative + "/" + name)
+                entry(child, shown: childShown, relative: childRelative)
             }
         }
 
-        mutating func entry(_ path: String, relative: String) {
-            var info = stat()
-            guard stat(path, &info) == 0 else {
-                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { " (\($0))" } ?? ""
-                report.skipped.append((path, "not a regular file: a symbolic link to nothing\(target)"))
-                return
+        mutating func entry(_ path: [UInt8], shown: String, relative: String) {
+            guard let info = Self.status(path) else {
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: shown)).map { " (\($0))" } ?? ""
+                return report.skipped.append(.init(path: shown, reason: "not a regular file: a symbolic link to nothing\(target)"))
             }
             switch info.st_mode & S_IFMT {
-            case S_IFDIR: walk(folder: path, relative: relative, info: info)
-            case S_IFREG: addFile(path: path, key: relative, info: info, named: false)
-            default: report.skipped.append((path, "not a regular file (a device, pipe or socket)"))
+            case S_IFDIR: walk(folder: path, shown: shown, relative: relative, info: info)
+            case S_IFREG: addFile(path: shown, key: relative, info: info, named: false)
+            default: report.skipped.append(.init(path: shown, reason: "not a regular file (a device, pipe or socket)"))
             }
         }
 
-        func join(_ folder: String, _ name: String) -> String {
+        static func join(_ folder: [UInt8], _ name: [UInt8]) -> [UInt8] {
+            folder.last == UInt8(ascii: "/") ? folder + name : folder + [UInt8(ascii: "/")] + name
+        }
+
+        static func join(_ folder: String, _ name: String) -> String {
             folder.hasSuffix("/") ? folder + name : folder + "/" + name
         }
     }

@@ -59,21 +59,32 @@ public enum LibraryJob {
         let model = try ModelFile.read(modelPath)
         let checksum = try ModelChecksum.fileSHA256(modelPath)
         let format = RecordFormat(format: request.format, top: min(request.top, model.classNames.count), segments: request.segments,
-                                  maxSeconds: request.maxSeconds)
+                                  maxSeconds: request.maxSeconds, shard: request.shard)
         var (files, report) = try inputs(request)
-        let otherShards = keepShard(request.shard, &files, &report)
-        let total = files.count + report.failures.count
-        let (sink, alreadyDone) = try openOutput(request, format: format, checksum: checksum, files: &files, console: console)
+        let otherShards = keepShard(request.shard, &files)
+        let total = files.count
+        if total == 0, !console.quiet {
+            console.warn(Message(verbatim: "warning: no files to classify in \((request.paths + (request.list.map { [$0.source] } ?? [])).joined(separator: ", "))"))
+        }
+        let output = request.output == "-" ? nil : request.output
+        if let output {
+            try OutputPath.checkWritable(output)
+            let folder = OutputPath.parent(of: output)
+            if !folder.isEmpty { try OutputPath.createFolder(folder) }
+        }
+        let lock = try output.map(lockOutput)
+        defer { lock?.release() }
+        let (sink, alreadyDone) = try openOutput(output, request, format: format, checksum: checksum, files: &files, console: console)
         let run = LibraryRun(model: model, modelFileSHA256: checksum, format: format, console: console, sink: sink)
-        try run.fail(report.failures.map { ($0.path, $0.reason) }, total: total)
-        try run.classify(files, threads: request.threads, maxSeconds: request.maxSeconds, unordered: request.unordered, total: total)
+        try run.classify(files, threads: request.threads, maxSeconds: request.maxSeconds, unordered: request.unordered, total: total,
+                         interrupted: { interrupted(after: $0 + alreadyDone, of: total + alreadyDone, output: output) }, lock: lock?.path)
         if format.format == .json {
             let document = try format.document(model: modelPath, modelFileSHA256: checksum, records: run.records)
-            if let output = request.output { try AtomicText.write(document, to: output) } else { try LineSink().write(document) }
+            if let output { try AtomicText.write(document, to: output) } else { try LineSink().write(document) }
         }
         var tally = run.tally
         tally.alreadyDone = alreadyDone
-        for (path, reason) in report.skipped { console.detail("skipped \(path): \(reason)") }
+        for skip in report.skipped { console.detail("skipped \(skip.path): \(skip.reason)") }
         if summary || request.isLibraryRun(report), !console.quiet {
             let left = [(report.hidden, "hidden"), (report.repeated, "repeated (a hard link or a path given twice)"),
                         (report.skipped.count, "not regular files or folders already walked"), (otherShards, "in other shards")]
@@ -82,51 +93,64 @@ public enum LibraryJob {
         return tally
     }
 
-    /// Every PATH and list entry, folders walked; names that are not UTF-8 (arguments Swift could not carry, list
-    /// entries) are failures, never opened.
+    /// Every PATH and list entry in order, folders walked; names that are not UTF-8 (arguments Swift could not carry,
+    /// list entries) are entries that fail, never opened.
     static func inputs(_ request: LibraryRequest) throws -> (files: [LibraryFile], report: InputReport) {
-        var given = request.paths, unlisted: [(path: String, key: String, reason: String)] = []
-        if let list = request.list {
-            let read = try FileList.read(list.source, nulSeparated: list.nulSeparated)
-            given += read.paths
-            unlisted = read.problems.map { ($0.shown, $0.shown, $0.reason) }
+        var given = request.paths.map { path in
+            FileName.invalidArguments[path].map { LibraryInput.unnamable(bytes: nil, shown: $0) } ?? .path(path)
         }
-        for path in given { if let shown = FileName.invalidArguments[path] { unlisted.append((shown, shown, FileName.notUTF8Problem)) } }
-        var (files, report) = LibraryInputs.collect(given.filter { FileName.invalidArguments[$0] == nil })
-        report.failures = unlisted + report.failures
-        return (files, report)
+        if let list = request.list { given += try FileList.read(list.source, nulSeparated: list.nulSeparated) }
+        return LibraryInputs.collect(given)
     }
 
-    /// Drops what belongs to other shards; returns how many files that was.
-    static func keepShard(_ shard: Shard?, _ files: inout [LibraryFile], _ report: inout InputReport) -> Int {
+    /// Drops what belongs to other shards; returns how many entries that was.
+    static func keepShard(_ shard: Shard?, _ files: inout [LibraryFile]) -> Int {
         guard let shard else { return 0 }
         let before = files.count
         files.removeAll { !shard.contains(key: $0.key) }
-        report.failures.removeAll { !shard.contains(key: $0.key) }
         return before - files.count
     }
 
-    /// Where records go (nil: a JSON document, written whole at the end), with the files an `--output` already holds
+    /// One run at a time writes an output: the lock `OUTPUT.lock` beside it, held for the run.
+    static func lockOutput(_ output: String) throws -> RunLock {
+        let path = output + ".lock"
+        do {
+            return try RunLock.acquire(path)
+        } catch .held(let pid) {
+            throw RunError("\(output): another genre predict (\(pid.map { "PID \($0)" } ?? "PID unknown")) is writing it; wait for it to end or choose another --output")
+        } catch .notALockFile {
+            throw RunError("\(path): exists and is not genre's lock file; not overwriting it (remove it or choose another --output)")
+        } catch .system(let reason) {
+            throw RunError("\(path): cannot take the lock: \(reason)")
+        }
+    }
+
+    /// What Ctrl-C or `kill` says once `done` of `total` files are written.
+    static func interrupted(after done: Int, of total: Int, output: String?) -> Message {
+        let next = output.map { "; \($0) holds every one finished: run the same command with --resume to continue" } ?? ""
+        return Message(verbatim: "interrupted after \(done) of \(total) files\(next)")
+    }
+
+    /// Where records go (nil: a JSON document, written whole at the end), with the files `output` already holds
     /// removed from `files` and counted.
-    static func openOutput(_ request: LibraryRequest, format: RecordFormat, checksum: String, files: inout [LibraryFile],
-                           console: Console) throws -> (LineSink?, Int) {
-        guard let output = request.output else {
+    static func openOutput(_ output: String?, _ request: LibraryRequest, format: RecordFormat, checksum: String,
+                           files: inout [LibraryFile], console: Console) throws -> (LineSink?, Int) {
+        guard let output else {
             guard format.format != .json else { return (nil, 0) }
             let sink = LineSink()
             if format.format == .csv { try console.withProgressCleared { try sink.write(CSV.record(format.csvHeader)) } }
             return (sink, 0)
         }
-        try OutputPath.checkWritable(output)
         guard format.format != .json else {
             if FileManager.default.fileExists(atPath: output) { throw RunError("\(output): already exists; remove it to start over") }
             return (nil, 0)
         }
         let opened = try ResumableOutput(path: output, resume: request.resume, format: format, modelFileSHA256: checksum, files: files)
-        let done = files.count { opened.done.contains($0.path) }
-        files.removeAll { opened.done.contains($0.path) }
+        files = files.indices.filter { !opened.done.contains($0) }.map { files[$0] }
+        if opened.cutShort { console.warn(Message(verbatim: "warning: \(output): its last record was cut short (a run stopped mid-write); dropped")) }
         if opened.dropped > 0 {
-            console.detail("\(output): \(opened.dropped) record(s) dropped (cut short, failed, or of a changed file): classified again")
+            console.detail("\(output): \(opened.dropped) record(s) of files that failed or changed dropped: classified again")
         }
-        return (opened.sink, done)
+        return (opened.sink, opened.done.count)
     }
 }

@@ -36,8 +36,11 @@ public struct LibraryRecord: Codable, Sendable, Equatable {
     public var modified: String?
     /// SHA-256 of the model file, as `sha256sum` prints it.
     public var modelFileSHA256: String?
-    /// The options that shape a record (`LibraryOptions.summary`), which `--resume` requires to match.
+    /// The options that shape a record (`RecordFormat.summary`), which `--resume` requires to match.
     public var options: String?
+    /// The path below the PATH argument the file was found under (a file named on its own: its path as given): the
+    /// shard key, and what `--resume` recognises the file by, however the PATH was spelt.
+    public var relativePath: String?
 
     /// The record of a file that could not be classified.
     public init(file: String, error: String) {

@@ -27,22 +27,18 @@ public final class LibraryRun {
         self.sink = sink
     }
 
-    /// Records, reports and counts files that could not be classified before classifying began (names that are not
-    /// UTF-8, folders that cannot be read).
-    /// - Throws: `RunError` when the record cannot be written.
-    public func fail(_ failures: [(path: String, reason: String)], total: Int) throws {
-        self.total = total
-        for (path, reason) in failures { try failed(path: path, error: "\(path): \(reason)", file: nil) }
-    }
-
     /// Classifies `files` on `threads` threads and writes each record when it is due (input order, or as completed
-    /// with `unordered`).
+    /// with `unordered`). From the first record on, Ctrl-C or `kill` says how many files are written and how to go on
+    /// (`interrupted`), and removes `lock`.
     /// - Throws: the first write error (the run stops there; what was written stays), or `FeatureError` for a model
     ///   whose feature parameters are unusable.
-    public func classify(_ files: [LibraryFile], threads: Int, maxSeconds: Double?, unordered: Bool, total: Int) throws {
+    public func classify(_ files: [LibraryFile], threads: Int, maxSeconds: Double?, unordered: Bool, total: Int,
+                         interrupted: @escaping (Int) -> Message, lock: String?) throws {
         self.total = total
         let classifier = LibraryClassifier(model: model, threads: threads, maxSeconds: maxSeconds)
-        try classifier.run(files.map(\.path), unordered: unordered) { [self] i, outcome in
+        console.onInterrupt(interrupted(0), removing: lock)
+        defer { console.onInterrupt(nil, removing: nil) }
+        try classifier.run(files, unordered: unordered) { [self] i, outcome in
             switch outcome {
             case .classified(let p): try classified(p, file: files[i])
             case .notAudio(let error) where !files[i].named:
@@ -50,6 +46,7 @@ public final class LibraryRun {
                 console.detail("skipped \(error)")
             case .notAudio(let error), .failed(let error): try failed(path: files[i].path, error: error, file: files[i])
             }
+            console.onInterrupt(interrupted(tally.done), removing: lock)
             showProgress()
         }
     }
@@ -66,7 +63,7 @@ public final class LibraryRun {
         try write(&record, file: file)
     }
 
-    private func failed(path: String, error: String, file: LibraryFile?) throws {
+    private func failed(path: String, error: String, file: LibraryFile) throws {
         console.withProgressCleared { Console.error(error) }
         tally.failed(path: path, error: error)
         var record = LibraryRecord(file: path, error: error)
@@ -74,9 +71,10 @@ public final class LibraryRun {
     }
 
     /// Stamps `record` with what `--resume` compares and writes it (or keeps it for the document).
-    private func write(_ record: inout LibraryRecord, file: LibraryFile?) throws {
-        record.size = file?.size
-        record.modified = file.map { $0.modified.description }
+    private func write(_ record: inout LibraryRecord, file: LibraryFile) throws {
+        record.size = file.size
+        record.modified = file.modified?.description
+        record.relativePath = file.key
         record.modelFileSHA256 = modelFileSHA256
         record.options = format.summary
         guard let sink else { return records.append(record) }

@@ -26,23 +26,28 @@ public struct RecordFormat: Sendable, Equatable {
     public var segments: Bool
     /// `--max-duration`, seconds, or nil for all of each file.
     public var maxSeconds: Double?
+    /// The shard written, if any: an output holds one shard's records.
+    public var shard: Shard?
 
-    public init(format: LibraryFormat, top: Int, segments: Bool, maxSeconds: Double?) {
+    public init(format: LibraryFormat, top: Int, segments: Bool, maxSeconds: Double?, shard: Shard? = nil) {
         self.format = format
         self.top = top
         self.segments = segments
         self.maxSeconds = maxSeconds
+        self.shard = shard
     }
 
-    /// The options as recorded in every JSONL line and CSV row, e.g. `top=3 segments=no max-duration=all`.
+    /// The options as recorded in every JSONL line and CSV row, e.g. `top=3 segments=no max-duration=all`, with
+    /// ` shard=K/N` for a shard.
     public var summary: String {
         "top=\(top) segments=\(segments ? "yes" : "no") max-duration=\(maxSeconds.map { "\($0)" } ?? "all")"
+            + (shard.map { " shard=\($0)" } ?? "")
     }
 
     /// CSV's header row: `file`, then `genre1`, `probability1`, … `genreK`, `probabilityK`, then the file's figures.
     public var csvHeader: [String] {
         ["file"] + (1...top).flatMap { ["genre\($0)", "probability\($0)"] }
-            + ["duration", "segments", "decoder", "size", "modified", "modelFileSHA256", "options", "warning", "error"]
+            + ["duration", "segments", "decoder", "size", "modified", "modelFileSHA256", "options", "relativePath", "warning", "error"]
     }
 
     /// The text `record` is written as: a JSONL line, a CSV row (both with their line end), a text block (nil for a
@@ -76,7 +81,7 @@ public struct RecordFormat: Sendable, Equatable {
         let genres = (0..<self.top).flatMap { i in i < top.count ? [top[i].genre, "\(top[i].probability)"] : ["", ""] }
         return [r.file] + genres + [r.duration.map { "\($0)" } ?? "", r.segments.map(String.init) ?? "", r.decoder ?? "",
                                     r.size.map(String.init) ?? "", r.modified ?? "", r.modelFileSHA256 ?? "", r.options ?? "",
-                                    r.warning ?? "", r.error ?? ""]
+                                    r.relativePath ?? "", r.warning ?? "", r.error ?? ""]
     }
 
     /// "FILE  (12.3 s, 5 segments)", the top genres with percentages, and with `segments` the timeline.

@@ -3,39 +3,42 @@ import GenreSupport
 
 /// An `--output` file of JSONL lines or CSV rows and, with `--resume`, what it already holds.
 ///
-/// Resuming keeps a record when its file is among this run's inputs with the same size and modification time, and
-/// the file was classified (failed files are tried again); a record of a file that changed since is dropped and the
-/// file classified again; records of files not among the inputs are kept as they are. Every record must carry this
-/// run's model checksum and options, or the resume is refused: one output never mixes two models' answers. A last
+/// Resuming recognises a record's file by its `relativePath` (the path below its PATH argument, so a library spelt
+/// another way on the command line is the same library; where two inputs share one, by the path as written too),
+/// compared byte for byte: names that differ only in Unicode normalisation are different files. A record is kept
+/// when its file is among this run's inputs with the same size and modification time, and was classified (failed
+/// files are tried again); a record of a file that changed since is dropped and the file classified again; records
+/// of files not among the inputs are kept as they are. Every record must carry this run's model checksum and
+/// options (the shard included), or the resume is refused: one output never mixes two models' answers. A last
 /// record cut short (`kill -9` inside a write) is dropped. When anything is dropped the file is first rewritten
 /// atomically with what is kept, so that each input ends up in it exactly once.
 public struct ResumableOutput {
-    /// The paths (`LibraryFile.path`) whose records are kept: this run skips them.
-    public var done: Set<String> = []
-    /// Records dropped: cut short, failed, or of a file that changed.
+    /// The entries of this run's inputs (indices into `files`) whose records are kept: this run skips them.
+    public var done: Set<Int> = []
+    /// Records dropped because they failed or their file changed.
     public var dropped = 0
+    /// The last record was cut short and dropped.
+    public var cutShort = false
     /// The sink new records are appended to.
     public let sink: LineSink
 
     /// Opens `path` for this run.
     /// - Parameters:
     ///   - resume: continue a file that holds records; without it an existing, non-empty file is refused.
-    ///   - format: `.jsonl` or `.csv`.
-    ///   - modelFileSHA256, options: what every kept record must carry (`LibraryRecord`).
+    ///   - format: `.jsonl`, `.csv`, or `.text` (never resumed).
+    ///   - modelFileSHA256: what every kept record must carry (`LibraryRecord`), with `format.summary`.
     ///   - files: this run's inputs.
     /// - Throws: `RunError` naming `path`: it exists and `resume` is false; a record is not one `predict` writes,
     ///   or was written with another model or options; it cannot be read or written.
     public init(path: String, resume: Bool, format: RecordFormat, modelFileSHA256: String, files: [LibraryFile]) throws {
-        let existing = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let existing = FileManager.default.contents(atPath: path).map { [UInt8]($0) } ?? []
         if !existing.isEmpty {
             guard resume else {
                 throw RunError("\(path): already exists; add --resume to continue it, or remove it to start over")
             }
-            let inputs = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
-            let kept = try Self.keep(existing, path: path, format: format, modelFileSHA256: modelFileSHA256, inputs: inputs)
-            done = kept.done
-            dropped = kept.dropped
-            if kept.text.utf8.count != existing.utf8.count { try AtomicText.write(kept.text, to: path) }
+            let kept = try Self.keep(existing, path: path, format: format, modelFileSHA256: modelFileSHA256, files: files)
+            (done, dropped, cutShort) = (kept.done, kept.dropped, kept.cutShort)
+            if kept.bytes != existing { try AtomicText.write(bytes: kept.bytes, to: path) }
         }
         sink = try LineSink(appendingTo: path)
         if existing.isEmpty, format.format == .csv { try sink.write(CSV.record(format.csvHeader)) }
@@ -43,14 +46,17 @@ public struct ResumableOutput {
 
     /// What a record says about its file, read back from a JSONL line or a CSV row.
     struct Written {
-        var file: String, size: Int64?, modified: String?, modelFileSHA256: String?, options: String?, failed: Bool
+        var file: String, relativePath: String?, size: Int64?, modified: String?, modelFileSHA256: String?, options: String?
+        var failed: Bool
     }
 
-    /// The text to keep (complete records, in their order) and the files it covers.
-    static func keep(_ text: String, path: String, format: RecordFormat, modelFileSHA256: String,
-                     inputs: [String: LibraryFile]) throws -> (text: String, done: Set<String>, dropped: Int) {
-        let (records, header, cutShort) = try parse(text, path: path, format: format)
-        var kept = header, done = Set<String>(), dropped = cutShort ? 1 : 0
+    /// The bytes to keep (complete records, in their order) and the inputs they cover.
+    static func keep(_ bytes: [UInt8], path: String, format: RecordFormat, modelFileSHA256: String, files: [LibraryFile])
+        throws -> (bytes: [UInt8], done: Set<Int>, dropped: Int, cutShort: Bool) {
+        let (records, header, cutShort) = try parse(bytes, path: path, format: format)
+        var byKey: [[UInt8]: [Int]] = [:]
+        for (i, file) in files.enumerated() { byKey[Array(file.key.utf8), default: []].append(i) }
+        var kept = header, done = Set<Int>(), dropped = 0
         for (number, record, raw) in records {
             guard record.modelFileSHA256 == modelFileSHA256, record.options == format.summary else {
                 let what = record.modelFileSHA256 == modelFileSHA256
@@ -60,42 +66,46 @@ public struct ResumableOutput {
             }
             // A failed file is tried again, so its record goes, whether or not it is among the inputs now.
             guard !record.failed else { dropped += 1; continue }
-            if let input = inputs[record.file] {
-                let same = record.size == input.size && record.modified == input.modified.description
-                guard same, !done.contains(record.file) else { dropped += 1; continue }
-                done.insert(record.file)
+            let candidates = byKey[Array((record.relativePath ?? record.file).utf8)] ?? []
+            let match = candidates.count == 1 ? candidates.first : candidates.first { Array(files[$0].path.utf8) == Array(record.file.utf8) }
+            if let match {
+                let same = record.size == files[match].size && record.modified == files[match].modified?.description
+                guard same, !done.contains(match) else { dropped += 1; continue }
+                done.insert(match)
             }
             kept += raw
         }
-        return (kept, done, dropped)
+        return (kept, done, dropped, cutShort)
     }
 
-    /// Every complete record with its number and text, the header text (CSV), and whether a record was cut short.
-    static func parse(_ text: String, path: String, format: RecordFormat)
-        throws -> (records: [(Int, Written, String)], header: String, cutShort: Bool) {
+    /// Every complete record with its number and bytes, the header's bytes (CSV), and whether a record was cut short.
+    static func parse(_ bytes: [UInt8], path: String, format: RecordFormat)
+        throws -> (records: [(Int, Written, [UInt8])], header: [UInt8], cutShort: Bool) {
         let notOurs = { (n: Int) in RunError("\(path): record \(n) is not one 'genre predict --format \(format.format.rawValue)' writes; not resuming into it") }
-        if format.format == .jsonl {
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            var records: [(Int, Written, String)] = []
-            for (i, line) in lines.dropLast().enumerated() {
-                guard let r = try? JSONDecoder().decode(LibraryRecord.self, from: Data(line.utf8)) else { throw notOurs(i + 1) }
-                records.append((i + 1, Written(file: r.file, size: r.size, modified: r.modified, modelFileSHA256: r.modelFileSHA256,
-                                               options: r.options, failed: r.error != nil), String(line) + "\n"))
+        guard format.format == .csv else {
+            // Lines split on LF bytes: a String would read CR LF as one character and find no line at all.
+            let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+            let records = try lines.dropLast().enumerated().map { i, line -> (Int, Written, [UInt8]) in
+                guard let r = try? JSONDecoder().decode(LibraryRecord.self, from: Data(line)) else { throw notOurs(i + 1) }
+                // A line kept is written back with the LF genre writes (a CR before it, from an editor, is dropped).
+                let kept = line.last == 0x0D ? Array(line.dropLast()) : Array(line)
+                return (i + 1, Written(file: r.file, relativePath: r.relativePath, size: r.size, modified: r.modified,
+                                       modelFileSHA256: r.modelFileSHA256, options: r.options, failed: r.error != nil), kept + [0x0A])
             }
-            return (records, "", !(lines.last ?? "").isEmpty)
+            return (records, [], !(lines.last ?? []).isEmpty)
         }
-        let (rows, complete) = CSV.records(text)
+        let (rows, complete) = CSV.records(String(decoding: bytes, as: UTF8.self))
         guard let header = rows.first, header == format.csvHeader else {
             throw RunError("\(path): its header is not the one this run writes (\(format.csvHeader.prefix(3).joined(separator: ","))…; --top changes it); resume with the same options, or write to another --output")
         }
         let columns = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        let records = try rows.dropFirst().enumerated().map { i, row -> (Int, Written, String) in
+        let records = try rows.dropFirst().enumerated().map { i, row -> (Int, Written, [UInt8]) in
             guard row.count == header.count else { throw notOurs(i + 1) }
             let field = { (name: String) in row[columns[name]!] }
-            return (i + 1, Written(file: field("file"), size: Int64(field("size")), modified: field("modified"),
-                                   modelFileSHA256: field("modelFileSHA256"), options: field("options"),
-                                   failed: !field("error").isEmpty), CSV.record(row))
+            return (i + 1, Written(file: field("file"), relativePath: field("relativePath"), size: Int64(field("size")),
+                                   modified: field("modified"), modelFileSHA256: field("modelFileSHA256"), options: field("options"),
+                                   failed: !field("error").isEmpty), Array(CSV.record(row).utf8))
         }
-        return (records, CSV.record(header), complete != text.utf8.count)
+        return (records, Array(CSV.record(header).utf8), complete != bytes.count)
     }
 }

@@ -10,7 +10,7 @@ public enum ShippedModel {
     public static let fileName = "genre.safetensors"
 
     /// Where a command that reads a model looks when `--model` is not given, in order; the first that exists is used.
-    /// 1. `$GENRE_MODEL`, when set (then it must exist: it is not passed over);
+    /// 1. `$GENRE_MODEL`, when set (then it must name a file: empty, missing or a folder is an error, not passed over);
     /// 2. `./models/genre.safetensors` (the repository's own);
     /// 3. `$XDG_DATA_HOME/genre/genre.safetensors` (`$HOME/.local/share` when unset or not absolute, as the XDG Base
     ///    Directory Specification says);
@@ -34,14 +34,20 @@ public enum ShippedModel {
 
     /// The model a command reads: `given` (`--model`), else `$GENRE_MODEL`, else the first existing file of
     /// `searchPath`.
-    /// - Throws: `RunError` when `$GENRE_MODEL` names nothing, or no candidate exists (listing every place looked at).
+    /// - Throws: `RunError` when `$GENRE_MODEL` is empty or names nothing or a folder, or no candidate exists (listing
+    ///   every place looked at).
     public static func locate(given: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
                               executable: String? = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         throws -> String {
         if let given { return given }
-        if let fromEnvironment = environment["GENRE_MODEL"], !fromEnvironment.isEmpty {
-            guard FileManager.default.fileExists(atPath: fromEnvironment) else {
+        if let fromEnvironment = environment["GENRE_MODEL"] {
+            guard !fromEnvironment.isEmpty else { throw RunError("$GENRE_MODEL is set but empty; name a model file, or unset it") }
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: fromEnvironment, isDirectory: &isFolder) else {
                 throw RunError("\(fromEnvironment): not found (named by $GENRE_MODEL); fix or unset it, or pass --model PATH")
+            }
+            guard !isFolder.boolValue else {
+                throw RunError("\(fromEnvironment): named by $GENRE_MODEL, is a folder; name a model file, e.g. \(fromEnvironment)/\(fileName)")
             }
             return fromEnvironment
         }

@@ -7,3 +7,11 @@ public enum AtomicText {
         try AtomicFile.write(Array(text.utf8), to: path)
     }
 }
+
+extension AtomicText {
+    /// `bytes` as they are (a file of records read back and trimmed), replaced atomically as `write(_:to:)`.
+    /// - Throws: `AtomicFile.WriteError` naming the path; the previous file, if any, is untouched.
+    public static func write(bytes: [UInt8], to path: String) throws {
+        try AtomicFile.write(bytes, to: path)
+    }
+}

@@ -44,7 +44,9 @@ public final class RunLock: @unchecked Sendable {
             guard fd >= 0 else {
                 let code = errno
                 if code == ELOOP { throw .notALockFile }
-                if code == ENOENT { continue }  // removed by its run between the two opens
+                // Removed by its run between the two opens: try again. A first open that finds no folder would find none
+                // again (it looped forever on a lock beside an output whose folder was still to be made).
+                if code == ENOENT && !created { continue }
                 throw .system(String(cString: strerror(code)))
             }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {

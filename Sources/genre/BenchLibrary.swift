@@ -22,12 +22,11 @@ extension Bench {
         let trained = try ModelFile.read(modelPath)
         let (files, _) = LibraryInputs.collect([folder])
         guard !files.isEmpty else { throw RunError("\(folder): no files found to classify") }
-        let paths = files.map(\.path)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         // A first pass reads every file into the page cache, so that neither timed run pays for the disk.
-        _ = try LibraryBenchmark.throughput(paths, model: trained, threads: cores)
-        let throughput = try Set([1, cores]).sorted().map { try LibraryBenchmark.throughput(paths, model: trained, threads: $0) }
-        let stages = try LibraryBenchmark.stages(Array(paths.prefix(stageFiles)), model: trained)
+        _ = try LibraryBenchmark.throughput(files, model: trained, threads: cores)
+        let throughput = try Set([1, cores]).sorted().map { try LibraryBenchmark.throughput(files, model: trained, threads: $0) }
+        let stages = try LibraryBenchmark.stages(files.prefix(stageFiles).map(\.path), model: trained)
         let report = LibraryBenchReport(date: ISO8601DateFormatter().string(from: Date()), machine: .current,
                                         versions: versions.split(separator: "\n").map(String.init), model: modelPath, folder: folder,
                                         throughput: throughput, stages: stages)

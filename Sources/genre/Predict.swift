@@ -27,7 +27,7 @@ struct Predict: ParsableCommand {
     @Option(help: "text, json (one document at the end), jsonl (one JSON object per file as soon as it is done) or csv.")
     var format: LibraryFormat?
     @Flag(help: "Same as --format json.") var json = false
-    @Option(help: ArgumentHelp("Write the results to this file, one complete line at a time, instead of standard output.", valueName: "file"))
+    @Option(help: ArgumentHelp("Write the results to this file (its folder made if need be), one complete record at a time ('-': standard output).", valueName: "file"))
     var output: String?
     @Flag(help: "With --output (jsonl or csv): skip the files it already holds with the same size, modification time, model and options; append the rest.")
     var resume = false
@@ -50,7 +50,7 @@ struct Predict: ParsableCommand {
         if json, let format, format != .json { throw ValidationError("--json means --format json; give one of them") }
         guard !paths.isEmpty || filesFrom != nil else { throw ValidationError("give audio files or folders, or --files-from FILE") }
         if null && filesFrom == nil { throw ValidationError("--null describes the --files-from list; give --files-from FILE") }
-        if resume && output == nil { throw ValidationError("--resume continues an --output file; give --output FILE") }
+        if resume && (output == nil || output == "-") { throw ValidationError("--resume continues an --output file; give --output FILE") }
         if resume && !chosenFormat.isResumable {
             throw ValidationError("--resume needs --format jsonl or csv (one record per file, which it reads back)")
         }

@@ -106,4 +106,25 @@ final class LibraryNewcomerCLITests: XCTestCase, GenreCLIRunning {
             XCTAssertTrue(run.stderr.contains(message), run.stderr)
         }
     }
+
+    func testAnInterruptedRunSaysWhatIsWrittenAndHowToGoOn() throws {
+        let model = try trainSmallModel()
+        XCTAssertEqual(try sh("mkdir lib && for i in $(seq 60); do cp data/drone/drone.00000.wav lib/$i.wav; done").status, 0)
+        let process = genreProcess(["predict", "lib", "--model", model, "--format", "jsonl", "--output", "out.jsonl", "--threads", "1"], in: folder)
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning, Date() < deadline,
+              ((try? String(contentsOfFile: folder + "/out.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").count < 2 { usleep(2000) }
+        kill(process.processIdentifier, SIGTERM)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal)
+        XCTAssertEqual(process.terminationStatus, SIGTERM)
+        let written = try records("out.jsonl").count
+        XCTAssertTrue(stderr.hasSuffix("genre: interrupted after \(written) of 60 files; out.jsonl holds every one finished: run the same "
+                                       + "command with --resume to continue\n"), stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/out.jsonl.lock"), "the lock is removed")
+    }
 }

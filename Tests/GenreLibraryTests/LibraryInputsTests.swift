@@ -36,7 +36,7 @@ final class LibraryInputsTests: XCTestCase {
         XCTAssertEqual(report.skipped.map(\.path), [folder + "/a/x/loop", folder + "/b/gone.wav"])
         XCTAssertTrue(report.skipped[1].reason.contains("symbolic link to nothing (/nonexistent/gone.wav)"), report.skipped[1].reason)
         XCTAssertEqual(files[3].size, Int64("top.flac".utf8.count))
-        XCTAssertTrue(report.failures.isEmpty)
+        XCTAssertTrue(files.allSatisfy { $0.problem == nil })
     }
 
     func testANameThatIsNotUTF8IsAFailureShownWithItsBytes() throws {
@@ -44,25 +44,25 @@ final class LibraryInputsTests: XCTestCase {
         let fd = bytes.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
         XCTAssertGreaterThanOrEqual(fd, 0)
         close(fd)
-        let (files, report) = LibraryInputs.collect([folder])
-        XCTAssertTrue(files.isEmpty)
-        XCTAssertEqual(report.failures.map(\.path), [folder + "/caf\\xe9.wav"])
-        XCTAssertEqual(report.failures.map(\.key), ["caf\\xe9.wav"])
-        XCTAssertTrue(report.failures[0].reason.contains("not valid UTF-8"))
+        // Listed in its place, with its problem, and known by device and inode like any other file.
+        let (files, _) = LibraryInputs.collect([folder])
+        XCTAssertEqual(files.map(\.path), [folder + "/caf\\xe9.wav"])
+        XCTAssertEqual(files.map(\.key), ["caf\\xe9.wav"])
+        XCTAssertEqual(files[0].size, 0)
+        XCTAssertTrue(files[0].problem?.contains("not valid UTF-8") == true)
     }
 
     func testAMissingFileIsListedAsNamedForDecodingToReport() {
         let (files, report) = LibraryInputs.collect(["no/such.wav"])
-        XCTAssertEqual(files, [LibraryFile(path: "no/such.wav", key: "no/such.wav", size: 0, modified: .unknown, named: true)])
+        XCTAssertEqual(files, [LibraryFile(path: "no/such.wav", key: "no/such.wav", size: nil, modified: nil, named: true)])
         XCTAssertEqual(report, InputReport())
     }
 
     func testFileListsSplitOnLineFeedsOrNULs() {
         let lines = FileList.parse(Array("a b.wav\n\n-dash.mp3\nline\r\n".utf8), nulSeparated: false)
-        XCTAssertEqual(lines.paths, ["a b.wav", "-dash.mp3", "line\r"])
+        XCTAssertEqual(lines, [.path("a b.wav"), .path("-dash.mp3"), .path("line\r")])
         let nul = FileList.parse(Array("two\nlines.wav\0x.wav\0".utf8) + [0x66, 0xFF, 0], nulSeparated: true)
-        XCTAssertEqual(nul.paths, ["two\nlines.wav", "x.wav"])
-        XCTAssertEqual(nul.problems.map(\.shown), ["f\\xff"])
+        XCTAssertEqual(nul, [.path("two\nlines.wav"), .path("x.wav"), .unnamable(bytes: [0x66, 0xFF], shown: "f\\xff")])
     }
 
     func testShardsAreSHA256OfTheKeyModN() {

@@ -27,7 +27,8 @@ final class RecordsTests: XCTestCase {
         var r = error.map { LibraryRecord(file: f.path, error: $0) } ?? LibraryRecord(file: f.path, error: "")
         if error == nil { r.error = nil; r.top = [Prediction.Entry(genre: "rock", probability: 0.5)] }
         r.size = f.size
-        r.modified = f.modified.description
+        r.modified = f.modified?.description
+        r.relativePath = f.key
         r.modelFileSHA256 = sha
         r.options = format.summary
         return try format.render(r)!
@@ -39,8 +40,9 @@ final class RecordsTests: XCTestCase {
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         let changedC = file("c.wav", size: 11)
         let output = try ResumableOutput(path: path, resume: true, format: format, modelFileSHA256: "abc", files: [a, b, changedC])
-        XCTAssertEqual(output.done, ["a.wav"])
-        XCTAssertEqual(output.dropped, 3, "the failed b, the changed c, the cut-short last line")
+        XCTAssertEqual(output.done, [0], "a.wav")
+        XCTAssertEqual(output.dropped, 2, "the failed b, the changed c")
+        XCTAssertTrue(output.cutShort, "the last line")
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), try line(a) + line(gone))
         XCTAssertEqual(FileTime(seconds: 1_700_000_000, nanoseconds: 5).description, "2023-11-14T22:13:20.000000005Z")
     }
