@@ -77,7 +77,8 @@ public enum LibraryJob {
         let (sink, alreadyDone) = try openOutput(output, request, format: format, checksum: checksum, files: &files, console: console)
         let run = LibraryRun(model: model, modelFileSHA256: checksum, format: format, console: console, sink: sink)
         try run.classify(files, threads: request.threads, maxSeconds: request.maxSeconds, unordered: request.unordered, total: total,
-                         interrupted: { interrupted(after: $0 + alreadyDone, of: total + alreadyDone, output: output) }, lock: lock?.path)
+                         interrupted: output.map { output in { interrupted(after: $0 + alreadyDone, of: total + alreadyDone, output: output) } },
+                         lock: lock?.path)
         if format.format == .json {
             let document = try format.document(model: modelPath, modelFileSHA256: checksum, records: run.records)
             if let output { try AtomicText.write(document, to: output) } else { try LineSink().write(document) }
@@ -125,10 +126,11 @@ public enum LibraryJob {
         }
     }
 
-    /// What Ctrl-C or `kill` says once `done` of `total` files are written.
-    static func interrupted(after done: Int, of total: Int, output: String?) -> Message {
-        let next = output.map { "; \($0) holds every one finished: run the same command with --resume to continue" } ?? ""
-        return Message(verbatim: "interrupted after \(done) of \(total) files\(next)")
+    /// What Ctrl-C or `kill` says once `done` of `total` files are written to `output`. (Writing to stdout, nothing is
+    /// said: `| head` closing the pipe is no news.)
+    static func interrupted(after done: Int, of total: Int, output: String) -> Message {
+        Message(verbatim: "interrupted after \(done) of \(total) files; \(output) holds every one finished: run the same command with "
+                + "--resume to continue")
     }
 
     /// Where records go (nil: a JSON document, written whole at the end), with the files `output` already holds

@@ -28,16 +28,16 @@ public final class LibraryRun {
     }
 
     /// Classifies `files` on `threads` threads and writes each record when it is due (input order, or as completed
-    /// with `unordered`). From the first record on, Ctrl-C or `kill` says how many files are written and how to go on
-    /// (`interrupted`), and removes `lock`.
+    /// with `unordered`). With `interrupted`, Ctrl-C or `kill` says what it returns for the files done so far, and
+    /// removes `lock`.
     /// - Throws: the first write error (the run stops there; what was written stays), or `FeatureError` for a model
     ///   whose feature parameters are unusable.
     public func classify(_ files: [LibraryFile], threads: Int, maxSeconds: Double?, unordered: Bool, total: Int,
-                         interrupted: @escaping (Int) -> Message, lock: String?) throws {
+                         interrupted: ((Int) -> Message)?, lock: String?) throws {
         self.total = total
         let classifier = LibraryClassifier(model: model, threads: threads, maxSeconds: maxSeconds)
-        console.onInterrupt(interrupted(0), removing: lock)
-        defer { console.onInterrupt(nil, removing: nil) }
+        if let interrupted { console.onInterrupt(interrupted(0), removing: lock) }
+        defer { if interrupted != nil { console.onInterrupt(nil, removing: nil) } }
         try classifier.run(files, unordered: unordered) { [self] i, outcome in
             switch outcome {
             case .classified(let p): try classified(p, file: files[i])
@@ -46,7 +46,7 @@ public final class LibraryRun {
                 console.detail("skipped \(error)")
             case .notAudio(let error), .failed(let error): try failed(path: files[i].path, error: error, file: files[i])
             }
-            console.onInterrupt(interrupted(tally.done), removing: lock)
+            if let interrupted { console.onInterrupt(interrupted(tally.done), removing: lock) }
             showProgress()
         }
     }
