@@ -127,4 +127,57 @@ final class LibraryNewcomerCLITests: XCTestCase, GenreCLIRunning {
                                        + "command with --resume to continue\n"), stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/out.jsonl.lock"), "the lock is removed")
     }
+
+    /// Second newcomer pass: what a walk cannot look at is a failure, not a link to nothing; resume knows files by what
+    /// they are on disk (a copy of the library is another library; a failure of a file not asked for stays); counts
+    /// on a resumed run; a full disk keeps complete records only; CRLF file lists.
+    func testSecondPassFindingsAboutWalksResumeAndFullDisks() throws {
+        let model = try trainSmallModel()
+        let made = try sh("mkdir -p lib/a closed/inner && cp data/beat/beat.00000.wav lib/a/x.wav && cp data/beat/beat.00001.wav lib/y.wav "
+                          + "&& cp data/beat/beat.00002.wav closed/inner/c.wav && chmod 644 closed/inner && cp -a lib copy")
+        XCTAssertEqual(made.status, 0, made.stderr)
+        defer { chmod(folder + "/closed/inner", 0o755) }
+        // A folder that can be listed but not entered (no x bit): its file is a failure, exit 2 (root ignores the bits).
+        if getuid() != 0 {
+            let closed = try genre(["predict", "closed", "--model", model, "--format", "jsonl"], in: folder)
+            XCTAssertEqual(closed.status, 2, closed.stderr)
+            XCTAssertTrue(closed.stderr.contains("closed/inner/c.wav: cannot read: permission denied"), closed.stderr)
+        }
+        // Past PATH_MAX a path cannot be looked at (what root meets where others meet permissions): a failure, not a
+        // link to nothing.
+        let name = String(repeating: "d", count: 100)
+        let deep = try sh("cp data/beat/beat.00000.wav /tmp/genre-deep-$$.wav && mkdir deep && cd deep && for i in $(seq 45); do mkdir \(name) && cd \(name); done "
+                          + "&& mv /tmp/genre-deep-$$.wav song.wav")
+        XCTAssertEqual(deep.status, 0, deep.stderr)
+        let tooLong = try genre(["predict", "deep", "--model", model, "--format", "jsonl"], in: folder)
+        XCTAssertEqual(tooLong.status, 2, tooLong.stderr)
+        XCTAssertTrue(tooLong.stderr.contains("file name too long"), tooLong.stderr)
+        XCTAssertFalse(tooLong.stderr.contains("symbolic link to nothing"), tooLong.stderr)
+        // Failures of files not asked for this time stay; a copy of the library (same relative paths, sizes, times) is
+        // another library.
+        let first = try genre(["predict", "lib", "missing.wav", "--model", model, "--format", "jsonl", "--output", "out.jsonl"], in: folder)
+        XCTAssertEqual(first.status, 2, first.stderr)
+        let copy = try genre(["predict", "copy", "--model", model, "--format", "jsonl", "--output", "out.jsonl", "--resume"], in: folder)
+        XCTAssertEqual(copy.status, 0, copy.stderr)
+        XCTAssertEqual(try records("out.jsonl").map { $0["file"] as! String }.sorted(),
+                       ["copy/a/x.wav", "copy/y.wav", "lib/a/x.wav", "lib/y.wav", "missing.wav"])
+        // Counts on a resumed run are of this run's files and what was there.
+        XCTAssertTrue(copy.stderr.contains("classified 2 files"), copy.stderr)
+        // A write that fails (here a file size limit standing in for a full disk) leaves complete records only.
+        let full = try sh("trap '' XFSZ; ulimit -f 1; \"$GENRE\" predict data --model \(model) --format jsonl --output full.jsonl")
+        XCTAssertEqual(full.status, 1, full.stderr)
+        let kept = try String(contentsOfFile: folder + "/full.jsonl", encoding: .utf8)
+        XCTAssertTrue(kept.isEmpty || kept.hasSuffix("}\n"), "no partial record")
+        XCTAssertTrue(full.stderr.contains("full.jsonl: cannot write: File too large; the \(kept.split(separator: "\n").count) records before it are kept"),
+                      full.stderr)
+        // A file list with CRLF line ends, as Windows tools write it; blank lines in an output are no records.
+        try "lib/y.wav\r\n\r\nlib/a/x.wav\r\n".write(toFile: folder + "/list.txt", atomically: true, encoding: .utf8)
+        let listed = try genre(["predict", "--files-from", "list.txt", "--model", model, "--format", "jsonl"], in: folder)
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertEqual(listed.stdout.split(separator: "\n").count, 2)
+        let text = try String(contentsOfFile: folder + "/out.jsonl", encoding: .utf8)
+        try text.replacingOccurrences(of: "}\n", with: "}\n\n").write(toFile: folder + "/out.jsonl", atomically: true, encoding: .utf8)
+        let blank = try genre(["predict", "lib", "--model", model, "--format", "jsonl", "--output", "out.jsonl", "--resume"], in: folder)
+        XCTAssertEqual(blank.status, 0, blank.stderr)
+    }
 }
