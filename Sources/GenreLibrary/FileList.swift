@@ -2,7 +2,8 @@ import Foundation
 import GenreSupport
 
 /// The paths of a `--files-from` list: one per line, or NUL-separated as `find -print0` writes them (a name may then
-/// hold a line break). Empty entries are ignored; a trailing "\r" is part of the name, as the file system would have it.
+/// hold a line break, or end with a carriage return). Empty entries are ignored; a line's trailing "\r" is dropped, so
+/// that a list written by a Windows tool reads as it was meant.
 public enum FileList {
     /// - Parameters:
     ///   - source: a file, a pipe (`<(find …)`), or "-" for standard input.
@@ -30,8 +31,10 @@ public enum FileList {
 
     /// `read` on bytes already in memory.
     public static func parse(_ bytes: [UInt8], nulSeparated: Bool) -> [LibraryInput] {
-        bytes.split(separator: nulSeparated ? 0 : 0x0A, omittingEmptySubsequences: true).map { entry in
-            FileName.text(Array(entry)).map { .path($0) } ?? .unnamable(bytes: Array(entry), shown: FileName.shown(Array(entry)))
+        bytes.split(separator: nulSeparated ? 0 : 0x0A, omittingEmptySubsequences: true).compactMap { entry in
+            let entry = !nulSeparated && entry.last == 0x0D ? Array(entry.dropLast()) : Array(entry)
+            guard !entry.isEmpty else { return nil }
+            return FileName.text(entry).map { .path($0) } ?? .unnamable(bytes: entry, shown: FileName.shown(entry))
         }
     }
 }

@@ -18,14 +18,35 @@ public struct LibraryFile: Sendable, Equatable {
     /// Why it cannot be classified without trying (a name that is not UTF-8, a folder that cannot be read); nil for a
     /// file to classify.
     public var problem: String?
+    /// The file on disk (device and inode) when it could be looked at: what `--resume` recognises it by.
+    public var identity: FileIdentity?
 
-    public init(path: String, key: String, size: Int64?, modified: FileTime?, named: Bool, problem: String? = nil) {
+    public init(path: String, key: String, size: Int64?, modified: FileTime?, named: Bool, problem: String? = nil,
+                identity: FileIdentity? = nil) {
         self.path = path
         self.key = key
         self.size = size
         self.modified = modified
         self.named = named
         self.problem = problem
+        self.identity = identity
+    }
+}
+
+/// A file as the file system knows it, whatever path names it: device and inode.
+public struct FileIdentity: Sendable, Hashable {
+    public var device: UInt64
+    public var inode: UInt64
+
+    public init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+
+    /// The identity of the file at `path` (links followed), nil when it cannot be looked at.
+    public static func of(_ path: String) -> FileIdentity? {
+        var info = stat()
+        return stat(path, &info) == 0 ? FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) : nil
     }
 }
 
@@ -99,13 +120,12 @@ public enum LibraryInputs {
     /// `collect` of paths only.
     public static func collect(_ paths: [String]) -> (files: [LibraryFile], report: InputReport) { collect(paths.map { .path($0) }) }
 
-    private struct Identity: Hashable { var device: UInt64; var inode: UInt64 }
 
     private struct Walk {
         var files: [LibraryFile] = []
         var report = InputReport()
-        var seenFiles = Set<Identity>()
-        var walkedFolders = Set<Identity>()
+        var seenFiles = Set<FileIdentity>()
+        var walkedFolders = Set<FileIdentity>()
 
         /// `stat` of a path given as bytes (links followed), nil when it fails.
         static func status(_ bytes: [UInt8]) -> stat? {
@@ -124,18 +144,19 @@ public enum LibraryInputs {
 
         mutating func addFile(path: String, key: String, info: stat?, named: Bool, problem: String? = nil) {
             if let info {
-                guard seenFiles.insert(Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))).inserted else {
+                guard seenFiles.insert(FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))).inserted else {
                     report.repeated += 1
                     return
                 }
             }
             let modified = info.map { FileTime(seconds: Int64($0.st_mtim.tv_sec), nanoseconds: Int64($0.st_mtim.tv_nsec)) }
+            let identity = info.map { FileIdentity(device: UInt64($0.st_dev), inode: UInt64($0.st_ino)) }
             files.append(LibraryFile(path: path, key: key, size: info.map { Int64($0.st_size) }, modified: modified, named: named,
-                                     problem: problem))
+                                     problem: problem, identity: identity))
         }
 
         mutating func walk(folder: [UInt8], shown: String, relative: String, info: stat) {
-            guard walkedFolders.insert(Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))).inserted else {
+            guard walkedFolders.insert(FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))).inserted else {
                 return report.skipped.append(.init(path: shown, reason: "a folder already walked (a symbolic-link loop, or a second link to it)"))
             }
             let entries: [[UInt8]]
@@ -161,6 +182,16 @@ public enum LibraryInputs {
 
         mutating func entry(_ path: [UInt8], shown: String, relative: String) {
             guard let info = Self.status(path) else {
+                // A link whose target is missing is skipped; anything else that cannot be looked at (no permission to
+                // enter the folder, a path past PATH_MAX, an I/O error) is a failure, in its place.
+                let code = errno
+                var link = stat()
+                let isLink = (path + [0]).withUnsafeBufferPointer {
+                    lstat(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), &link) == 0
+                } && (link.st_mode & S_IFMT) == S_IFLNK
+                guard isLink && code == ENOENT else {
+                    return addFile(path: shown, key: relative, info: nil, named: false, problem: "cannot read: \(Self.reason(code))")
+                }
                 let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: shown)).map { " (\($0))" } ?? ""
                 return report.skipped.append(.init(path: shown, reason: "not a regular file: a symbolic link to nothing\(target)"))
             }
@@ -169,6 +200,12 @@ public enum LibraryInputs {
             case S_IFREG: addFile(path: shown, key: relative, info: info, named: false)
             default: report.skipped.append(.init(path: shown, reason: "not a regular file (a device, pipe or socket)"))
             }
+        }
+
+        /// The system's reason, as the decoder words it ("permission denied", "file name too long").
+        static func reason(_ code: Int32) -> String {
+            let text = String(cString: strerror(code))
+            return text.prefix(1).lowercased() + text.dropFirst()
         }
 
         static func join(_ folder: [UInt8], _ name: [UInt8]) -> [UInt8] {

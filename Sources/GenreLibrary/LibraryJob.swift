@@ -62,8 +62,7 @@ public enum LibraryJob {
                                   maxSeconds: request.maxSeconds, shard: request.shard)
         var (files, report) = try inputs(request)
         let otherShards = keepShard(request.shard, &files)
-        let total = files.count
-        if total == 0, !console.quiet {
+        if files.isEmpty, !console.quiet {
             console.warn(Message(verbatim: "warning: no files to classify in \((request.paths + (request.list.map { [$0.source] } ?? [])).joined(separator: ", "))"))
         }
         let output = request.output == "-" ? nil : request.output
@@ -74,11 +73,18 @@ public enum LibraryJob {
         }
         let lock = try output.map(lockOutput)
         defer { lock?.release() }
+        if let output { console.onInterrupt(Message(verbatim: "interrupted before any file was classified; \(output) is as it was"), removing: lock?.path) }
         let (sink, alreadyDone) = try openOutput(output, request, format: format, checksum: checksum, files: &files, console: console)
         let run = LibraryRun(model: model, modelFileSHA256: checksum, format: format, console: console, sink: sink)
-        try run.classify(files, threads: request.threads, maxSeconds: request.maxSeconds, unordered: request.unordered, total: total,
-                         interrupted: output.map { output in { interrupted(after: $0 + alreadyDone, of: total + alreadyDone, output: output) } },
-                         lock: lock?.path)
+        let total = files.count
+        do {
+            try run.classify(files, threads: request.threads, maxSeconds: request.maxSeconds, unordered: request.unordered, total: total,
+                             interrupted: output.map { output in { interrupted(after: $0 + alreadyDone, of: total + alreadyDone, output: output) } },
+                             lock: lock?.path)
+        } catch let failure as LineSink.WriteFailure where output != nil {
+            throw RunError("\(failure); the \(alreadyDone + run.written) records before it are kept: make room and run the same command "
+                           + "with --resume to continue")
+        }
         if format.format == .json {
             let document = try format.document(model: modelPath, modelFileSHA256: checksum, records: run.records)
             if let output { try AtomicText.write(document, to: output) } else { try LineSink().write(document) }
@@ -114,7 +120,8 @@ public enum LibraryJob {
 
     /// One run at a time writes an output: the lock `OUTPUT.lock` beside it, held for the run.
     static func lockOutput(_ output: String) throws -> RunLock {
-        let path = output + ".lock"
+        // Beside the file the path names: two paths to one file (a link) take one lock.
+        let path = (OutputPath.resolved(output) ?? output) + ".lock"
         do {
             return try RunLock.acquire(path)
         } catch .held(let pid) {
@@ -122,7 +129,8 @@ public enum LibraryJob {
         } catch .notALockFile {
             throw RunError("\(path): exists and is not genre's lock file; not overwriting it (remove it or choose another --output)")
         } catch .system(let reason) {
-            throw RunError("\(path): cannot take the lock: \(reason)")
+            let hint = reason == String(cString: strerror(EACCES)) ? " (a lock file left by another user's run? remove it if no run is going)" : ""
+            throw RunError("\(path): cannot take the lock: \(reason)\(hint)")
         }
     }
 

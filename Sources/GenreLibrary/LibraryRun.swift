@@ -15,6 +15,8 @@ public final class LibraryRun {
     /// Every record written or kept for the document, in order.
     public private(set) var records: [LibraryRecord] = []
     public private(set) var tally = LibraryTally()
+    /// Records written to the sink by this run.
+    public private(set) var written = 0
     private var total = 0
 
     /// - Parameters:
@@ -72,14 +74,19 @@ public final class LibraryRun {
 
     /// Stamps `record` with what `--resume` compares and writes it (or keeps it for the document).
     private func write(_ record: inout LibraryRecord, file: LibraryFile) throws {
-        record.size = file.size
-        record.modified = file.modified?.description
+        // Size and time as the file is now, just read (it may have changed since the folder was listed).
+        var info = stat()
+        let now = file.problem == nil ? (stat(file.path, &info) == 0 ? info : nil) : nil
+        record.size = now.map { Int64($0.st_size) } ?? (file.problem == nil ? nil : file.size)
+        record.modified = now.map { FileTime(seconds: Int64($0.st_mtim.tv_sec), nanoseconds: Int64($0.st_mtim.tv_nsec)).description }
+            ?? (file.problem == nil ? nil : file.modified?.description)
         record.relativePath = file.key
         record.modelFileSHA256 = modelFileSHA256
         record.options = format.summary
         guard let sink else { return records.append(record) }
         guard let text = try format.render(record) else { return }
         if sink.isStandardOutput { try console.withProgressCleared { try sink.write(text) } } else { try sink.write(text) }
+        written += 1
     }
 
     private func showProgress() {

@@ -60,9 +60,9 @@ public struct LibraryTally: Sendable {
         return lines
     }
 
-    /// "1:02:03 h" from an hour on, else "m:ss".
+    /// "1:02:03 h" from an hour on, else "16:41 min".
     static func hours(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d h", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+        return s >= 3600 ? String(format: "%d:%02d:%02d h", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d min", s / 60, s % 60)
     }
 }

@@ -3,12 +3,14 @@ import GenreSupport
 
 /// An `--output` file of JSONL lines or CSV rows and, with `--resume`, what it already holds.
 ///
-/// Resuming recognises a record's file by its `relativePath` (the path below its PATH argument, so a library spelt
-/// another way on the command line is the same library; where two inputs share one, by the path as written too),
-/// compared byte for byte: names that differ only in Unicode normalisation are different files. A record is kept
-/// when its file is among this run's inputs with the same size and modification time, and was classified (failed
-/// files are tried again); a record of a file that changed since is dropped and the file classified again; records
-/// of files not among the inputs are kept as they are. Every record must carry this run's model checksum and
+/// Resuming recognises a record's file as the file system does: the file its path names now (device and inode), so a
+/// library spelt another way on the command line is the same library, a copy of it is another, and names that differ
+/// only in Unicode normalisation are two files. A record whose path names nothing from here (written from another
+/// folder, or on another node) is recognised by its `relativePath` (the path below its PATH argument) instead,
+/// compared byte for byte. A record is kept when its file is among this run's inputs with the same size and
+/// modification time, and was classified (a failed one is tried again); a record of a file that changed since is
+/// dropped and the file classified again; records of files not among the inputs, failures included, are kept as
+/// they are. Every record must carry this run's model checksum and
 /// options (the shard included), or the resume is refused: one output never mixes two models' answers. A last
 /// record cut short (`kill -9` inside a write) is dropped. When anything is dropped the file is first rewritten
 /// atomically with what is kept, so that each input ends up in it exactly once.
@@ -54,8 +56,11 @@ public struct ResumableOutput {
     static func keep(_ bytes: [UInt8], path: String, format: RecordFormat, modelFileSHA256: String, files: [LibraryFile])
         throws -> (bytes: [UInt8], done: Set<Int>, dropped: Int, cutShort: Bool) {
         let (records, header, cutShort) = try parse(bytes, path: path, format: format)
-        var byKey: [[UInt8]: [Int]] = [:]
-        for (i, file) in files.enumerated() { byKey[Array(file.key.utf8), default: []].append(i) }
+        var byKey: [[UInt8]: [Int]] = [:], byIdentity: [FileIdentity: Int] = [:]
+        for (i, file) in files.enumerated() {
+            byKey[Array(file.key.utf8), default: []].append(i)
+            if let identity = file.identity, byIdentity[identity] == nil { byIdentity[identity] = i }
+        }
         var kept = header, done = Set<Int>(), dropped = 0
         for (number, record, raw) in records {
             guard record.modelFileSHA256 == modelFileSHA256, record.options == format.summary else {
@@ -64,13 +69,17 @@ public struct ResumableOutput {
                     : "model file sha256 \(record.modelFileSHA256 ?? "none") (this run: \(modelFileSHA256))"
                 throw RunError("\(path): record \(number) was written with \(what); resume with the same model and options, or write to another --output")
             }
-            // A failed file is tried again, so its record goes, whether or not it is among the inputs now.
-            guard !record.failed else { dropped += 1; continue }
-            let candidates = byKey[Array((record.relativePath ?? record.file).utf8)] ?? []
-            let match = candidates.count == 1 ? candidates.first : candidates.first { Array(files[$0].path.utf8) == Array(record.file.utf8) }
+            let match: Int?
+            if let identity = FileIdentity.of(record.file) {
+                match = byIdentity[identity]
+            } else {
+                let candidates = byKey[Array((record.relativePath ?? record.file).utf8)] ?? []
+                match = candidates.count == 1 ? candidates.first : candidates.first { Array(files[$0].path.utf8) == Array(record.file.utf8) }
+            }
             if let match {
+                // A failed file is tried again, and a changed one classified again: their records go.
                 let same = record.size == files[match].size && record.modified == files[match].modified?.description
-                guard same, !done.contains(match) else { dropped += 1; continue }
+                guard same, !record.failed, !done.contains(match) else { dropped += 1; continue }
                 done.insert(match)
             }
             kept += raw
@@ -85,7 +94,9 @@ public struct ResumableOutput {
         guard format.format == .csv else {
             // Lines split on LF bytes: a String would read CR LF as one character and find no line at all.
             let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-            let records = try lines.dropLast().enumerated().map { i, line -> (Int, Written, [UInt8]) in
+            if format.format == .jsonl, bytes.first == UInt8(ascii: "f") { throw other(path, "CSV", format) }
+            // Blank lines (an editor's) are no records; they are dropped.
+            let records = try lines.dropLast().enumerated().filter { !$0.element.allSatisfy { $0 == 0x0D || $0 == 0x20 } }.map { i, line -> (Int, Written, [UInt8]) in
                 guard let r = try? JSONDecoder().decode(LibraryRecord.self, from: Data(line)) else { throw notOurs(i + 1) }
                 // A line kept is written back with the LF genre writes (a CR before it, from an editor, is dropped).
                 let kept = line.last == 0x0D ? Array(line.dropLast()) : Array(line)
@@ -94,6 +105,7 @@ public struct ResumableOutput {
             }
             return (records, [], !(lines.last ?? []).isEmpty)
         }
+        if bytes.first == UInt8(ascii: "{") { throw other(path, "JSON Lines", format) }
         let (rows, complete) = CSV.records(String(decoding: bytes, as: UTF8.self))
         guard let header = rows.first, header == format.csvHeader else {
             throw RunError("\(path): its header is not the one this run writes (\(format.csvHeader.prefix(3).joined(separator: ","))…; --top changes it); resume with the same options, or write to another --output")
@@ -107,5 +119,10 @@ public struct ResumableOutput {
                                    failed: !field("error").isEmpty), Array(CSV.record(row).utf8))
         }
         return (records, Array(CSV.record(header).utf8), complete != bytes.count)
+    }
+
+    /// The refusal of an output that holds another format.
+    static func other(_ path: String, _ holds: String, _ format: RecordFormat) -> RunError {
+        RunError("\(path): holds \(holds), not \(format.format == .csv ? "CSV" : "JSON Lines"); resume with the --format that wrote it, or write to another --output")
     }
 }

@@ -146,7 +146,7 @@ final class LibraryNewcomerCLITests: XCTestCase, GenreCLIRunning {
         // Past PATH_MAX a path cannot be looked at (what root meets where others meet permissions): a failure, not a
         // link to nothing.
         let name = String(repeating: "d", count: 100)
-        let deep = try sh("cp data/beat/beat.00000.wav /tmp/genre-deep-$$.wav && mkdir deep && cd deep && for i in $(seq 45); do mkdir \(name) && cd \(name); done "
+        let deep = try sh("cp data/beat/beat.00000.wav /tmp/genre-deep-$$.wav && mkdir deep && cd -P deep && for i in $(seq 45); do mkdir \(name) && cd -P \(name) || exit 9; done "
                           + "&& mv /tmp/genre-deep-$$.wav song.wav")
         XCTAssertEqual(deep.status, 0, deep.stderr)
         let tooLong = try genre(["predict", "deep", "--model", model, "--format", "jsonl"], in: folder)

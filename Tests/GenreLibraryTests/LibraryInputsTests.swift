@@ -60,7 +60,7 @@ final class LibraryInputsTests: XCTestCase {
 
     func testFileListsSplitOnLineFeedsOrNULs() {
         let lines = FileList.parse(Array("a b.wav\n\n-dash.mp3\nline\r\n".utf8), nulSeparated: false)
-        XCTAssertEqual(lines, [.path("a b.wav"), .path("-dash.mp3"), .path("line\r")])
+        XCTAssertEqual(lines, [.path("a b.wav"), .path("-dash.mp3"), .path("line")], "a CRLF line's CR is dropped")
         let nul = FileList.parse(Array("two\nlines.wav\0x.wav\0".utf8) + [0x66, 0xFF, 0], nulSeparated: true)
         XCTAssertEqual(nul, [.path("two\nlines.wav"), .path("x.wav"), .unnamable(bytes: [0x66, 0xFF], shown: "f\\xff")])
     }
