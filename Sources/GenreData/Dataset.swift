@@ -250,16 +250,14 @@ public enum DatasetScanner {
     /// Entries of `folder` whose names do not start with ".", in byte order, read with readdir so that a name's
     /// bytes arrive as they are.
     private static func visibleEntries(_ folder: String) throws -> [Entry] {
-        guard let directory = opendir(folder) else {
-            throw DatasetError.unreadable(folder, reason: String(cString: strerror(errno)))
-        }
-        defer { closedir(directory) }
-        let names: [[UInt8]]
-        do throws(FolderEntries.Failure) { names = try FolderEntries.names(folder) } catch {
+        let entries: [Entry?]
+        do throws(FolderEntries.Failure) {
+            // Hidden entries start with "."; the kind is asked of the open folder (fstatat).
+            entries = try FolderEntries.map(folder) { fd, name in name.first == UInt8(ascii: ".") ? nil : Entry(bytes: name, kind: kind(in: fd, name)) }
+        } catch {
             throw DatasetError.unreadable(folder, reason: error.description)
         }
-        // Hidden entries start with "."; the kind is asked of the folder opened above (fstatat).
-        return names.filter { $0.first != UInt8(ascii: ".") }.map { Entry(bytes: $0, kind: kind(in: dirfd(directory), $0)) }
+        return entries.compactMap { $0 }
     }
 
     /// What the entry `name` of the open folder `folder` is, links followed; a link whose target is missing

@@ -1,4 +1,5 @@
 import Foundation
+import GenreData
 import GenreSupport
 
 /// One entry of a library run, in input order: a file to classify, or one that cannot even be opened.
@@ -74,18 +75,13 @@ public struct FileTime: Sendable, Hashable, CustomStringConvertible {
 public struct InputReport: Sendable, Equatable {
     /// Paths left out on purpose, with the reason (a link to nothing, a device or pipe, a folder already walked
     /// through a symbolic link): not failures.
-    public var skipped: [Skip] = []
+    public var skipped: [SkippedFile] = []
     /// Hidden files and folders (names starting with ".") left out of folder walks.
     public var hidden = 0
     /// Files reached twice (a hard link, a link to a file already listed, a path named twice): classified once.
     public var repeated = 0
     /// PATH arguments that were folders (walked).
     public var folders = 0
-
-    public struct Skip: Sendable, Equatable {
-        public var path: String
-        public var reason: String
-    }
 
     public init() {}
 }
@@ -111,7 +107,7 @@ public enum LibraryInputs {
             switch input {
             case .path(let path): walk.add(path)
             case .unnamable(let bytes, let shown):
-                walk.addFile(path: shown, key: shown, info: bytes.flatMap(Walk.status), named: true, problem: FileName.notUTF8Problem)
+                walk.addFile(path: shown, key: shown, info: bytes.flatMap { Walk.status($0) }, named: true, problem: FileName.notUTF8Problem)
             }
         }
         return (walk.files, walk.report)
@@ -127,17 +123,19 @@ public enum LibraryInputs {
         var seenFiles = Set<FileIdentity>()
         var walkedFolders = Set<FileIdentity>()
 
-        /// `stat` of a path given as bytes (links followed), nil when it fails.
-        static func status(_ bytes: [UInt8]) -> stat? {
+        /// `stat` (or with `follow` false, `lstat`) of a path given as bytes, nil when it fails (`errno` says why).
+        static func status(_ bytes: [UInt8], follow: Bool = true) -> stat? {
             var info = stat()
-            let found = (bytes + [0]).withUnsafeBufferPointer { stat(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), &info) }
+            let found = (bytes + [0]).withUnsafeBufferPointer {
+                let path = UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self)
+                return follow ? stat(path, &info) : lstat(path, &info)
+            }
             return found == 0 ? info : nil
         }
 
         mutating func add(_ path: String) {
-            guard let info = Self.status(Array(path.utf8)), (info.st_mode & S_IFMT) == S_IFDIR else {
-                return addFile(path: path, key: path, info: Self.status(Array(path.utf8)), named: true)
-            }
+            let info = Self.status(Array(path.utf8))
+            guard let info, (info.st_mode & S_IFMT) == S_IFDIR else { return addFile(path: path, key: path, info: info, named: true) }
             report.folders += 1
             walk(folder: Array(path.utf8), shown: path, relative: "", info: info)
         }
@@ -157,7 +155,7 @@ public enum LibraryInputs {
 
         mutating func walk(folder: [UInt8], shown: String, relative: String, info: stat) {
             guard walkedFolders.insert(FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))).inserted else {
-                return report.skipped.append(.init(path: shown, reason: "a folder already walked (a symbolic-link loop, or a second link to it)"))
+                return report.skipped.append(SkippedFile(path: shown, reason: "a folder already walked (a symbolic-link loop, or a second link to it)"))
             }
             let entries: [[UInt8]]
             do throws(FolderEntries.Failure) { entries = try FolderEntries.names(shown) } catch {
@@ -185,20 +183,17 @@ public enum LibraryInputs {
                 // A link whose target is missing is skipped; anything else that cannot be looked at (no permission to
                 // enter the folder, a path past PATH_MAX, an I/O error) is a failure, in its place.
                 let code = errno
-                var link = stat()
-                let isLink = (path + [0]).withUnsafeBufferPointer {
-                    lstat(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), &link) == 0
-                } && (link.st_mode & S_IFMT) == S_IFLNK
+                let isLink = Self.status(path, follow: false).map { ($0.st_mode & S_IFMT) == S_IFLNK } ?? false
                 guard isLink && code == ENOENT else {
                     return addFile(path: shown, key: relative, info: nil, named: false, problem: "cannot read: \(Self.reason(code))")
                 }
                 let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: shown)).map { " (\($0))" } ?? ""
-                return report.skipped.append(.init(path: shown, reason: "not a regular file: a symbolic link to nothing\(target)"))
+                return report.skipped.append(SkippedFile(path: shown, reason: "not a regular file: a symbolic link to nothing\(target)"))
             }
             switch info.st_mode & S_IFMT {
             case S_IFDIR: walk(folder: path, shown: shown, relative: relative, info: info)
             case S_IFREG: addFile(path: shown, key: relative, info: info, named: false)
-            default: report.skipped.append(.init(path: shown, reason: "not a regular file (a device, pipe or socket)"))
+            default: report.skipped.append(SkippedFile(path: shown, reason: "not a regular file (a device, pipe or socket)"))
             }
         }
 

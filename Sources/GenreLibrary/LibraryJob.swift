@@ -91,7 +91,7 @@ public enum LibraryJob {
         }
         var tally = run.tally
         tally.alreadyDone = alreadyDone
-        for skip in report.skipped { console.detail("skipped \(skip.path): \(skip.reason)") }
+        for skip in report.skipped { console.detail("skipped \(skip.description)") }
         if summary || request.isLibraryRun(report), !console.quiet {
             let left = [(report.hidden, "hidden"), (report.repeated, "repeated (a hard link or a path given twice)"),
                         (report.skipped.count, "not regular files or folders already walked"), (otherShards, "in other shards")]
@@ -121,17 +121,8 @@ public enum LibraryJob {
     /// One run at a time writes an output: the lock `OUTPUT.lock` beside it, held for the run.
     static func lockOutput(_ output: String) throws -> RunLock {
         // Beside the file the path names: two paths to one file (a link) take one lock.
-        let path = (OutputPath.resolved(output) ?? output) + ".lock"
-        do {
-            return try RunLock.acquire(path)
-        } catch .held(let pid) {
-            throw RunError("\(output): another genre predict (\(pid.map { "PID \($0)" } ?? "PID unknown")) is writing it; wait for it to end or choose another --output")
-        } catch .notALockFile {
-            throw RunError("\(path): exists and is not genre's lock file; not overwriting it (remove it or choose another --output)")
-        } catch .system(let reason) {
-            let hint = reason == String(cString: strerror(EACCES)) ? " (a lock file left by another user's run? remove it if no run is going)" : ""
-            throw RunError("\(path): cannot take the lock: \(reason)\(hint)")
-        }
+        try RunLock.take((OutputPath.resolved(output) ?? output) + ".lock", guarding: output, command: "genre predict", writing: "it",
+                         other: "--output")
     }
 
     /// What Ctrl-C or `kill` says once `done` of `total` files are written to `output`. (Writing to stdout, nothing is

@@ -1,4 +1,5 @@
 import Foundation
+import GenreData
 
 /// What a library run did, counted as results are written: for the progress line and the summary on stderr.
 public struct LibraryTally: Sendable {
@@ -60,9 +61,8 @@ public struct LibraryTally: Sendable {
         return lines
     }
 
-    /// "1:02:03 h" from an hour on, else "16:41 min".
+    /// "1:02:03 h" from an hour on, else "16:41 min" (`Console.duration` with its unit).
     static func hours(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d h", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d min", s / 60, s % 60)
+        Console.duration(seconds) + (seconds.rounded() >= 3600 ? " h" : " min")
     }
 }

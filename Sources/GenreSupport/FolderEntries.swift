@@ -10,6 +10,13 @@ public enum FolderEntries {
     /// Every name but "." and "..", in byte order.
     /// - Throws: `Failure` with the system's reason when the folder cannot be opened or read.
     public static func names(_ folder: String) throws(Failure) -> [[UInt8]] {
+        try map(folder) { _, name in name }
+    }
+
+    /// `transform(folderDescriptor, name)` for every name but "." and "..", in byte order of the names, with the folder
+    /// still open (for `fstatat` relative to it: the folder is opened once).
+    /// - Throws: `Failure` with the system's reason when the folder cannot be opened or read.
+    public static func map<T>(_ folder: String, _ transform: (Int32, [UInt8]) -> T) throws(Failure) -> [T] {
         guard let directory = opendir(folder) else { throw Failure(description: String(cString: strerror(errno))) }
         defer { closedir(directory) }
         var names: [[UInt8]] = []
@@ -22,6 +29,6 @@ public enum FolderEntries {
             let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
             if bytes != [0x2E] && bytes != [0x2E, 0x2E] { names.append(bytes) }
         }
-        return names.sorted { $0.lexicographicallyPrecedes($1) }
+        return names.sorted { $0.lexicographicallyPrecedes($1) }.map { transform(dirfd(directory), $0) }
     }
 }

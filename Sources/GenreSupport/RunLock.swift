@@ -102,3 +102,28 @@ public final class RunLock: @unchecked Sendable {
         return Int32(digits)
     }
 }
+
+extension RunLock {
+    /// `acquire`, its refusals worded as the one line a command prints.
+    /// - Parameters:
+    ///   - target: the file the lock guards (the model, the output), named in the refusal.
+    ///   - command: what holds such locks, e.g. "genre train".
+    ///   - what: how the sentence calls the target: "this model", "it".
+    ///   - other: the option that chooses another target, e.g. `Setting.modelPath`.
+    /// - Throws: `RunError`: another run holds the lock (its PID), the file there is not a lock file, or the system
+    ///   refused (with a hint when permission is denied: a lock left by another user's run).
+    public static func take(_ path: String, guarding target: String, command: String, writing what: String,
+                            other: Message) throws -> RunLock {
+        do {
+            return try acquire(path)
+        } catch .held(let pid) {
+            throw RunError("\(target): another \(command) (\(pid.map { "PID \($0)" } ?? "PID unknown")) is writing \(what); "
+                           + "wait for it to end or choose another \(other)")
+        } catch .notALockFile {
+            throw RunError("\(path): exists and is not genre's lock file; not overwriting it (remove it or choose another \(other))")
+        } catch .system(let reason) {
+            let hint = reason == String(cString: strerror(EACCES)) ? " (a lock file left by another user's run? remove it if no run is going)" : ""
+            throw RunError("\(path): cannot take the lock: \(reason)\(hint)")
+        }
+    }
+}

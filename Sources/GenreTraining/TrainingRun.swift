@@ -198,18 +198,8 @@ public enum TrainingRun {
         if !folder.isEmpty { try OutputPath.createFolder(folder) }
         // Beside the file the model path names (`OutputPath.beside`): a run through a symbolic link to a model and
         // a run on the model itself write the same file, so they take the same lock.
-        let lockPath = ModelFile.lockPath(forModel: modelPath)
-        do {
-            return try RunLock.acquire(lockPath)
-        } catch .held(let pid) {
-            throw RunError("\(modelPath): another genre train (\(pid.map { "PID \($0)" } ?? "PID unknown")) is writing this model; "
-                           + "wait for it to end or choose another \(Setting.modelPath)")
-        } catch .notALockFile {
-            throw RunError("\(lockPath): exists and is not genre's lock file; not overwriting it "
-                           + "(remove it or choose another \(Setting.modelPath))")
-        } catch .system(let reason) {
-            throw RunError("\(lockPath): cannot take the lock: \(reason)")
-        }
+        return try RunLock.take(ModelFile.lockPath(forModel: modelPath), guarding: modelPath, command: "genre train",
+                                writing: "this model", other: "\(Setting.modelPath)")
     }
 
     /// What Ctrl-C or `kill` says: the checkpoint kept after `completed` epochs of `epochs` and how to go on, or

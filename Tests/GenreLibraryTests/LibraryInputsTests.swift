@@ -34,7 +34,7 @@ final class LibraryInputsTests: XCTestCase {
         XCTAssertEqual(report.hidden, 2)
         XCTAssertEqual(report.repeated, 2, "top.flac is b/hard.flac, met again in the walk and named again")
         XCTAssertEqual(report.skipped.map(\.path), [folder + "/a/x/loop", folder + "/b/gone.wav"])
-        XCTAssertTrue(report.skipped[1].reason.contains("symbolic link to nothing (/nonexistent/gone.wav)"), report.skipped[1].reason)
+        XCTAssertTrue(report.skipped[1].reason.description.contains("symbolic link to nothing (/nonexistent/gone.wav)"), report.skipped[1].description)
         XCTAssertEqual(files[3].size, Int64("top.flac".utf8.count))
         XCTAssertTrue(files.allSatisfy { $0.problem == nil })
     }
