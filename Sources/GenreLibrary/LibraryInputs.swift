@@ -44,10 +44,13 @@ public struct FileIdentity: Sendable, Hashable {
         self.inode = inode
     }
 
+    /// The file `stat` described.
+    public init(_ info: stat) { self.init(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) }
+
     /// The identity of the file at `path` (links followed), nil when it cannot be looked at.
     public static func of(_ path: String) -> FileIdentity? {
         var info = stat()
-        return stat(path, &info) == 0 ? FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) : nil
+        return stat(path, &info) == 0 ? FileIdentity(info) : nil
     }
 }
 
@@ -60,6 +63,9 @@ public struct FileTime: Sendable, Hashable, CustomStringConvertible {
         self.seconds = seconds
         self.nanoseconds = nanoseconds
     }
+
+    /// The modification time `stat` described.
+    public init(_ info: stat) { self.init(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec)) }
 
     /// ISO 8601 in UTC with nine fractional digits, e.g. `2026-11-30T21:10:06.123456789Z`: exact, and what resume
     /// compares.
@@ -142,19 +148,19 @@ public enum LibraryInputs {
 
         mutating func addFile(path: String, key: String, info: stat?, named: Bool, problem: String? = nil) {
             if let info {
-                guard seenFiles.insert(FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))).inserted else {
+                guard seenFiles.insert(FileIdentity(info)).inserted else {
                     report.repeated += 1
                     return
                 }
             }
-            let modified = info.map { FileTime(seconds: Int64($0.st_mtim.tv_sec), nanoseconds: Int64($0.st_mtim.tv_nsec)) }
-            let identity = info.map { FileIdentity(device: UInt64($0.st_dev), inode: UInt64($0.st_ino)) }
+            let modified = info.map(FileTime.init)
+            let identity = info.map(FileIdentity.init)
             files.append(LibraryFile(path: path, key: key, size: info.map { Int64($0.st_size) }, modified: modified, named: named,
                                      problem: problem, identity: identity))
         }
 
         mutating func walk(folder: [UInt8], shown: String, relative: String, info: stat) {
-            guard walkedFolders.insert(FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))).inserted else {
+            guard walkedFolders.insert(FileIdentity(info)).inserted else {
                 return report.skipped.append(SkippedFile(path: shown, reason: "a folder already walked (a symbolic-link loop, or a second link to it)"))
             }
             let entries: [[UInt8]]

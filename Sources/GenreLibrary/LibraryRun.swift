@@ -78,7 +78,7 @@ public final class LibraryRun {
         var info = stat()
         let now = file.problem == nil ? (stat(file.path, &info) == 0 ? info : nil) : nil
         record.size = now.map { Int64($0.st_size) } ?? (file.problem == nil ? nil : file.size)
-        record.modified = now.map { FileTime(seconds: Int64($0.st_mtim.tv_sec), nanoseconds: Int64($0.st_mtim.tv_nsec)).description }
+        record.modified = now.map { FileTime($0).description }
             ?? (file.problem == nil ? nil : file.modified?.description)
         record.relativePath = file.key
         record.modelFileSHA256 = modelFileSHA256
