@@ -3,6 +3,9 @@ import PackageDescription
 
 // Library targets hold all logic (and are what the tests import); `genre` is a thin CLI shell.
 // System libraries are reached through pkg-config system-library targets.
+/// Debian 12's OpenBLAS built with pthreads (package libopenblas0-pthread).
+let openBLASThreaded = "/usr/lib/x86_64-linux-gnu/openblas-pthread"
+
 let package = Package(
     name: "genre",
     products: [
@@ -25,8 +28,8 @@ let package = Package(
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev", "libavutil-dev"])]),
         // libogg's page parser, to tell a chained Ogg file (libsndfile decodes its first link only).
         .systemLibrary(name: "COgg", pkgConfig: "ogg", providers: [.apt(["libogg-dev"])]),
-        // No pkg-config file ships with Debian's BLIS; blis.h and libblis.so are on the default paths.
-        .systemLibrary(name: "CBLIS", providers: [.apt(["libblis-serial-dev"])]),
+        // CBLAS cblas_sgemm for the convolutions and the Linear layer: Debian's OpenBLAS, its pthreads build.
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-pthread-dev"])]),
         // glibc's vector math library (libmvec); part of libc6, no pkg-config file.
         .systemLibrary(name: "CMvec"),
 
@@ -34,13 +37,18 @@ let package = Package(
         .target(name: "GenreAudio", dependencies: ["CSndfile", "CFFmpeg", "COgg", "CSoxr", "CEbur128"]),
         // Features depend on audio for the preprocessing they record (downmix rule, level normalisation).
         .target(name: "GenreFeatures", dependencies: ["GenreAudio", "CFFTW", "CMvec"]),
-        .target(name: "GenreNetwork", dependencies: ["CBLIS"]),
+        // Linked and loaded from the pthreads build's own folder, whatever Debian's alternatives point
+        // libopenblas.so.0 at: the serial build (libopenblas0-serial) is made without USE_LOCKING and returns wrong
+        // products now and then when our workers call it at the same time (BLAS.swift). Elsewhere the -L and the
+        // run path name nothing and the default libopenblas is used.
+        .target(name: "GenreNetwork", dependencies: ["COpenBLAS"],
+                linkerSettings: [.unsafeFlags(["-L\(openBLASThreaded)", "-Xlinker", "-rpath=\(openBLASThreaded)"])]),
         // The layers above the signal and network code, each importing only layers below it (README, "Layout").
         // Errors, output paths, atomic text, hashes, seeded draws, worker threads: no audio, maths or C.
         .target(name: "GenreSupport", dependencies: ["SafeTensors"]),
         // Scores of labelled predictions (confusion matrix, precision/recall/F1): plain values.
         .target(name: "GenreMetrics"),
-        // Report values and their renderers (tables, CSV, HTML, SVG): testable without FFTW, BLIS or libsndfile.
+        // Report values and their renderers (tables, CSV, HTML, SVG): testable without FFTW, OpenBLAS or libsndfile.
         .target(name: "GenreReports", dependencies: ["GenreSupport", "GenreMetrics"]),
         // Datasets on disk: scan, screening, decoded clip features and their cache, duplicates, splits,
         // folds, standardisation, the demo set; and the console the pipelines write to.

@@ -1,4 +1,4 @@
-import CBLIS
+import COpenBLAS
 
 /// 2-D convolution, 3×3 kernel, stride 1, zero padding 1 (output keeps the input's H and W).
 ///
@@ -6,7 +6,7 @@ import CBLIS
 /// (cross-correlation, as PyTorch's `Conv2d`). Computed per sample as im2col + one GEMM:
 /// `y_n [Cout, H·W] = W [Cout, Cin·9] · columns [Cin·9, H·W]`; backward is
 /// `dW += dY_n · columnsᵀ`, `db += Σ dY_n`, `dX_n = col2im(Wᵀ · dY_n)` (darknet's convolutional layer;
-/// Prince, *Understanding Deep Learning*, §10.2 and §7.4). GEMMs are BLAS `cblas_sgemm` (BLIS).
+/// Prince, *Understanding Deep Learning*, §10.2 and §7.4). GEMMs are BLAS `cblas_sgemm` (OpenBLAS).
 public struct Conv2D: Sendable, Equatable {
     public let inChannels: Int
     public let outChannels: Int
@@ -42,6 +42,7 @@ public struct Conv2D: Sendable, Equatable {
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                         batch n: Int, height h: Int, width w: Int,
                         scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        BLAS.singleThreaded
         let hw = h * w, k = inChannels * 9, cin = inChannels, cout = outChannels
         let perThread = scratchCount(height: h, width: w)
         weight.value.withUnsafeBufferPointer { wp in
@@ -82,6 +83,7 @@ public struct Conv2D: Sendable, Equatable {
                                   batch n: Int, height h: Int, width w: Int,
                                   scratch: UnsafeMutablePointer<Float>,
                                   gradientScratch: UnsafeMutablePointer<Float>, threads: Int) {
+        BLAS.singleThreaded
         let hw = h * w, k = inChannels * 9, cin = inChannels, cout = outChannels
         let perThread = scratchCount(height: h, width: w)
         let wCount = weight.count, gCount = wCount + cout
@@ -94,7 +96,7 @@ public struct Conv2D: Sendable, Equatable {
                     let x = input + s * cin * hw, dy = outputGradient + s * cout * hw
                     im2col3x3(x, channels: cin, height: h, width: w, columns)
                     // dW_nᵀ [K, Cout] = columns [K, HW] · dY_nᵀ [HW, Cout]: the transposed product runs
-                    // ~15 % faster in BLIS than dY_n · columnsᵀ for these shapes (small Cout, long HW).
+                    // ~15 % faster than dY_n · columnsᵀ for these shapes (small Cout, long HW), measured with BLIS.
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
                                 Int32(k), Int32(cout), Int32(hw),
                                 1, columns, Int32(hw), dy, Int32(hw), 0, dWT, Int32(cout))

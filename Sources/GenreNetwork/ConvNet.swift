@@ -1,4 +1,4 @@
-import CBLIS
+import COpenBLAS
 
 /// The genre classifier network: `configuration.channels.count` blocks of
 /// Conv2D(3×3, pad 1) → [BatchNorm2D] → ReLU → MaxPool2D(2), flattened in (C, H, W) order (or, with
@@ -89,7 +89,8 @@ public struct ConvNet: Sendable, Equatable {
                                dropoutSeed: UInt64 = 0) {
         precondition(n >= 1 && n <= ws.batchCapacity, "batch \(n) outside 1...\(ws.batchCapacity)")
         precondition(batchNorms.isEmpty || ws.batchNormOutput.count > 0, "workspace made for a network without BatchNorm")
-        // Our own threads split the batch; the BLAS (BLIS, serial build) runs single-threaded inside them.
+        // Our own threads split the batch; OpenBLAS runs single-threaded inside them
+        // (BLAS.singleThreaded).
         var x = input
         for (i, conv) in convolutions.enumerated() {
             let (h, w) = configuration.spatialSize(block: i)

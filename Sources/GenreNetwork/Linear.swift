@@ -1,4 +1,4 @@
-import CBLIS
+import COpenBLAS
 
 /// Fully connected layer: y = x Wᵀ + b (PyTorch's `nn.Linear` convention, W is `[K, D]`).
 ///
@@ -25,6 +25,7 @@ public struct Linear: Sendable, Equatable {
     ///   - input: x `[N, D]`.
     ///   - output: y `[N, K]`, overwritten.
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch n: Int) {
+        BLAS.singleThreaded
         let d = inFeatures, k = outFeatures
         bias.value.withUnsafeBufferPointer { b in
             for s in 0..<n { (output + s * k).update(from: b.baseAddress!, count: k) }
@@ -42,6 +43,7 @@ public struct Linear: Sendable, Equatable {
     ///   - inputGradient: dL/dx `[N, D]`, overwritten.
     public mutating func backward(outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>,
                                   inputGradient: UnsafeMutablePointer<Float>?, batch n: Int) {
+        BLAS.singleThreaded
         let d = inFeatures, k = outFeatures
         weight.gradient.withUnsafeMutableBufferPointer { g in
             // dW [K, D] += dYᵀ [K, N] · X [N, D]

@@ -109,8 +109,8 @@ final class NetworkGradientTests: XCTestCase {
         // Bit-identical up to the Linear layer: BatchNorm, ReLU and pooling are element-wise per sample.
         // Batch statistics instead would move them by O(0.1).
         XCTAssertEqual(Array(ws.pooled[0].array[0..<features]), batchFeatures)
-        // The logits only to within rounding: BLIS blocks the Linear layer's GEMM differently for 1 and 3
-        // rows (measured: 2e-7 on logits of O(1) for bit-identical inputs).
+        // The logits only to within rounding: the BLAS may block the Linear layer's GEMM differently for 1 and 3
+        // rows (measured with BLIS: 2e-7 on logits of O(1) for bit-identical inputs).
         XCTAssertLessThan(maxAbsoluteError(Array(UnsafeBufferPointer(start: ws.logitsPointer, count: 2)), Array(batch[2..<4])), 1e-6)
         // Training on a batch of one sample stays finite (variance over H·W cells, not over samples).
         var training = net
