@@ -49,7 +49,7 @@ struct CrossValidate: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try outputs.check(dataset: dataset, crossValidation: true)
-            let console = common.console
+            let console = common.startConsole()
             var options = CrossValidationOptions(
                 datasetPath: dataset, foldFile: foldFile, folds: folds ?? 5,
                 settings: recipe.settings, features: recipe.features(FeatureParameters()),

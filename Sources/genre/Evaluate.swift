@@ -36,7 +36,7 @@ struct Evaluate: ParsableCommand {
         try reportingErrors {
             let model = try ShippedModel.locate(given: model)
             try outputs.check(dataset: dataset)
-            let console = common.console
+            let console = common.startConsole()
             let trained = try ModelFile.read(model)
             var report = try Evaluation.run(datasetPath: dataset, modelPath: model, loaded: trained, split: split,
                                             threads: common.threads, cache: try caching.cache(for: dataset),

@@ -46,8 +46,18 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Per-file details on stderr: format, sample rate, channels, duration, segments.")
     var verbose = false
 
-    /// The console these options ask for.
-    var console: Console { Console(quiet: quiet, verbose: verbose, spelling: flag) }
+    /// The console these options ask for, once per run. More threads than cores are allowed but warned about: each
+    /// holds a file and a network workspace, so the extra ones add memory, not speed (a newcomer's `--threads 256` on
+    /// 2 cores took 1.8 GB where 2 threads took 129 MB).
+    func startConsole() -> Console {
+        let console = Console(quiet: quiet, verbose: verbose, spelling: flag)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if threads > cores {
+            console.warn(Message(verbatim: "warning: --threads \(threads) is more than the \(cores) cores here: each extra "
+                                 + "thread adds memory (a file and a network workspace), not speed"))
+        }
+        return console
+    }
 
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }

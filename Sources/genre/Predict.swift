@@ -65,7 +65,7 @@ struct Predict: ParsableCommand {
             let request = LibraryRequest(paths: paths, list: filesFrom.map { ($0, null) }, model: model, format: chosenFormat, top: top,
                                          segments: segments, maxSeconds: maxDuration, output: output, resume: resume,
                                          shard: shard.flatMap(Shard.init(parsing:)), threads: common.threads, unordered: unordered)
-            failed = try LibraryJob.run(request, console: common.console, summary: common.verbose).failed
+            failed = try LibraryJob.run(request, console: common.startConsole(), summary: common.verbose).failed
         }
         // 2, not 1: the run itself worked, and every file it could classify is written.
         if failed > 0 { throw ExitCode(2) }

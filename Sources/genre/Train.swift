@@ -60,7 +60,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let console = common.console
+            let console = common.startConsole()
             var options = TrainOptions(
                 datasetPath: dataset, modelPath: model, splitFile: splitFile, noTest: noTest,
                 settings: recipe.settings,
