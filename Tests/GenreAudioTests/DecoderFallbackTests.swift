@@ -163,6 +163,33 @@ final class DecoderFallbackTests: XCTestCase {
         XCTAssertNil(wav.frameCountNote)
     }
 
+    /// A download cut short: libsndfile shrinks a WAV's or AIFF's frame count to what the file holds, so the cut went
+    /// unnoticed (issue 16's second newcomer pass: half a WAV classified with no note). The count the header
+    /// claimed comes from libsndfile's log and the note says what is missing, for every PCM width and both containers.
+    func testAFileCutShortReportsTheFramesItsHeaderClaimed() throws {
+        let folder = try TestFiles.scratchDirectory(for: self)
+        let formats: [(String, Int32, Int)] = [("wav", TestFiles.wavPCM16, 2), ("wav", Int32(SF_FORMAT_WAV | SF_FORMAT_PCM_24), 3),
+                                               ("aiff", Int32(SF_FORMAT_AIFF | SF_FORMAT_PCM_16), 2), ("wav", TestFiles.wavFloat, 4)]
+        for (i, (ext, format, width)) in formats.enumerated() {
+            let url = folder.appendingPathComponent("cut\(i).\(ext)")
+            try TestFiles.write(TestFiles.tone(frames: 22050, channels: 2), channels: 2, sampleRate: 22050, format: format, to: url)
+            let bytes = try Data(contentsOf: url)
+            // Cut 1000 frames and a byte into the audio: what remains is ~1000 whole frames of 22050.
+            let audioStart = bytes.count - 22050 * 2 * width
+            try bytes.prefix(audioStart + 1000 * 2 * width + 1).write(to: url)
+            let info = try AudioDecoder.readInterleaved(path: url.path).info
+            XCTAssertEqual(info.frames, 1000, "\(ext) \(width)")
+            XCTAssertEqual(info.headerFrames, 22050, "\(ext) \(width)")
+            XCTAssertEqual(info.frameCountNote, "the header says 22050 frames, 1000 decoded", "\(ext) \(width)")
+        }
+        // A whole file says nothing.
+        let whole = folder.appendingPathComponent("whole.wav")
+        try TestFiles.write(TestFiles.tone(frames: 22050, channels: 2), channels: 2, sampleRate: 22050, format: TestFiles.wavPCM16, to: whole)
+        let info = try AudioDecoder.readInterleaved(path: whole.path).info
+        XCTAssertEqual(info.headerFrames, 22050)
+        XCTAssertNil(info.frameCountNote)
+    }
+
     /// A recording cut off mid-write ends in a partial frame: the whole frames before it decode (newcomer pass).
     func testAPartialLastFrameIsDroppedNotTheFile() throws {
         let folder = try TestFiles.scratchDirectory(for: self)
