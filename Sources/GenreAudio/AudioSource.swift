@@ -51,13 +51,39 @@ final class SndfileSource: AudioSource {
         self.file = file
         majorFormat = Int(sfInfo.format) & SF_FORMAT_TYPEMASK
         // libsndfile says SF_COUNT_MAX when it cannot tell the length (e.g. Ogg links of changing rate).
-        let promised = sfInfo.frames >= 0 && sfInfo.frames < sf_count_t(Int64.max / 4) ? Int(sfInfo.frames) : nil
+        var promised = sfInfo.frames >= 0 && sfInfo.frames < sf_count_t(Int64.max / 4) ? Int(sfInfo.frames) : nil
+        if let frames = promised, let claimed = Self.framesClaimedBeyondTheFile(file, sfInfo, holds: frames) { promised = claimed }
         info = AudioInfo(path: path, sampleRate: Int(sfInfo.samplerate), channels: Int(sfInfo.channels), frames: 0,
                          format: FormatNames.describe(format: sfInfo.format), decoder: .libsndfile, headerFrames: promised,
                          channelRoles: Self.channelRoles(file, sfInfo))
     }
 
     deinit { sf_close(file) }
+
+    /// Bytes per frame of the PCM encodings whose audio chunk size gives the frame count exactly.
+    private static let pcmWidths: [Int32: Int] = [
+        Int32(SF_FORMAT_PCM_S8): 1, Int32(SF_FORMAT_PCM_U8): 1, Int32(SF_FORMAT_PCM_16): 2, Int32(SF_FORMAT_PCM_24): 3,
+        Int32(SF_FORMAT_PCM_32): 4, Int32(SF_FORMAT_FLOAT): 4, Int32(SF_FORMAT_DOUBLE): 8, Int32(SF_FORMAT_ULAW): 1,
+        Int32(SF_FORMAT_ALAW): 1,
+    ]
+
+    /// The frame count a WAV, W64 or AIFF header claimed when the file holds less (a download or copy cut short):
+    /// libsndfile then reports only the frames present, and its log (`SFC_GET_LOG_INFO`) keeps the claim, e.g.
+    /// `data : 799046 (should be 399956)` — bytes of the audio chunk (`SSND` in AIFF, whose first 8 bytes are its
+    /// offset and block size). nil when the log claims nothing more than `frames`, or the encoding is not PCM.
+    private static func framesClaimedBeyondTheFile(_ file: OpaquePointer, _ sfInfo: SF_INFO, holds frames: Int) -> Int? {
+        guard let width = pcmWidths[sfInfo.format & Int32(SF_FORMAT_SUBMASK)] else { return nil }
+        var log = [CChar](repeating: 0, count: 8192)
+        _ = sf_command(file, Int32(SFC_GET_LOG_INFO), &log, Int32(log.count))
+        for line in String(cString: log).split(separator: "\n") {
+            let words = line.split(separator: " ")
+            guard words.count == 6, words[0] == "data" || words[0] == "SSND", words[1] == ":", words[3] == "(should",
+                  let claimedBytes = Int(words[2]) else { continue }
+            let claimed = (claimedBytes - (words[0] == "SSND" ? 8 : 0)) / (width * Int(sfInfo.channels))
+            return claimed > frames ? claimed : nil
+        }
+        return nil
+    }
 
     func read(into buffer: UnsafeMutablePointer<Float>, maxFrames: Int) throws -> Int {
         let got = sf_readf_float(file, buffer, sf_count_t(maxFrames))
