@@ -41,15 +41,28 @@ public final class LibraryRun {
         if let interrupted { console.onInterrupt(interrupted(0), removing: lock) }
         defer { if interrupted != nil { console.onInterrupt(nil, removing: nil) } }
         try classifier.run(files, unordered: unordered) { [self] i, outcome in
-            switch outcome {
-            case .classified(let p): try classified(p, file: files[i])
-            case .notAudio(let error) where !files[i].named:
-                tally.skippedNotAudio()
-                console.detail("skipped \(error)")
-            case .notAudio(let error), .failed(let error): try failed(path: files[i].path, error: error, file: files[i])
+            // A signal between a record's write and the new count would say one file too few: with an output file
+            // it waits for both (a write to stdout says nothing when interrupted, so nothing waits there).
+            if let interrupted {
+                try console.deferringInterrupts {
+                    try record(outcome, file: files[i])
+                    console.onInterrupt(interrupted(tally.done), removing: lock)
+                }
+            } else {
+                try record(outcome, file: files[i])
             }
-            if let interrupted { console.onInterrupt(interrupted(tally.done), removing: lock) }
             showProgress()
+        }
+    }
+
+    /// Tallies one file's outcome and writes its record (a folder's file that is not audio is skipped, not written).
+    private func record(_ outcome: LibraryClassifier.Outcome, file: LibraryFile) throws {
+        switch outcome {
+        case .classified(let p): try classified(p, file: file)
+        case .notAudio(let error) where !file.named:
+            tally.skippedNotAudio()
+            console.detail("skipped \(error)")
+        case .notAudio(let error), .failed(let error): try failed(path: file.path, error: error, file: file)
         }
     }
 
