@@ -67,10 +67,11 @@ final class SndfileSource: AudioSource {
         Int32(SF_FORMAT_ALAW): 1,
     ]
 
-    /// The frame count a WAV, W64 or AIFF header claimed when the file holds less (a download or copy cut short):
+    /// The frame count a WAV or AIFF header claimed when the file holds less (a download or copy cut short):
     /// libsndfile then reports only the frames present, and its log (`SFC_GET_LOG_INFO`) keeps the claim, e.g.
     /// `data : 799046 (should be 399956)` — bytes of the audio chunk (`SSND` in AIFF, whose first 8 bytes are its
-    /// offset and block size). nil when the log claims nothing more than `frames`, or the encoding is not PCM.
+    /// offset and block size). nil when the log claims nothing more than `frames`, or the encoding is not PCM. (W64's
+    /// log gives its data chunk's size without the claim, padded to 8 bytes: not read here.)
     private static func framesClaimedBeyondTheFile(_ file: OpaquePointer, _ sfInfo: SF_INFO, holds frames: Int) -> Int? {
         guard let width = pcmWidths[sfInfo.format & Int32(SF_FORMAT_SUBMASK)] else { return nil }
         var log = [CChar](repeating: 0, count: 8192)
