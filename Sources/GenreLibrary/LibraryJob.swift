@@ -79,7 +79,9 @@ public enum LibraryJob {
         let total = files.count
         do {
             try run.classify(files, threads: request.threads, maxSeconds: request.maxSeconds, unordered: request.unordered, total: total,
-                             interrupted: output.map { output in { interrupted(after: $0 + alreadyDone, of: total + alreadyDone, output: output) } },
+                             interrupted: output.map { output in
+                                 { interrupted(after: $0 + alreadyDone, of: total + alreadyDone, notAudio: $1, output: output) }
+                             },
                              lock: lock?.path)
         } catch let failure as LineSink.WriteFailure where output != nil {
             throw RunError("\(failure); the \(alreadyDone + run.written) records before it are kept: make room and run the same command "
@@ -125,11 +127,13 @@ public enum LibraryJob {
                          other: "--output")
     }
 
-    /// What Ctrl-C or `kill` says once `done` of `total` files are written to `output`. (Writing to stdout, nothing is
-    /// said: `| head` closing the pipe is no news.)
-    static func interrupted(after done: Int, of total: Int, output: String) -> Message {
-        Message(verbatim: "interrupted after \(done) of \(total) files; \(output) holds every one finished: run the same command with "
-                + "--resume to continue")
+    /// What Ctrl-C or `kill` says once `done` of `total` files are dealt with, `notAudio` of them a folder's files that
+    /// are not audio (counted, but writing no record: the message then says how many records `output` holds). (Writing
+    /// to stdout, nothing is said: `| head` closing the pipe is no news.)
+    static func interrupted(after done: Int, of total: Int, notAudio: Int = 0, output: String) -> Message {
+        let records = notAudio == 0 ? "" : " (\(done - notAudio) records; \(notAudio) \(notAudio == 1 ? "was" : "were") not audio)"
+        return Message(verbatim: "interrupted after \(done) of \(total) files; \(output) holds every one finished\(records): run the same "
+                       + "command with --resume to continue")
     }
 
     /// Where records go (nil: a JSON document, written whole at the end), with the files `output` already holds

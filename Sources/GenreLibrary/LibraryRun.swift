@@ -35,10 +35,10 @@ public final class LibraryRun {
     /// - Throws: the first write error (the run stops there; what was written stays), or `FeatureError` for a model
     ///   whose feature parameters are unusable.
     public func classify(_ files: [LibraryFile], threads: Int, maxSeconds: Double?, unordered: Bool, total: Int,
-                         interrupted: ((Int) -> Message)?, lock: String?) throws {
+                         interrupted: ((_ done: Int, _ notAudio: Int) -> Message)?, lock: String?) throws {
         self.total = total
         let classifier = LibraryClassifier(model: model, threads: threads, maxSeconds: maxSeconds)
-        if let interrupted { console.onInterrupt(interrupted(0), removing: lock) }
+        if let interrupted { console.onInterrupt(interrupted(0, 0), removing: lock) }
         defer { if interrupted != nil { console.onInterrupt(nil, removing: nil) } }
         try classifier.run(files, unordered: unordered) { [self] i, outcome in
             // A signal between a record's write and the new count would say one file too few: with an output file
@@ -46,7 +46,7 @@ public final class LibraryRun {
             if let interrupted {
                 try console.deferringInterrupts {
                     try record(outcome, file: files[i])
-                    console.onInterrupt(interrupted(tally.done), removing: lock)
+                    console.onInterrupt(interrupted(tally.done, tally.notAudio), removing: lock)
                 }
             } else {
                 try record(outcome, file: files[i])
