@@ -58,4 +58,15 @@ final class BenchCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--decode-minutes"), bad.stderr)
     }
+
+    /// With no model anywhere, `bench --memory-only` says once, plainly, that predict's memory was not measured (the
+    /// second newcomer pass read "warning: note: …").
+    func testBenchWithoutAModelSaysWhatItLeftOut() throws {
+        let process = genreProcess(["bench", "--memory-only", "--decode-minutes", "1"], in: folder)
+        process.environment!["XDG_DATA_HOME"] = folder + "/no-data"
+        process.environment!["GENRE_MODEL"] = nil
+        let run = try self.run(process)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.hasPrefix("warning: predict's memory not measured: no model found"), run.stderr)
+    }
 }
