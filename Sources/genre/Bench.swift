@@ -100,7 +100,7 @@ struct Bench: ParsableCommand {
         guard let minutes, !minutes.isEmpty else { return [] }
         // Without a model the speed figures still mean something: skip this part, and say so.
         guard let model = try? ShippedModel.locate(given: model) else {
-            Console.warning("note: predict's memory not measured: no model found (pass --model, or see README \"Install\")")
+            Console.warning("predict's memory not measured: no model found (pass --model, or see README \"Install\")")
             return []
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("genre-bench-decode-\(getpid())").path
