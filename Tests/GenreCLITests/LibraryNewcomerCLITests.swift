@@ -181,20 +181,27 @@ final class LibraryNewcomerCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(blank.status, 0, blank.stderr)
     }
 
-    /// A signal that lands just after a record's write waits until the count says so: the message matches the file
-    /// exactly (strace delivers SIGTERM at the third write to the output; the test above hit this window 1 run in many).
-    func testASignalRightAfterARecordsWriteCountsThatRecord() throws {
+    /// `genre predict lib` into out.jsonl on one thread, SIGTERM delivered by strace right after the third write to
+    /// the output; `lib` holds 10 copies of a demo clip and, first, a text file when `withNotes`.
+    func predictKilledAfterTheThirdRecord(withNotes: Bool) throws -> Run {
         let model = try trainSmallModel()
-        XCTAssertEqual(try sh("mkdir lib && for i in $(seq 10); do cp data/drone/drone.00000.wav lib/$i.wav; done").status, 0)
-        let output = folder + "/out.jsonl"
+        let notes = withNotes ? "echo notes > lib/0-notes.txt && " : ""
+        XCTAssertEqual(try sh("mkdir lib && \(notes)for i in $(seq 10); do cp data/drone/drone.00000.wav lib/$i.wav; done").status, 0)
         let process = genreProcess([], in: folder)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
-        process.arguments = ["-f", "-qq", "-o", "/dev/null", "-P", output, "-e", "trace=write", "-e", "inject=write:signal=SIGTERM:when=3",
-                             Self.binary.path, "predict", "lib", "--model", model, "--format", "jsonl", "--output", "out.jsonl",
-                             "--threads", "1", "-q"]
+        process.arguments = ["-f", "-qq", "-o", "/dev/null", "-P", folder + "/out.jsonl", "-e", "trace=write",
+                             "-e", "inject=write:signal=SIGTERM:when=3", Self.binary.path, "predict", "lib", "--model", model,
+                             "--format", "jsonl", "--output", "out.jsonl", "--threads", "1", "-q"]
         let run = try self.run(process)
         XCTAssertEqual(run.status, SIGTERM, run.stderr)
         XCTAssertEqual(try records("out.jsonl").count, 3)
+        return run
+    }
+
+    /// A signal that lands just after a record's write waits until the count says so: the message matches the file
+    /// exactly (the test above hit this window 1 run in many).
+    func testASignalRightAfterARecordsWriteCountsThatRecord() throws {
+        let run = try predictKilledAfterTheThirdRecord(withNotes: false)
         XCTAssertTrue(run.stderr.hasSuffix("genre: interrupted after 3 of 10 files; out.jsonl holds every one finished: run the same "
                                            + "command with --resume to continue\n"), run.stderr)
     }
@@ -202,17 +209,7 @@ final class LibraryNewcomerCLITests: XCTestCase, GenreCLIRunning {
     /// A folder's file that is not audio is counted among the files done but writes no record: the message says how
     /// many records the output holds (third newcomer pass: "after 126 of 132 files" over 124 records, every time).
     func testAnInterruptedWalkSaysHowManyRecordsWhenSomeFilesWereNotAudio() throws {
-        let model = try trainSmallModel()
-        XCTAssertEqual(try sh("mkdir lib && echo notes > lib/0-notes.txt && for i in $(seq 10); do cp data/drone/drone.00000.wav lib/$i.wav; done").status, 0)
-        let output = folder + "/out.jsonl"
-        let process = genreProcess([], in: folder)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
-        process.arguments = ["-f", "-qq", "-o", "/dev/null", "-P", output, "-e", "trace=write", "-e", "inject=write:signal=SIGTERM:when=3",
-                             Self.binary.path, "predict", "lib", "--model", model, "--format", "jsonl", "--output", "out.jsonl",
-                             "--threads", "1", "-q"]
-        let run = try self.run(process)
-        XCTAssertEqual(run.status, SIGTERM, run.stderr)
-        XCTAssertEqual(try records("out.jsonl").count, 3)
+        let run = try predictKilledAfterTheThirdRecord(withNotes: true)
         XCTAssertTrue(run.stderr.hasSuffix("genre: interrupted after 4 of 11 files; out.jsonl holds every one finished (3 records; 1 was "
                                            + "not audio): run the same command with --resume to continue\n"), run.stderr)
     }
