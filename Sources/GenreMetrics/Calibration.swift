@@ -42,12 +42,15 @@ public enum Calibration {
     ///   - temperature: T > 0; 1 gives the uncalibrated probabilities.
     public static func clipProbabilities(_ segmentLogits: [[Float]], temperature: Double) -> [Double] {
         precondition(!segmentLogits.isEmpty && temperature > 0, "a clip has segments; T > 0")
-        var mean = [Double](repeating: 0, count: segmentLogits[0].count)
+        // One scratch row for every segment: the fit calls this for every clip at hundreds of temperatures.
+        var mean = [Double](repeating: 0, count: segmentLogits[0].count), exps = mean
         for z in segmentLogits {
-            let scaled = z.map { Double($0) / temperature }
-            let top = scaled.max() ?? 0
-            let exps = scaled.map { exp($0 - top) }
-            let total = exps.reduce(0, +)
+            let top = Double(z.max() ?? 0) / temperature
+            var total = 0.0
+            for k in exps.indices {
+                exps[k] = exp(Double(z[k]) / temperature - top)
+                total += exps[k]
+            }
             for k in mean.indices { mean[k] += exps[k] / total }
         }
         return mean.map { $0 / Double(segmentLogits.count) }
