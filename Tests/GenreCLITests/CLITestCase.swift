@@ -31,6 +31,17 @@ extension GenreCLIRunning {
         return process
     }
 
+    /// `genreProcess` under strace, which delivers `signal` at the `count`-th call of the system call `call` (with `path`,
+    /// only calls on that file count): an interruption at an exact point of a write.
+    func genreProcess(_ arguments: [String], in folder: String, signal: String, at call: String, count: Int,
+                      path: String? = nil) -> Process {
+        let process = genreProcess([], in: folder)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        process.arguments = ["-f", "-qq", "-o", "/dev/null"] + (path.map { ["-P", $0] } ?? [])
+            + ["-e", "trace=\(call)", "-e", "inject=\(call):signal=\(signal):when=\(count)", Self.binary.path] + arguments
+        return process
+    }
+
     @discardableResult
     func genre(_ arguments: [String], in folder: String) throws -> Run {
         try run(genreProcess(arguments, in: folder))

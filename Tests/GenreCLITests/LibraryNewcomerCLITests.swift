@@ -187,11 +187,8 @@ final class LibraryNewcomerCLITests: XCTestCase, GenreCLIRunning {
         let model = try trainSmallModel()
         let notes = withNotes ? "echo notes > lib/0-notes.txt && " : ""
         XCTAssertEqual(try sh("mkdir lib && \(notes)for i in $(seq 10); do cp data/drone/drone.00000.wav lib/$i.wav; done").status, 0)
-        let process = genreProcess([], in: folder)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
-        process.arguments = ["-f", "-qq", "-o", "/dev/null", "-P", folder + "/out.jsonl", "-e", "trace=write",
-                             "-e", "inject=write:signal=SIGTERM:when=3", Self.binary.path, "predict", "lib", "--model", model,
-                             "--format", "jsonl", "--output", "out.jsonl", "--threads", "1", "-q"]
+        let process = genreProcess(["predict", "lib", "--model", model, "--format", "jsonl", "--output", "out.jsonl", "--threads", "1",
+                                    "-q"], in: folder, signal: "SIGTERM", at: "write", count: 3, path: folder + "/out.jsonl")
         let run = try self.run(process)
         XCTAssertEqual(run.status, SIGTERM, run.stderr)
         XCTAssertEqual(try records("out.jsonl").count, 3)

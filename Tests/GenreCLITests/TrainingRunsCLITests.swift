@@ -146,11 +146,8 @@ final class TrainingRunsCLITests: XCTestCase, GenreCLIRunning {
         let make = try genre(["make-dataset", "data", "--clips", "4", "--seconds", "3"], in: folder)
         XCTAssertEqual(make.status, 0, make.stderr)
         func interrupted(at call: String, _ count: Int, epochs: Int) throws -> Run {
-            let process = genreProcess([], in: folder)
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
-            process.arguments = ["-f", "-qq", "-o", "/dev/null", "-e", "trace=\(call)", "-e", "inject=\(call):signal=SIGINT:when=\(count)",
-                                 Self.binary.path, "train", "data", "--model", "m.safetensors", "--epochs", "\(epochs)", "--quiet",
-                                 "--no-cache"]
+            let process = genreProcess(["train", "data", "--model", "m.safetensors", "--epochs", "\(epochs)", "--quiet", "--no-cache"],
+                                       in: folder, signal: "SIGINT", at: call, count: count)
             let run = try self.run(process)
             let hidden = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(".") }
             XCTAssertEqual(hidden, [], "\(call) #\(count): temporary files left")
