@@ -32,16 +32,26 @@ public struct Adam: Sendable {
     }
 
     /// Applies one update to every parameter of `network` from its accumulated gradients.
-    public mutating func step(_ network: inout ConvNet) {
+    /// - Parameter learningRateScales: per parameter (`ConvNet.parameters` order), the factor on η, nil for a fixed
+    ///   parameter, which is neither updated nor given moment estimates (its m and v stay empty);
+    ///   nil: every parameter at η (`FineTuning.learningRateScales`).
+    public mutating func step(_ network: inout ConvNet, learningRateScales: [Float?]? = nil) {
         if m.isEmpty {
-            m = network.parameters.map { [Float](repeating: 0, count: $0.count) }
+            m = network.parameters.enumerated().map { i, p in
+                [Float](repeating: 0, count: learningRateScales?[i] == nil && learningRateScales != nil ? 0 : p.count)
+            }
             v = m
         }
         step += 1
-        let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay, decoupled = decoupledWeightDecay
+        let b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay, decoupled = decoupledWeightDecay
         // Bias corrections in Double: 1 − β₂ᵗ is tiny for small t and Float powers lose digits.
         let c1 = Float(1 - pow(Double(b1), Double(step))), c2 = Float(1 - pow(Double(b2), Double(step)))
         network.updateParameters { index, p in
+            var lr = learningRate
+            if let learningRateScales {
+                guard let scale = learningRateScales[index] else { return }
+                lr *= scale
+            }
             m[index].withUnsafeMutableBufferPointer { mBuf in
                 v[index].withUnsafeMutableBufferPointer { vBuf in
                     p.gradient.withUnsafeBufferPointer { g in

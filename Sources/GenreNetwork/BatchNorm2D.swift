@@ -133,4 +133,21 @@ public struct BatchNorm2D: Sendable, Equatable {
         }
         }
     }
+
+    /// Backward of `forwardInference` with γ, β and the running statistics fixed (a frozen BatchNorm,
+    /// `FineTuning`): the layer is the affine map y = x·s + t per channel, so dx = dy · γ/√(σ²_running + ε); no
+    /// parameter gradient. `inputGradient` may be `outputGradient` (element-wise).
+    /// - Parameters: outputGradient: dL/dy `[N, C, plane]`; inputGradient: dL/dx, same shape.
+    public func backwardInference(outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>,
+                                  batch n: Int, plane: Int, threads: Int = 1) {
+        parallelChunks(channels, threads: threads) { chunk, _ in
+            for ch in chunk {
+                let scale = weight.value[ch] / (runningVar[ch] + Self.epsilon).squareRoot()
+                for s in 0..<n {
+                    let offset = (s * channels + ch) * plane
+                    for i in 0..<plane { inputGradient[offset + i] = outputGradient[offset + i] * scale }
+                }
+            }
+        }
+    }
 }

@@ -74,6 +74,7 @@ public struct Conv2D: Sendable, Equatable {
     ///   - outputGradient: dL/dy `[N, Cout, H, W]`.
     ///   - input: the x given to `forward`, `[N, Cin, H, W]`.
     ///   - inputGradient: dL/dx `[N, Cin, H, W]`, overwritten; `nil` skips it (the first layer in training).
+    ///   - weightGradients: false leaves dW and db alone (a frozen layer that gradients only pass through).
     ///   - scratch: as for `forward`.
     ///   - gradientScratch: `n` blocks of `weight.count + bias.count` Floats: each sample's own dWᵀ and
     ///     db, summed in sample order afterwards, so that the gradient is bit-identical whatever the
@@ -82,7 +83,8 @@ public struct Conv2D: Sendable, Equatable {
                                   inputGradient: UnsafeMutablePointer<Float>?,
                                   batch n: Int, height h: Int, width w: Int,
                                   scratch: UnsafeMutablePointer<Float>,
-                                  gradientScratch: UnsafeMutablePointer<Float>, threads: Int) {
+                                  gradientScratch: UnsafeMutablePointer<Float>, threads: Int,
+                                  weightGradients: Bool = true) {
         BLAS.singleThreaded
         let hw = h * w, k = inChannels * 9, cin = inChannels, cout = outChannels
         let perThread = scratchCount(height: h, width: w)
@@ -94,13 +96,15 @@ public struct Conv2D: Sendable, Equatable {
                 for s in samples {
                     let dWT = gradientScratch + s * gCount, db = dWT + wCount
                     let x = input + s * cin * hw, dy = outputGradient + s * cout * hw
-                    im2col3x3(x, channels: cin, height: h, width: w, columns)
-                    // dW_nᵀ [K, Cout] = columns [K, HW] · dY_nᵀ [HW, Cout]: the transposed product runs
-                    // ~15 % faster than dY_n · columnsᵀ for these shapes (small Cout, long HW), measured with BLIS.
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                                Int32(k), Int32(cout), Int32(hw),
-                                1, columns, Int32(hw), dy, Int32(hw), 0, dWT, Int32(cout))
-                    for o in 0..<cout { db[o] = sum(dy + o * hw, count: hw) }
+                    if weightGradients {
+                        im2col3x3(x, channels: cin, height: h, width: w, columns)
+                        // dW_nᵀ [K, Cout] = columns [K, HW] · dY_nᵀ [HW, Cout]: the transposed product runs
+                        // ~15 % faster than dY_n · columnsᵀ for these shapes (small Cout, long HW), measured with BLIS.
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                                    Int32(k), Int32(cout), Int32(hw),
+                                    1, columns, Int32(hw), dy, Int32(hw), 0, dWT, Int32(cout))
+                        for o in 0..<cout { db[o] = sum(dy + o * hw, count: hw) }
+                    }
                     if let dx = inputGradient {
                         // dColumns [K, HW] = Wᵀ [K, Cout] · dY_n [Cout, HW], then scatter back to pixels.
                         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
@@ -111,6 +115,7 @@ public struct Conv2D: Sendable, Equatable {
                 }
             }
         }
+        guard weightGradients else { return }
         // Σ over samples in sample order into sample 0's block, then dW += (Σ dW_nᵀ)ᵀ.
         let total = gradientScratch
         for s in 1..<max(n, 1) {

@@ -85,8 +85,9 @@ public struct ConvNet: Sendable, Equatable {
     }
 
     /// The forward pass; in training mode BatchNorm uses batch statistics and moves its running averages.
+    /// With `fineTuning`, the BatchNorm of a frozen block (or every BatchNorm) uses its running averages in training too.
     private mutating func pass(_ input: UnsafePointer<Float>, batch n: Int, workspace ws: ConvNetWorkspace, training: Bool,
-                               dropoutSeed: UInt64 = 0) {
+                               dropoutSeed: UInt64 = 0, fineTuning: FineTuning = .none) {
         precondition(n >= 1 && n <= ws.batchCapacity, "batch \(n) outside 1...\(ws.batchCapacity)")
         precondition(batchNorms.isEmpty || ws.batchNormOutput.count > 0, "workspace made for a network without BatchNorm")
         // Our own threads split the batch; OpenBLAS runs single-threaded inside them
@@ -100,7 +101,7 @@ public struct ConvNet: Sendable, Equatable {
             var poolInput = UnsafePointer(z)
             if !batchNorms.isEmpty {
                 let y = ws.batchNormOutput.pointer
-                if training {
+                if training && !fineTuning.usesRunningStatistics(block: i) {
                     batchNorms[i].forwardTraining(z, y, batch: n, plane: h * w, statistics: ws.batchNormStatistics[i].pointer,
                                                   threads: ws.threads)
                 } else {
@@ -144,13 +145,15 @@ public struct ConvNet: Sendable, Equatable {
     ///   - labels: `[N]`, class indices in `0..<K`.
     ///   - inputGradient: dL/dinput `[N, Cin, H, W]`, overwritten when given (for gradient checks).
     ///   - dropoutSeed: seeds this step's dropout mask (when the configuration has dropout).
+    ///   - fineTuning: what is fixed: a frozen parameter's gradient is left untouched (not even accumulated into).
     /// - Returns: the batch-mean cross-entropy (nats). Probabilities are left in the workspace.
     @discardableResult
     public mutating func lossAndGradients(_ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                           batch n: Int, workspace ws: ConvNetWorkspace,
                                           inputGradient: UnsafeMutablePointer<Float>? = nil,
-                                          dropoutSeed: UInt64 = 0) -> Float {
-        step(input, batch: n, workspace: ws, inputGradient: inputGradient, dropoutSeed: dropoutSeed) { k in
+                                          dropoutSeed: UInt64 = 0, fineTuning: FineTuning = .none) -> Float {
+        step(input, batch: n, workspace: ws, inputGradient: inputGradient, dropoutSeed: dropoutSeed,
+             fineTuning: fineTuning) { k in
             SoftmaxCrossEntropy.loss(logits: ws.logits.pointer, labels: labels, batch: n, classes: k,
                                      probabilities: ws.probabilities.pointer, logitsGradient: ws.logitsGradient.pointer)
         }
@@ -163,13 +166,15 @@ public struct ConvNet: Sendable, Equatable {
     ///   - targets: `[N, K]`, each row a probability distribution over the classes.
     ///   - inputGradient: dL/dinput `[N, Cin, H, W]`, overwritten when given (for gradient checks).
     ///   - dropoutSeed: seeds this step's dropout mask (when the configuration has dropout).
+    ///   - fineTuning: what is fixed, as for the labels' variant.
     /// - Returns: the batch-mean cross-entropy (nats). Probabilities are left in the workspace.
     @discardableResult
     public mutating func lossAndGradients(_ input: UnsafePointer<Float>, targets: UnsafePointer<Float>,
                                           batch n: Int, workspace ws: ConvNetWorkspace,
                                           inputGradient: UnsafeMutablePointer<Float>? = nil,
-                                          dropoutSeed: UInt64 = 0) -> Float {
-        step(input, batch: n, workspace: ws, inputGradient: inputGradient, dropoutSeed: dropoutSeed) { k in
+                                          dropoutSeed: UInt64 = 0, fineTuning: FineTuning = .none) -> Float {
+        step(input, batch: n, workspace: ws, inputGradient: inputGradient, dropoutSeed: dropoutSeed,
+             fineTuning: fineTuning) { k in
             SoftmaxCrossEntropy.loss(logits: ws.logits.pointer, targets: targets, batch: n, classes: k,
                                      probabilities: ws.probabilities.pointer, logitsGradient: ws.logitsGradient.pointer)
         }
@@ -178,11 +183,11 @@ public struct ConvNet: Sendable, Equatable {
     /// Training forward, `loss` (given K; it must leave dL/df in `ws.logitsGradient`), then backward.
     private mutating func step(_ input: UnsafePointer<Float>, batch n: Int, workspace ws: ConvNetWorkspace,
                                inputGradient: UnsafeMutablePointer<Float>?, dropoutSeed: UInt64,
-                               loss: (Int) -> Float) -> Float {
+                               fineTuning: FineTuning, loss: (Int) -> Float) -> Float {
         precondition(ws.training, "lossAndGradients needs a workspace made with training: true")
-        pass(input, batch: n, workspace: ws, training: true, dropoutSeed: dropoutSeed)
+        pass(input, batch: n, workspace: ws, training: true, dropoutSeed: dropoutSeed, fineTuning: fineTuning)
         let value = loss(configuration.classCount)
-        backward(input, batch: n, workspace: ws, inputGradient: inputGradient)
+        backward(input, batch: n, workspace: ws, inputGradient: inputGradient, fineTuning: fineTuning)
         return value
     }
 
@@ -191,9 +196,11 @@ public struct ConvNet: Sendable, Equatable {
         configuration.timePooling ? ws.timeMean.pointer : ws.pooled[convolutions.count - 1].pointer
     }
 
-    /// Backward from dL/df in `ws.logitsGradient` through the pass just made: accumulates dL/dθ.
+    /// Backward from dL/df in `ws.logitsGradient` through the pass just made: accumulates dL/dθ of every parameter
+    /// `fineTuning` leaves free. Frozen blocks only pass the gradient on, and only when `inputGradient` asks for it:
+    /// without it, backward ends at the lowest trained block.
     private mutating func backward(_ input: UnsafePointer<Float>, batch n: Int, workspace ws: ConvNetWorkspace,
-                                   inputGradient: UnsafeMutablePointer<Float>?) {
+                                   inputGradient: UnsafeMutablePointer<Float>?, fineTuning: FineTuning) {
         let blocks = convolutions.count
         let dFeatures = configuration.timePooling ? ws.timeMeanGradient.pointer : ws.pooledGradient.pointer
         fc.backward(outputGradient: ws.logitsGradient.pointer, input: linearInput(ws), inputGradient: dFeatures, batch: n)
@@ -205,7 +212,8 @@ public struct ConvNet: Sendable, Equatable {
             TimeMeanPool.backward(outputGradient: dFeatures, inputGradient: ws.pooledGradient.pointer,
                                   rows: n * (configuration.channels.last ?? 1) * h, width: w)
         }
-        for i in stride(from: blocks - 1, through: 0, by: -1) {
+        let lowest = inputGradient == nil ? min(fineTuning.frozenBlocks, blocks) : 0
+        for i in stride(from: blocks - 1, through: lowest, by: -1) {
             let (h, w) = configuration.spatialSize(block: i)
             let c = convolutions[i].outChannels
             let dz = ws.activationGradient.pointer
@@ -219,15 +227,22 @@ public struct ConvNet: Sendable, Equatable {
                                    reluOutput: pooled + first * pooledPlane)
             }
             if !batchNorms.isEmpty {
-                batchNorms[i].backward(outputGradient: dz, input: ws.activations[i].pointer, inputGradient: dz,
-                                       batch: n, plane: h * w, statistics: ws.batchNormStatistics[i].pointer,
-                                       threads: ws.threads)
+                if fineTuning.usesRunningStatistics(block: i) {
+                    batchNorms[i].backwardInference(outputGradient: dz, inputGradient: dz, batch: n, plane: h * w,
+                                                    threads: ws.threads)
+                } else {
+                    batchNorms[i].backward(outputGradient: dz, input: ws.activations[i].pointer, inputGradient: dz,
+                                           batch: n, plane: h * w, statistics: ws.batchNormStatistics[i].pointer,
+                                           threads: ws.threads)
+                }
             }
             let x = i == 0 ? input : UnsafePointer(ws.pooled[i - 1].pointer)
-            let dx = i == 0 ? inputGradient : ws.pooledGradient.pointer
+            // Below the lowest trained block nothing needs dL/dx, unless the caller asked for the input's.
+            let dx = i == 0 ? inputGradient : (i > lowest ? ws.pooledGradient.pointer : nil)
             convolutions[i].backward(outputGradient: dz, input: x, inputGradient: dx,
                                      batch: n, height: h, width: w, scratch: ws.scratch.pointer,
-                                     gradientScratch: ws.gradientScratch.pointer, threads: ws.threads)
+                                     gradientScratch: ws.gradientScratch.pointer, threads: ws.threads,
+                                     weightGradients: !fineTuning.freezes(block: i))
         }
     }
 }

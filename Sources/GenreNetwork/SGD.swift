@@ -21,10 +21,22 @@ public struct SGD: Sendable {
     }
 
     /// Applies one update to every parameter of `network` from its accumulated gradients.
-    public mutating func step(_ network: inout ConvNet) {
-        if velocity.isEmpty { velocity = network.parameters.map { [Float](repeating: 0, count: $0.count) } }
-        let lr = learningRate, mu = momentum, wd = weightDecay
+    /// - Parameter learningRateScales: per parameter (`ConvNet.parameters` order), the factor on η, nil for a fixed
+    ///   parameter, which is neither updated nor given a momentum buffer (its buffer stays empty); nil: every
+    ///   parameter at η (`FineTuning.learningRateScales`).
+    public mutating func step(_ network: inout ConvNet, learningRateScales: [Float?]? = nil) {
+        if velocity.isEmpty {
+            velocity = network.parameters.enumerated().map { i, p in
+                [Float](repeating: 0, count: learningRateScales?[i] == nil && learningRateScales != nil ? 0 : p.count)
+            }
+        }
+        let mu = momentum, wd = weightDecay
         network.updateParameters { index, p in
+            var lr = learningRate
+            if let learningRateScales {
+                guard let scale = learningRateScales[index] else { return }
+                lr *= scale
+            }
             velocity[index].withUnsafeMutableBufferPointer { v in
                 p.gradient.withUnsafeBufferPointer { g in
                     p.value.withUnsafeMutableBufferPointer { theta in

@@ -71,29 +71,37 @@ enum Naive {
 
     /// Batch normalisation with batch statistics (biased variance, ε = 1e-5), written out directly:
     /// y = γ_c (x − mean_c) / √(var_c + ε) + β_c over N·H·W per channel.
-    static func batchNorm(_ x: NaiveTensor, gamma: [Double], beta: [Double]) -> NaiveTensor {
+    /// With `running` (mean, variance per channel) it normalises with those instead of the batch's (a frozen layer).
+    static func batchNorm(_ x: NaiveTensor, gamma: [Double], beta: [Double],
+                          running: (mean: [Double], variance: [Double])? = nil) -> NaiveTensor {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         var y = x
         for ch in 0..<c {
             var cells: [Int] = []
             for s in 0..<n { for i in 0..<(h * w) { cells.append((s * c + ch) * h * w + i) } }
-            let mean = cells.reduce(0) { $0 + x.values[$1] } / Double(cells.count)
-            let variance = cells.reduce(0) { $0 + (x.values[$1] - mean) * (x.values[$1] - mean) } / Double(cells.count)
+            var mean = cells.reduce(0) { $0 + x.values[$1] } / Double(cells.count)
+            var variance = cells.reduce(0) { $0 + (x.values[$1] - mean) * (x.values[$1] - mean) } / Double(cells.count)
+            if let running { (mean, variance) = (running.mean[ch], running.variance[ch]) }
             for i in cells { y.values[i] = gamma[ch] * (x.values[i] - mean) / (variance + 1e-5).squareRoot() + beta[ch] }
         }
         return y
     }
 
     /// The whole network: blocks conv → [BatchNorm] → ReLU → pool, flatten (C, H, W) or average over W,
-    /// linear, mean cross-entropy. `params` in ConvNet.parameters order.
+    /// linear, mean cross-entropy. `params` in ConvNet.parameters order; `running[i]`, when given and not nil, is
+    /// block i's BatchNorm running statistics, used instead of the batch's.
     static func networkLoss(input: NaiveTensor, params: [[Double]], channels: [Int], classes: Int,
                             labels: [Int], batchNorm: Bool = false, timePooling: Bool = false,
-                            featureMask: [Double]? = nil) -> (loss: Double, logits: [Double]) {
+                            featureMask: [Double]? = nil,
+                            running: [(mean: [Double], variance: [Double])?] = []) -> (loss: Double, logits: [Double]) {
         var x = input
         let perBlock = batchNorm ? 4 : 2
         for (i, c) in channels.enumerated() {
             var z = conv(x, params[perBlock * i], params[perBlock * i + 1], cout: c)
-            if batchNorm { z = Naive.batchNorm(z, gamma: params[perBlock * i + 2], beta: params[perBlock * i + 3]) }
+            if batchNorm {
+                z = Naive.batchNorm(z, gamma: params[perBlock * i + 2], beta: params[perBlock * i + 3],
+                                    running: i < running.count ? running[i] : nil)
+            }
             x = maxPool(relu(z))
         }
         if timePooling {
