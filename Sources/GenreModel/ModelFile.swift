@@ -132,7 +132,8 @@ public enum ModelFile {
             "architecture.input": "\(cfg.inputChannels),\(cfg.inputHeight),\(cfg.inputWidth)",
             "architecture.channels": cfg.channels.map(String.init).joined(separator: ","),
             "architecture.classes": String(cfg.classCount),
-            "training.init": "he-uniform",
+            // A fine-tuned model's backbone came from another model, named under `train.init`.
+            "training.init": model.notes["init"] == nil ? "he-uniform" : "fine-tuned (see train.init)",
         ]
         switch f.level {
         case .none: break
@@ -193,6 +194,23 @@ public enum ModelFile {
     /// - Throws: `ModelFileError` (missing, not safetensors, not a genre model, unknown version, a tensor
     ///   missing or of the wrong shape, metadata missing or out of range, non-finite weights).
     public static func read(_ path: String) throws -> TrainedModel {
+        try decode(open(path), path: path)
+    }
+
+    /// `read`, and the file's checksum: its `checksum.sha256` (verified by `read`), or for a version-1 file without
+    /// one the digest of what it holds (`ModelChecksum`). What a fine-tuned model records of the model it started from.
+    /// - Throws: as `read`.
+    public static func readWithChecksum(_ path: String) throws -> (model: TrainedModel, checksum: String) {
+        let file = try open(path)
+        let model = try decode(file, path: path)
+        if let stored = file.metadata[ModelChecksum.key] { return (model, stored) }
+        do { return (model, try ModelChecksum.digest(of: file)) } catch {
+            throw ModelFileError.invalid(path: path, reason: "\(error)")
+        }
+    }
+
+    /// The parsed file at `path`. - Throws: `ModelFileError.notFound`, `.unreadable` (a folder, not safetensors).
+    private static func open(_ path: String) throws -> SafeTensorsFile {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ModelFileError.notFound(path: path)
@@ -202,7 +220,7 @@ public enum ModelFile {
         do { file = try SafeTensorsFile(path: path) } catch let error as SafeTensorsError {
             throw ModelFileError.unreadable(path: path, reason: stripPath(error.description, path))
         }
-        return try decode(file, path: path)
+        return file
     }
 
     /// Validates and decodes an already parsed file (`read` without the file system); `path` names it in errors.

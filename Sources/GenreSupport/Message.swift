@@ -15,6 +15,11 @@ public enum Setting: String, Sendable, CaseIterable {
     case epochs, batchSize, learningRate, weightDecay, learningRateStep, learningRateGamma, dropout, earlyStopping
     case mixup = "targets.mixup", labelSmoothing = "targets.labelSmoothing"
     case gainAugment = "augmentation.gainDB", tiltAugment = "augmentation.tiltDB"
+    // Fine-tuning a trained model (TrainOptions.initModel, FineTuning).
+    case initModel, freeze = "fineTuning.frozenBlocks", freezeBatchNorm = "fineTuning.frozenBatchNorm"
+    case backboneLearningRateScale = "fineTuning.backboneLearningRateScale"
+    // Calibrated answers (predict, evaluate).
+    case minConfidence
 }
 
 /// One line of text for a person that may name settings (`Setting`), kept apart until it is printed so

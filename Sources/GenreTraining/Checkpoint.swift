@@ -34,10 +34,14 @@ public enum Checkpoint {
         public var train: [String], validation: [String], test: [String]
         /// Bit patterns of the standardisation's mean and std.
         public var normalization: [UInt32]
+        /// The model a fine-tuning run started from, with what it holds fixed; nil from scratch (and in checkpoints
+        /// of earlier genres, which lack the key).
+        public var initial: InitialModel?
 
         /// - Parameter normalization: stored as the bit patterns of its mean and std, so it compares exactly.
         public init(settings: TrainingSettings, features: FeatureParameters, classNames: [String], split: DataSplit,
-                    normalization: Normalization) {
+                    normalization: Normalization, initial: InitialModel? = nil) {
+            self.initial = initial
             self.settings = settings
             self.features = features
             self.classNames = classNames
@@ -91,7 +95,10 @@ public enum Checkpoint {
         if let best = state.best { add("best", best.network) }
         let parameters = state.network.parameters
         for (prefix, buffers) in [("sgd", state.velocity), ("adam_m", state.adamM), ("adam_v", state.adamV)] where !buffers.isEmpty {
-            for (p, values) in zip(parameters, buffers) { tensors.append((name: "\(prefix).\(p.name)", shape: p.shape, values: values)) }
+            // A parameter fine-tuning holds fixed has no optimiser state (an empty buffer), and no tensor.
+            for (p, values) in zip(parameters, buffers) where !values.isEmpty {
+                tensors.append((name: "\(prefix).\(p.name)", shape: p.shape, values: values))
+            }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -158,9 +165,12 @@ public enum Checkpoint {
             }
         }
         let current = try network("net")
+        // Fixed parameters (fine-tuning) have no optimiser state: an empty buffer, no tensor.
+        let scales = (run.initial?.fineTuning ?? .none).learningRateScales(current)
         func buffers(_ prefix: String) throws -> [[Float]] {
-            guard file.tensors["\(prefix).\(current.parameters[0].name)"] != nil else { return [] }
-            return try current.parameters.map { p in
+            guard file.tensors["\(prefix).\(current.fc.weight.name)"] != nil else { return [] }
+            return try zip(current.parameters, scales).map { p, scale in
+                guard scale != nil else { return [] }
                 guard let info = file.tensors["\(prefix).\(p.name)"], info.shape == p.shape,
                       let values = try? file.floats("\(prefix).\(p.name)") else {
                     throw damaged("tensor \(prefix).\(p.name) missing or of the wrong shape")

@@ -121,11 +121,17 @@ public struct Trainer {
     public let settings: TrainingSettings
     /// Worker threads for the forward and backward passes and for scoring (at least 1).
     public let threads: Int
+    /// What stays fixed when fine-tuning a trained network, and the backbone's learning-rate factor.
+    public let fineTuning: FineTuning
 
-    /// - Parameter threads: worker threads; values below 1 mean 1.
-    public init(settings: TrainingSettings, threads: Int) {
+    /// - Parameters:
+    ///   - threads: worker threads; values below 1 mean 1.
+    ///   - fineTuning: frozen blocks, frozen BatchNorm, backbone learning-rate factor (`FineTuning.none`: all
+    ///     parameters trained at one rate).
+    public init(settings: TrainingSettings, threads: Int, fineTuning: FineTuning = .none) {
         self.settings = settings
         self.threads = max(1, threads)
+        self.fineTuning = fineTuning
     }
 
     /// Trains from `start` (or from `resume`) for the epochs `settings.epochs` leaves.
@@ -153,7 +159,7 @@ public struct Trainer {
                       onEpoch: ((EpochReport) -> Void)? = nil,
                       onCheckpoint: ((TrainingState) throws -> Void)? = nil) throws -> (network: ConvNet, bestEpoch: Int, history: [EpochReport]) {
         var loop = try TrainingLoop(settings: settings, threads: threads, network: start, train: train,
-                                    validation: validation, normalization: normalization)
+                                    validation: validation, normalization: normalization, fineTuning: fineTuning)
         if let resume { try loop.restore(resume) }
         for epoch in loop.firstEpoch..<max(loop.firstEpoch, settings.epochs) {
             let started = DispatchTime.now()

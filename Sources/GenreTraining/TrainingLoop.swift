@@ -12,6 +12,10 @@ import GenreSupport
 /// Letters: N batch (≤ `batchSize`), C·H·W = 1·nMels·segmentFrames the cells of one segment, K classes.
 struct TrainingLoop {
     let settings: TrainingSettings
+    /// What stays fixed and the backbone's learning-rate factor (`FineTuning.none` from scratch).
+    let fineTuning: FineTuning
+    /// Per parameter, its learning-rate factor or nil when fixed (`FineTuning.learningRateScales`).
+    let learningRateScales: [Float?]
     let train: [ClipFeatures], validation: [ClipFeatures]
     let normalization: Normalization
     /// Every training segment as (clip, segment within clip), in the current epoch's order.
@@ -40,8 +44,10 @@ struct TrainingLoop {
 
     /// - Throws: `TrainingError.noTrainingData` when `train` holds no segment.
     init(settings: TrainingSettings, threads: Int, network start: ConvNet, train: [ClipFeatures],
-         validation: [ClipFeatures], normalization: Normalization) throws {
+         validation: [ClipFeatures], normalization: Normalization, fineTuning: FineTuning = .none) throws {
         self.settings = settings
+        self.fineTuning = fineTuning
+        learningRateScales = fineTuning.learningRateScales(start)
         self.train = train
         self.validation = validation
         self.normalization = normalization
@@ -127,7 +133,13 @@ struct TrainingLoop {
             lossSum += Double(loss) * Double(n)
             let probs = workspace.probabilitiesPointer
             for j in 0..<n where argmax(probs + j * classes, classes) == Int(batchLabels[j]) { correct += 1 }
-            if settings.optimizer == .sgd { sgd.step(&network) } else { adam.step(&network) }
+            // From scratch every factor is 1 and no parameter is fixed: the plain step, bit for bit.
+            let scales = fineTuning == .none ? nil : learningRateScales
+            if settings.optimizer == .sgd {
+                sgd.step(&network, learningRateScales: scales)
+            } else {
+                adam.step(&network, learningRateScales: scales)
+            }
             onBatch?(epoch + 1, b + 1, batches)
         }
         return EpochReport(epoch: epoch + 1, learningRate: sgd.learningRate,
@@ -166,7 +178,7 @@ struct TrainingLoop {
         return Self.lossAndGradients(&network, input: batchInput.pointer, labels: batchLabels, targets: &batchTargets,
                                      soft: settings.targets, scratch: mixScratch.pointer, cells: cells,
                                      classes: classes, batch: n, workspace: workspace, dropoutSeed: dropoutSeed,
-                                     mixer: &mixer)
+                                     fineTuning: fineTuning, mixer: &mixer)
     }
 
     /// `step`'s pass, on `input` `[n, C, H, W]` with `labels` `[n]` and, when `soft` is on, `targets`
@@ -174,11 +186,12 @@ struct TrainingLoop {
     private static func lossAndGradients(_ network: inout ConvNet, input: UnsafeMutablePointer<Float>, labels: [Int32],
                                          targets: inout [Float], soft: SoftTargets, scratch: UnsafeMutablePointer<Float>,
                                          cells: Int, classes: Int, batch n: Int, workspace: ConvNetWorkspace,
-                                         dropoutSeed: UInt64, mixer: inout SeededGenerator) -> Float {
+                                         dropoutSeed: UInt64, fineTuning: FineTuning,
+                                         mixer: inout SeededGenerator) -> Float {
         guard soft.isEnabled else {
             return labels.withUnsafeBufferPointer {
                 network.lossAndGradients(input, labels: $0.baseAddress!, batch: n, workspace: workspace,
-                                         dropoutSeed: dropoutSeed)
+                                         dropoutSeed: dropoutSeed, fineTuning: fineTuning)
             }
         }
         return labels.withUnsafeBufferPointer { labels in
@@ -186,7 +199,7 @@ struct TrainingLoop {
                 soft.apply(input: input, scratch: scratch, cells: cells, labels: labels.baseAddress!,
                            targets: t.baseAddress!, batch: n, classes: classes, generator: &mixer)
                 return network.lossAndGradients(input, targets: t.baseAddress!, batch: n,
-                                                workspace: workspace, dropoutSeed: dropoutSeed)
+                                                workspace: workspace, dropoutSeed: dropoutSeed, fineTuning: fineTuning)
             }
         }
     }

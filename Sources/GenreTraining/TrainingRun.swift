@@ -30,6 +30,11 @@ public struct TrainOptions: Sendable {
     public var cache: FeatureCache?
     /// Too-short files and `--strict`.
     public var screening = FileScreening()
+    /// A trained model to start from (fine-tuning, `InitialModel`): its features, standardisation and backbone
+    /// are used; nil trains from He initialisation.
+    public var initModel: String?
+    /// What fine-tuning holds fixed and the backbone's learning-rate factor; anything but `.none` needs `initModel`.
+    public var fineTuning = FineTuning.none
 
     /// The options of a run; `resume` and `screening` keep their defaults (off, `FileScreening()`).
     public init(datasetPath: String, modelPath: String? = nil, splitFile: String? = nil, noTest: Bool = false,
@@ -137,7 +142,8 @@ public enum TrainingRun {
             reporter.onInterrupt(nil, removing: nil)
             lock.release()
         }
-        let (options, saved) = try resolve(given, reporter: reporter)
+        var (options, saved) = try resolve(given, reporter: reporter)
+        let start = try startingPoint(&options, saved: saved?.run)
         try refuseEarly(options)
         let checkpointPath = Checkpoint.path(forModel: options.resolvedModelPath)
         // A resumed run may overwrite the checkpoint it continues; a new one finds none (refuseEarly).
@@ -155,18 +161,25 @@ public enum TrainingRun {
         let featureSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let split = try chooseSplit(options, dataset: dataset, decodable: Set(clips.map(\.relativePath)), listed: listed,
                                     saved: saved?.run, reporter: reporter)
-        let data = try standardise(split, clips: clips, dataset: dataset, options: options,
+        var initial = start?.record ?? saved?.run.initial
+        let sameGenres = initial?.classes == dataset.classNames
+        initial?.headReused = sameGenres
+        if let initial { reporter.out(describe(initial, classNames: dataset.classNames)) }
+        let data = try standardise(split, clips: clips, dataset: dataset, options: options, fixed: start?.model.normalization
+                                   ?? saved?.run.initial.map { _ in saved!.run.fittedNormalization },
                                    featureSeconds: featureSeconds, reporter: reporter)
         let run = Checkpoint.Run(settings: options.settings, features: options.features, classNames: dataset.classNames,
-                                 split: split, normalization: data.normalization)
+                                 split: split, normalization: data.normalization, initial: initial)
         let epochs = options.settings.epochs
         let result = try owner.sayingWhatIsKept(epochs: epochs) {
-            try train(data, run: run, options: options, saved: saved, owner: owner, lockPath: lock.path, reporter: reporter)
+            try train(data, run: run, options: options, source: start?.model, saved: saved, owner: owner,
+                      lockPath: lock.path, reporter: reporter)
         }
         let modelPath = options.resolvedModelPath
         let model = TrainedModel(network: result.network, classNames: dataset.classNames, features: options.features,
                                  normalization: data.normalization, training: options.settings,
-                                 notes: notes(result, data: data, split: split, datasetPath: options.datasetPath))
+                                 notes: notes(result, data: data, split: split, datasetPath: options.datasetPath,
+                                              initial: initial))
         let splitPath = ModelFile.splitPath(forModel: modelPath)
         // The commit: an interruption waits for it to end, then says what was written.
         let curves = try reporter.deferringInterrupts {
@@ -328,8 +341,9 @@ public enum TrainingRun {
     /// The split's training and validation clips, standardised; prints the dataset line (files, segments,
     /// feature time in seconds, cache hits) and warns when there is no validation data.
     /// - Throws: `RunError` when fewer than two genres have training files.
+    /// - Parameter fixed: the standardisation to use instead of fitting one (a fine-tuning run's, its source's).
     static func standardise(_ split: DataSplit, clips: [ClipFeatures], dataset: Dataset, options: TrainOptions,
-                            featureSeconds: Double, reporter: any Reporter) throws -> Standardised {
+                            fixed: Normalization? = nil, featureSeconds: Double, reporter: any Reporter) throws -> Standardised {
         let byPath = Dictionary(uniqueKeysWithValues: clips.map { ($0.relativePath, $0) })
         var train = split.train.map { byPath[$0]! }
         var validation = split.validation.map { byPath[$0]! }
@@ -342,7 +356,7 @@ public enum TrainingRun {
                     + "test \(split.test.count) (held out); features in \(String(format: "%.1f", featureSeconds)) s"
                     + (options.cache.map { " (\($0.hits) from cache \($0.folder))" } ?? ""))
         if validation.isEmpty { reporter.warn("warning: no validation files: the last epoch is kept") }
-        let normalization = Normalization(fitting: train.map(\.segments))
+        let normalization = fixed ?? Normalization(fitting: train.map(\.segments))
         for i in train.indices { normalization.apply(&train[i].segments) }
         for i in validation.indices { normalization.apply(&validation[i].segments) }
         return Standardised(train: train, validation: validation, testFiles: split.test.count,
@@ -354,16 +368,18 @@ public enum TrainingRun {
     /// keeps); progress per batch and one line per epoch (`describe`, with the time left) on `reporter`.
     /// - Throws: `RunError` when the checkpoint was made from other audio (its `run` differs); as
     ///   `Trainer.train`; `Checkpoint.write`'s and the model folder's write errors.
-    static func train(_ data: Standardised, run: Checkpoint.Run, options: TrainOptions,
+    /// - Parameter source: the model a fine-tuning run starts from (`InitialModel.network`); nil: He initialisation.
+    static func train(_ data: Standardised, run: Checkpoint.Run, options: TrainOptions, source: TrainedModel?,
                       saved: (state: TrainingState, run: Checkpoint.Run)?, owner: Checkpoint.Owner, lockPath: String,
                       reporter: any Reporter) throws
         -> (network: ConvNet, bestEpoch: Int, history: [EpochReport]) {
         let modelPath = options.resolvedModelPath
         let checkpointPath = owner.path
         let epochs = options.settings.epochs
-        let initial = ConvNet(configuration: options.settings.configuration(features: options.features,
-                                                                            classCount: run.classNames.count),
-                              seed: options.settings.seed)
+        let initial = source.map { InitialModel.network(from: $0, classNames: run.classNames, settings: options.settings) }
+            ?? ConvNet(configuration: options.settings.configuration(features: options.features,
+                                                                     classCount: run.classNames.count),
+                       seed: options.settings.seed)
         if let saved {
             guard saved.run == run else {
                 throw RunError("\(checkpointPath): made from other audio than \(options.datasetPath) holds now "
@@ -378,7 +394,8 @@ public enum TrainingRun {
         // A diverged run's checkpoint would resume into the same divergence (training is deterministic),
         // so it is removed rather than left to block the next run.
         do {
-            return try Trainer(settings: options.settings, threads: options.threads)
+            return try Trainer(settings: options.settings, threads: options.threads,
+                               fineTuning: run.initial?.fineTuning ?? .none)
                 .train(network: initial, train: data.train, validation: data.validation,
                        normalization: data.normalization, resume: saved?.state,
                        onBatch: { e, b, n in
@@ -413,7 +430,7 @@ public enum TrainingRun {
     /// epoch and its losses and validation accuracy, file and segment counts, the split's digest (which
     /// `evaluate` checks the split list against) and the whole history (`TrainingCurves.recorded`).
     static func notes(_ result: (network: ConvNet, bestEpoch: Int, history: [EpochReport]), data: Standardised,
-                      split: DataSplit, datasetPath: String) -> [String: String] {
+                      split: DataSplit, datasetPath: String, initial: InitialModel? = nil) -> [String: String] {
         let best = result.history[result.bestEpoch - 1]
         var notes: [String: String] = [
             "dataset": URL(fileURLWithPath: datasetPath).standardizedFileURL.lastPathComponent,
@@ -428,6 +445,7 @@ public enum TrainingRun {
         if let v = best.validationAccuracy { notes["validation_accuracy"] = String(format: "%.4f", v) }
         if let v = best.validationLoss { notes["validation_loss"] = String(v) }
         notes["history"] = TrainingCurves.recorded(result.history)
+        if let initial { notes["init"] = initial.recorded }
         return notes
     }
 

@@ -97,6 +97,11 @@ func printJSON<T: Encodable>(_ value: T) throws {
     case .labelSmoothing: "--label-smoothing"
     case .gainAugment: "--gain-augment"
     case .tiltAugment: "--tilt-augment"
+    case .initModel: "--init"
+    case .freeze: "--freeze"
+    case .freezeBatchNorm: "--freeze-batchnorm"
+    case .backboneLearningRateScale: "--backbone-lr-scale"
+    case .minConfidence: "--min-confidence"
     }
 }
 

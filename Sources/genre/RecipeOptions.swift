@@ -113,6 +113,14 @@ struct RecipeOptions: ParsableArguments {
         return typed.compactMap { $0 }
     }
 
+    /// The flags typed that set features or the architecture (what `train --init` takes from its model instead).
+    var featureAndArchitectureFlags: [String] {
+        let typed: [(String, Bool)] = [("--level", level != nil), ("--downmix", downmix != nil),
+                                       ("--[no-]dc-removal", dcRemoval != nil), ("--f-max", fMax != nil),
+                                       ("--[no-]batch-norm", batchNorm != nil), ("--[no-]time-pooling", timePooling != nil)]
+        return typed.filter(\.1).map(\.0)
+    }
+
     /// --f-max against the sample rate the features use (Hz).
     func validateFMax(sampleRate: Int) throws {
         if let fMax, fMax > Float(sampleRate) / 2 {

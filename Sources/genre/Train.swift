@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GenreData
 import GenreFeatures
+import GenreNetwork
 import GenreSupport
 import GenreTraining
 
@@ -29,6 +30,14 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("n-fft"), parsing: .unconditional, help: "FFT size, samples (2048).") var nFFT: Int?
     @Option(parsing: .unconditional, help: "Hop between frames, samples (512).") var hopLength: Int?
     @Option(name: .customLong("n-mels"), parsing: .unconditional, help: "Mel bands (128).") var nMels: Int?
+    @Option(name: .customLong("init"), help: ArgumentHelp("Fine-tune this trained model: start from its convolution and BatchNorm weights, feature parameters and standardisation (its classifier head too when DIR has its genres).", valueName: "model"))
+    var initModel: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --init: the first N convolution blocks get no gradient (0–4).", valueName: "N"))
+    var freeze: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --init: the backbone's learning rate as a fraction of the head's, in (0, 10] (1).", valueName: "s"))
+    var backboneLrScale: Float?
+    @Flag(help: "With --init: every BatchNorm layer uses its running statistics and is not trained (the usual choice on a few songs per genre).")
+    var freezeBatchnorm = false
     @OptionGroup var recipe: RecipeOptions
     @OptionGroup var files: ScreeningOptions
     @OptionGroup var common: RunOptions
@@ -45,10 +54,34 @@ struct Train: ParsableCommand {
     var givenSettings: [String] {
         let features: [String?] = [sampleRate.map { "--sample-rate \($0)" }, nFFT.map { "--n-fft \($0)" },
                                    hopLength.map { "--hop-length \($0)" }, nMels.map { "--n-mels \($0)" }]
-        return features.compactMap { $0 } + recipe.given
+        let fineTuning: [String?] = [initModel.map { "--init \($0)" }, freeze.map { "--freeze \($0)" },
+                                     freezeBatchnorm ? "--freeze-batchnorm" : nil,
+                                     backboneLrScale.map { "--backbone-lr-scale \($0)" }]
+        return features.compactMap { $0 } + recipe.given + fineTuning.compactMap { $0 }
+    }
+
+    /// What `--freeze`, `--freeze-batchnorm` and `--backbone-lr-scale` ask for.
+    var fineTuning: FineTuning {
+        FineTuning(frozenBlocks: freeze ?? 0, frozenBatchNorm: freezeBatchnorm, backboneLearningRateScale: backboneLrScale ?? 1)
+    }
+
+    /// The options typed that `--init` takes from the model instead: its features and architecture.
+    var fixedByInit: [String] {
+        let features: [String?] = [sampleRate.map { _ in "--sample-rate" }, nFFT.map { _ in "--n-fft" },
+                                   hopLength.map { _ in "--hop-length" }, nMels.map { _ in "--n-mels" }]
+        return features.compactMap { $0 } + recipe.featureAndArchitectureFlags
     }
 
     func validate() throws {
+        if initModel != nil, !fixedByInit.isEmpty {
+            throw ValidationError("--init takes the features and architecture of its model; "
+                                  + "leave out \(fixedByInit.joined(separator: ", "))")
+        }
+        if initModel == nil, freeze != nil || freezeBatchnorm || backboneLrScale != nil {
+            throw ValidationError("--freeze, --freeze-batchnorm and --backbone-lr-scale fine-tune a trained model: give it with --init MODEL")
+        }
+        if let freeze, !(0...4).contains(freeze) { throw ValidationError("--freeze must be between 0 and 4 (the convolution blocks)") }
+        if let s = backboneLrScale, !(s > 0 && s <= 10) { throw ValidationError("--backbone-lr-scale must be in (0, 10]") }
         let f = baseFeatures, sampleRate = f.sampleRate, nFFT = f.nFFT, hopLength = f.hopLength, nMels = f.nMels
         if noTest, splitFile != nil { throw ValidationError("--no-test and --split-file exclude each other") }
         guard (1000...768_000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 1000 and 768000 Hz") }
@@ -68,6 +101,8 @@ struct Train: ParsableCommand {
                 threads: common.threads, cache: try caching.cache(for: dataset))
             options.screening = files.screening
             options.resume = resume
+            options.initModel = initModel
+            options.fineTuning = fineTuning
             // Only when there is a checkpoint to continue: otherwise the run's one line says there is none.
             if resume, !givenSettings.isEmpty, FileManager.default.fileExists(atPath: Checkpoint.path(forModel: options.resolvedModelPath)) {
                 console.warn(Message(verbatim: "warning: --resume continues with the checkpoint's training and feature settings; "
