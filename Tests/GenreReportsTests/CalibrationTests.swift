@@ -65,4 +65,58 @@ final class CalibrationTests: XCTestCase {
         // No clips: nothing to fit.
         XCTAssertNil(Calibration.fitTemperature(segmentLogits: [], labels: []))
     }
+
+    /// `figures` on three clips by hand: accuracy, NLL and the reliability bins, and ECE from them.
+    func testFiguresOfAHandCase() {
+        let probabilities: [[Double]] = [[0.7, 0.2, 0.1], [0.5, 0.4, 0.1], [0.2, 0.2, 0.6]]
+        let f = Calibration.figures(probabilities: probabilities, labels: [0, 1, 2], temperature: 1.5)
+        XCTAssertEqual(f.accuracy, 2.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(f.negativeLogLikelihood, -(log(0.7) + log(0.4) + log(0.6)) / 3, accuracy: 1e-12)
+        XCTAssertEqual(f.temperature, 1.5)
+        XCTAssertEqual(f.bins.count, 15)
+        // 0.5 is the edge of bin 8 (7/15 < 0.5 ≤ 8/15); 0.6 and 0.7 fall in bins 9 and 11.
+        XCTAssertEqual(f.bins[7], ReliabilityBin(lower: 7.0 / 15, upper: 8.0 / 15, clips: 1, confidence: 0.5, accuracy: 0))
+        XCTAssertEqual(f.bins[8].clips, 1)
+        XCTAssertEqual(f.bins[10].accuracy, 1)
+        XCTAssertEqual(f.bins.reduce(0) { $0 + $1.clips }, 3)
+        XCTAssertEqual(f.expectedCalibrationError, (0.5 + 0.4 + 0.3) / 3, accuracy: 1e-12)
+    }
+
+    /// Pooling disjoint sets gives exactly the figures of all their clips together.
+    func testPooledFiguresEqualTheWhole() {
+        let a: [[Double]] = [[0.9, 0.1], [0.6, 0.4], [0.55, 0.45]], b: [[Double]] = [[0.2, 0.8], [0.95, 0.05]]
+        let la = [0, 1, 0], lb = [1, 1]
+        let whole = Calibration.figures(probabilities: a + b, labels: la + lb, temperature: 1)
+        let pooled = CalibrationFigures.pooled([Calibration.figures(probabilities: a, labels: la, temperature: 1),
+                                                Calibration.figures(probabilities: b, labels: lb, temperature: 1)])
+        XCTAssertEqual(pooled.clips, 5)
+        XCTAssertEqual(pooled.accuracy, whole.accuracy, accuracy: 1e-12)
+        XCTAssertEqual(pooled.negativeLogLikelihood, whole.negativeLogLikelihood, accuracy: 1e-12)
+        XCTAssertEqual(pooled.expectedCalibrationError, whole.expectedCalibrationError, accuracy: 1e-12)
+        XCTAssertEqual(pooled.bins.map(\.clips), whole.bins.map(\.clips))
+    }
+
+    /// The recorded threshold keeps 90 % of the right answers: at most ⌊0.1·n⌋ of the n right clips fall below it.
+    func testTheConfidenceThresholdOfAHandCase() {
+        // 20 right clips at 0.05, 0.10, …, 1.00 and 5 wrong ones (ignored): ⌊0.1·20⌋ = 2 may fall below, so 0.15.
+        let rightOnes = (1...20).map { Double($0) * 0.05 }
+        let confidences = rightOnes + [0.01, 0.02, 0.99, 0.5, 0.3], correct = Array(repeating: true, count: 20) + Array(repeating: false, count: 5)
+        XCTAssertEqual(Calibration.confidenceThreshold(confidences: confidences, correct: correct)!, 0.15, accuracy: 1e-12)
+        let flagged = rightOnes.filter { $0 < 0.15 - 1e-12 }.count
+        XCTAssertEqual(flagged, 2)
+        // 30 right: ⌊3.0⌋ = 3 (not 2 from 0.1·30 rounding below 3).
+        XCTAssertEqual(Calibration.confidenceThreshold(confidences: (1...30).map(Double.init), correct: Array(repeating: true, count: 30)), 4)
+        // Two right: ⌊0.2⌋ = 0 may fall below, so the lowest right answer is the threshold.
+        XCTAssertEqual(Calibration.confidenceThreshold(confidences: [0.9, 0.4, 0.8], correct: [true, true, false]), 0.4)
+        XCTAssertNil(Calibration.confidenceThreshold(confidences: [0.9, 0.8], correct: [false, false]))
+        XCTAssertNil(Calibration.confidenceThreshold(confidences: [], correct: []))
+    }
+
+    func testSelectiveFigures() {
+        let s = SelectiveFigures(threshold: 0.5, confidences: [0.9, 0.4, 0.5, 0.3], correct: [true, true, false, false])
+        XCTAssertEqual([s.clips, s.flagged], [4, 2])
+        XCTAssertEqual(s.flaggedShare, 0.5)
+        XCTAssertEqual(s.answeredAccuracy, 0.5)
+        XCTAssertNil(SelectiveFigures(threshold: 1, confidences: [0.9], correct: [true]).answeredAccuracy)
+    }
 }
