@@ -24,9 +24,13 @@ public struct LibraryRequest: Sendable {
     /// Worker threads, ≥ 1, and whether results are written as they complete.
     public var threads: Int
     public var unordered: Bool
+    /// `--min-confidence`: files whose calibrated top probability is below it are answered "uncertain"; nil: never.
+    public var minConfidence: ConfidenceThreshold?
 
     public init(paths: [String], list: (source: String, nulSeparated: Bool)?, model: String?, format: LibraryFormat, top: Int,
-                segments: Bool, maxSeconds: Double?, output: String?, resume: Bool, shard: Shard?, threads: Int, unordered: Bool) {
+                segments: Bool, maxSeconds: Double?, output: String?, resume: Bool, shard: Shard?, threads: Int, unordered: Bool,
+                minConfidence: ConfidenceThreshold? = nil) {
+        self.minConfidence = minConfidence
         self.paths = paths
         self.list = list
         self.model = model
@@ -59,7 +63,8 @@ public enum LibraryJob {
         let model = try ModelFile.read(modelPath)
         let checksum = try ModelChecksum.fileSHA256(modelPath)
         let format = RecordFormat(format: request.format, top: min(request.top, model.classNames.count), segments: request.segments,
-                                  maxSeconds: request.maxSeconds, shard: request.shard)
+                                  maxSeconds: request.maxSeconds, shard: request.shard,
+                                  minConfidence: try request.minConfidence?.resolve(for: model, path: modelPath))
         var (files, report) = try inputs(request)
         let otherShards = keepShard(request.shard, &files)
         if files.isEmpty, !console.quiet {

@@ -31,6 +31,9 @@ public struct LibraryRecord: Codable, Sendable, Equatable {
     public var timeline: [Prediction.SegmentTop]?
     /// Why the file could not be classified (then no `top`).
     public var error: String?
+    /// With `--min-confidence`: true when the top probability is below it (the answer is "uncertain"; `top` is still
+    /// listed), false when not; absent without it, and for a file that could not be classified.
+    public var uncertain: Bool?
     /// The file's size in bytes and modification time (`FileTime`) when it was read: what `--resume` compares.
     public var size: Int64?
     public var modified: String?

@@ -69,6 +69,7 @@ public final class LibraryRun {
     private func classified(_ p: Prediction, file: LibraryFile) throws {
         let timeline = format.segments ? p.timeline(classNames: model.classNames, features: model.features) : nil
         var record = LibraryRecord(file: file.path, prediction: p, top: format.top, timeline: timeline)
+        if let threshold = format.minConfidence { record.uncertain = p.ranking[0].probability < threshold }
         if let audio = p.audio {
             console.detail(ClipFeatureExtractor.describe(file.path, audio: audio, duration: p.duration, segments: p.segments, cached: false))
             if let note = record.note, console.verbose || audio.stoppedAtSeconds != nil { console.warn(Message(verbatim: "\(file.path): \(note)")) }

@@ -28,8 +28,12 @@ public struct RecordFormat: Sendable, Equatable {
     public var maxSeconds: Double?
     /// The shard written, if any: an output holds one shard's records.
     public var shard: Shard?
+    /// `--min-confidence`, resolved to a probability: a record below it says `uncertain`; nil: no record says either.
+    public var minConfidence: Double?
 
-    public init(format: LibraryFormat, top: Int, segments: Bool, maxSeconds: Double?, shard: Shard? = nil) {
+    public init(format: LibraryFormat, top: Int, segments: Bool, maxSeconds: Double?, shard: Shard? = nil,
+                minConfidence: Double? = nil) {
+        self.minConfidence = minConfidence
         self.format = format
         self.top = top
         self.segments = segments
@@ -38,16 +42,17 @@ public struct RecordFormat: Sendable, Equatable {
     }
 
     /// The options as recorded in every JSONL line and CSV row, e.g. `top=3 segments=no max-duration=all`, with
-    /// ` shard=K/N` for a shard.
+    /// ` shard=K/N` for a shard and ` min-confidence=P` with a threshold.
     public var summary: String {
         "top=\(top) segments=\(segments ? "yes" : "no") max-duration=\(maxSeconds.map { "\($0)" } ?? "all")"
-            + (shard.map { " shard=\($0)" } ?? "")
+            + (shard.map { " shard=\($0)" } ?? "") + (minConfidence.map { " min-confidence=\($0)" } ?? "")
     }
 
     /// CSV's header row: `file`, then `genre1`, `probability1`, … `genreK`, `probabilityK`, then the file's figures.
     public var csvHeader: [String] {
         ["file"] + (1...top).flatMap { ["genre\($0)", "probability\($0)"] }
             + ["duration", "segments", "decoder", "size", "modified", "modelFileSHA256", "options", "relativePath", "warning", "error"]
+            + (minConfidence == nil ? [] : ["uncertain"])
     }
 
     /// The text `record` is written as: a JSONL line, a CSV row (both with their line end), a text block (nil for a
@@ -82,6 +87,7 @@ public struct RecordFormat: Sendable, Equatable {
         return [r.file] + genres + [r.duration.map { "\($0)" } ?? "", r.segments.map(String.init) ?? "", r.decoder ?? "",
                                     r.size.map(String.init) ?? "", r.modified ?? "", r.modelFileSHA256 ?? "", r.options ?? "",
                                     r.relativePath ?? "", r.warning ?? "", r.error ?? ""]
+            + (minConfidence == nil ? [] : [r.uncertain.map { $0 ? "true" : "false" } ?? ""])
     }
 
     /// "FILE  (12.3 s, 5 segments)", the top genres with percentages, and with `segments` the timeline.
@@ -90,6 +96,9 @@ public struct RecordFormat: Sendable, Equatable {
         var lines = [String(format: "%@  (%.1f s, %d segment%@)", Console.printable(r.file, lineBreaks: false), r.duration ?? 0,
                             segments, segments == 1 ? "" : "s")]
         let top = r.top ?? []
+        if r.uncertain == true, let p = top.first?.probability, let t = minConfidence {
+            lines.append(String(format: "  uncertain: the top probability %.1f %% is below --min-confidence %.1f %%", 100 * p, 100 * t))
+        }
         let width = top.map(\.genre.count).max() ?? 0
         for e in top {
             lines.append("  " + e.genre.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "  %5.1f %%", 100 * e.probability))

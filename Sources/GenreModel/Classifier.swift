@@ -3,12 +3,15 @@ import GenreData
 import GenreMetrics
 import GenreNetwork
 
-/// Per-clip probabilities from a network: each segment's softmax, averaged over the clip's segments.
+/// Per-clip probabilities from a network: each segment's softmax(z/T), averaged over the clip's segments, with T the
+/// model's temperature (`ModelCalibration`; 1 for an uncalibrated model, which leaves the logits as they are).
 ///
 /// One classifier per thread: it owns the inference workspace its forward passes write into.
 public final class Classifier {
     /// Threads each forward pass uses, ≥ 1.
     public let threads: Int
+    /// T > 0, what the logits are divided by before the softmax.
+    public let temperature: Float
     private var workspace: ConvNetWorkspace
     /// Segments per forward pass. Each sample is its own GEMM, so a small batch costs no speed, and its
     /// inference-only workspace (~20 MB for the default network) keeps a fresh `predict` process quick:
@@ -17,20 +20,24 @@ public final class Classifier {
 
     /// An inference workspace for `network`'s shapes (any network of the same configuration can then be
     /// scored with it).
-    /// - Parameter threads: threads per forward pass; values below 1 count as 1.
-    public init(network: ConvNet, threads: Int) {
+    /// - Parameters:
+    ///   - threads: threads per forward pass; values below 1 count as 1.
+    ///   - temperature: T > 0 (`TrainedModel.temperature`); 1: the network's own softmax, bit for bit.
+    public init(network: ConvNet, threads: Int, temperature: Double = 1) {
+        precondition(temperature > 0, "T > 0")
         self.threads = max(1, threads)
+        self.temperature = Float(temperature)
         workspace = ConvNetWorkspace(network: network, batchCapacity: Self.batchSize, threads: self.threads,
                                      training: false)
     }
 
-    /// Softmax probabilities of every segment of a clip, `batchSize` segments per forward pass.
+    /// The logits z of every segment of a clip, `batchSize` segments per forward pass.
     /// - Parameters:
     ///   - segments: `[count, nMels, segmentFrames]`, standardised; a precondition checks the size
     ///     against the network's input.
     ///   - network: in inference mode (BatchNorm's running averages, no dropout).
     /// - Returns: `[count, K]` row-major.
-    public func segmentProbabilities(_ segments: [Float], count: Int, network: ConvNet) -> [Float] {
+    public func segmentLogits(_ segments: [Float], count: Int, network: ConvNet) -> [Float] {
         let cfg = network.configuration, k = cfg.classCount
         let cells = cfg.inputChannels * cfg.inputHeight * cfg.inputWidth
         precondition(segments.count == count * cells, "segments do not match the network input")
@@ -41,10 +48,29 @@ public final class Classifier {
                 while lo < count {
                     let n = min(Self.batchSize, count - lo)
                     network.forward(src.baseAddress! + lo * cells, batch: n, workspace: workspace)
-                    SoftmaxCrossEntropy.softmax(logits: workspace.logitsPointer,
-                                                probabilities: dst.baseAddress! + lo * k, batch: n, classes: k)
+                    (dst.baseAddress! + lo * k).update(from: workspace.logitsPointer, count: n * k)
                     lo += n
                 }
+            }
+        }
+        return out
+    }
+
+    /// Softmax probabilities softmax(z/T) of every segment of a clip (`segmentLogits`, then `probabilities(logits:)`).
+    /// - Returns: `[count, K]` row-major.
+    public func segmentProbabilities(_ segments: [Float], count: Int, network: ConvNet) -> [Float] {
+        probabilities(logits: segmentLogits(segments, count: count, network: network), classes: network.configuration.classCount)
+    }
+
+    /// softmax(z/T) of each row of `logits` `[rows, K]`; at T = 1 the logits go to the softmax as they are.
+    public func probabilities(logits: [Float], classes k: Int) -> [Float] {
+        guard !logits.isEmpty else { return [] }
+        var z = logits
+        if temperature != 1 { for i in z.indices { z[i] /= temperature } }
+        var out = [Float](repeating: 0, count: z.count)
+        z.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                SoftmaxCrossEntropy.softmax(logits: src.baseAddress!, probabilities: dst.baseAddress!, batch: z.count / k, classes: k)
             }
         }
         return out
@@ -63,8 +89,10 @@ public final class Classifier {
     /// One clip's scores: what every path that classifies a clip (predict, evaluate, crossval, robustness,
     /// validation) reads its prediction from.
     public struct ClipScores: Sendable, Equatable {
-        /// `[segments, K]` row-major: each segment's softmax.
+        /// `[segments, K]` row-major: each segment's softmax(z/T).
         public var segmentProbabilities: [Float]
+        /// `[segments, K]` row-major: each segment's logits z (empty when scored from probabilities alone).
+        public var segmentLogits: [Float] = []
         /// `[K]`: the mean of the segment rows (sums to 1).
         public var probabilities: [Float]
         /// `argmax(probabilities)`: the clip's class (ties: lowest index, `Ranking.swift`).
@@ -80,7 +108,11 @@ public final class Classifier {
     ///   - segments: `[count, nMels, segmentFrames]`, standardised.
     ///   - count: segments, ≥ 1.
     public func scores(_ segments: [Float], count: Int, network: ConvNet) -> ClipScores {
-        Self.scores(rows: segmentProbabilities(segments, count: count, network: network), classes: network.configuration.classCount)
+        let k = network.configuration.classCount
+        let logits = segmentLogits(segments, count: count, network: network)
+        var scores = Self.scores(rows: probabilities(logits: logits, classes: k), classes: k)
+        scores.segmentLogits = logits
+        return scores
     }
 
     /// One clip's scores from its segments' softmax rows `[count, k]` (`segmentProbabilities`).

@@ -22,10 +22,17 @@ public struct TrainedModel: Sendable, Equatable {
     /// Extra facts about the run (best epoch, validation accuracy, dataset name, file counts);
     /// free-form, stored under `train.` keys in the metadata.
     public var notes: [String: String]
+    /// The temperature and `--min-confidence model` threshold fitted on the validation clips; nil: T = 1, no threshold.
+    public var calibration: ModelCalibration?
+
+    /// The temperature predictions divide the logits by (1 without calibration).
+    public var temperature: Double { calibration?.temperature ?? 1 }
 
     /// Member-wise; nothing is checked until `ModelFile.write`.
     public init(network: ConvNet, classNames: [String], features: FeatureParameters,
-                normalization: Normalization, training: TrainingSettings, notes: [String: String] = [:]) {
+                normalization: Normalization, training: TrainingSettings, notes: [String: String] = [:],
+                calibration: ModelCalibration? = nil) {
+        self.calibration = calibration
         self.network = network
         self.classNames = classNames
         self.features = features
@@ -151,6 +158,7 @@ public enum ModelFile {
         m.merge(architecture.text(of: TrainingSettings.architectureFields)) { $1 }
         m.merge(t.text(of: TrainingSettings.trainingFields)) { $1 }
         for (k, v) in model.notes { m["train.\(k)"] = v }
+        if let calibration = model.calibration { m.merge(calibration.metadata) { $1 } }
         return m
     }
 
@@ -251,8 +259,12 @@ public enum ModelFile {
         }
         var notes: [String: String] = [:]
         for (k, v) in m.metadata where k.hasPrefix("train.") { notes[String(k.dropFirst(6))] = v }
+        let calibration: ModelCalibration?
+        do throws(ModelFileError.Reason) { calibration = try ModelCalibration.read(m.metadata) } catch {
+            throw m.invalid(error.text)
+        }
         return TrainedModel(network: network, classNames: classes, features: features,
-                            normalization: normalization, training: training, notes: notes)
+                            normalization: normalization, training: training, notes: notes, calibration: calibration)
     }
 
     /// The metadata of the file being decoded, with the readers of its numbers.

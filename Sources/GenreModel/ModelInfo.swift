@@ -1,5 +1,6 @@
 import Foundation
 import GenreFeatures
+import GenreMetrics
 import GenreNetwork
 
 /// What `genre info` shows of a model file: its classes, its layers with their parameter counts, its
@@ -38,8 +39,15 @@ public struct ModelInfo: Sendable, Codable, Equatable {
     public var normalizationStd: Float
     /// The recipe it was trained with.
     public var training: TrainingSettings
-    /// What the run recorded: best epoch, validation accuracy, dataset name, file counts, ….
+    /// What the run recorded: best epoch, validation accuracy, dataset name, file counts, … (a fine-tuned model's
+    /// `init`: the model it started from).
     public var notes: [String: String]
+    /// The temperature its logits are divided by (1 when uncalibrated).
+    public var temperature: Double
+    /// The `--min-confidence model` threshold, if recorded.
+    public var minConfidenceThreshold: Double?
+    /// Its validation clips without and with the temperature (accuracy, NLL, ECE; no bins); nil when uncalibrated.
+    public var calibration: CalibrationComparison?
 
     /// Reads and validates `path` (checksum included).
     /// - Throws: `ModelFileError`, as `ModelFile.read`.
@@ -59,5 +67,8 @@ public struct ModelInfo: Sendable, Codable, Equatable {
         normalizationStd = model.normalization.std
         training = model.training
         notes = model.notes
+        temperature = model.temperature
+        minConfidenceThreshold = model.calibration?.threshold
+        calibration = model.calibration?.validation
     }
 }

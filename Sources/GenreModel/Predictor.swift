@@ -91,7 +91,7 @@ public final class Predictor {
     public init(model: TrainedModel, threads: Int, heldSegments: Int = defaultHeldSegments, maxSeconds: Double? = nil) throws {
         self.model = model
         extractor = try LogMelExtractor(parameters: model.features)
-        classifier = Classifier(network: model.network, threads: threads)
+        classifier = Classifier(network: model.network, threads: threads, temperature: model.temperature)
         self.threads = max(1, threads)
         self.heldSegments = max(1, heldSegments)
         self.maxSeconds = maxSeconds

@@ -29,6 +29,10 @@ public struct FoldResult: Sendable, Codable, Equatable {
     public var history: [EpochReport]
     /// The fold's model on its test files under each `--perturb` perturbation; absent without `--perturb`.
     public var robustness: [PerturbationResult]?
+    /// The test clips without temperature scaling (`before`: the figures above) and at the temperature fitted on the
+    /// fold's validation files (`after`: what a calibrated model answers; T = 1 when they were too few to fit one);
+    /// absent in reports of earlier genres.
+    public var calibration: CalibrationComparison?
 
     /// Member-wise; see the properties.
     public init(fold: Int, trainFiles: Int, validationFiles: Int, testFiles: Int, bestEpoch: Int, clipAccuracy: Double, segmentAccuracy: Double, macroF1: Double, balancedAccuracy: Double, seconds: Double, predictions: [ClipPrediction], history: [EpochReport], robustness: [PerturbationResult]? = nil) {
@@ -86,9 +90,14 @@ public struct CrossValidationReport: Sendable, Codable {
     public var skipped: [String]
     /// Every fold's robustness pooled over its test clips (`Robustness.pooled`); absent without `--perturb`.
     public var robustness: [PerturbationResult]?
+    /// Every fold's calibration figures pooled over the test clips (`CalibrationFigures.pooled`); absent in reports of
+    /// earlier genres.
+    public var calibration: CalibrationComparison?
 
     /// Member-wise; see the properties.
-    public init(dataset: String, classNames: [String], folds: [FoldResult], clipAccuracy: MeanStd, segmentAccuracy: MeanStd, macroF1: MeanStd, balancedAccuracy: MeanStd, confusion: ConfusionMatrix, skipped: [String], robustness: [PerturbationResult]? = nil) {
+    public init(dataset: String, classNames: [String], folds: [FoldResult], clipAccuracy: MeanStd, segmentAccuracy: MeanStd, macroF1: MeanStd, balancedAccuracy: MeanStd, confusion: ConfusionMatrix, skipped: [String], robustness: [PerturbationResult]? = nil,
+                calibration: CalibrationComparison? = nil) {
+        self.calibration = calibration
         self.dataset = dataset
         self.classNames = classNames
         self.folds = folds

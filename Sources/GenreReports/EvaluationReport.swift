@@ -91,6 +91,11 @@ public struct EvaluationReport: Sendable, Codable {
     public var skipped: [String]
     /// The model on the scored clips under each `--perturb` perturbation; absent without `--perturb`.
     public var robustness: [PerturbationResult]? = nil
+    /// The scored clips without temperature scaling (`before`, T = 1) and at the model's temperature (`after`, the
+    /// figures above): accuracy, NLL, ECE and the reliability diagram's bins.
+    public var calibration: CalibrationComparison? = nil
+    /// With `--min-confidence`: the threshold, the clips flagged "uncertain" and the accuracy on the rest.
+    public var selective: SelectiveFigures? = nil
 
     /// Member-wise; see the properties.
     public init(model: String, dataset: String, split: String, classes: [String], clips: Int, segments: Int, clipAccuracy: Double, segmentAccuracy: Double, balancedAccuracy: Double, macroF1: Double, perClass: [ClassRow], confusionMatrix: [[Int]], segmentConfusionMatrix: [[Int]], predictions: [ClipRow], skipped: [String], robustness: [PerturbationResult]? = nil) {

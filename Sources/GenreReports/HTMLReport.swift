@@ -51,6 +51,8 @@ public struct HTMLReport: Sendable {
     public var misclassified: [Miss]
     /// Training histories to draw, each with its caption (the model's own, or one per fold).
     public var curves: [(caption: String, history: [EpochReport])]
+    /// The clips without and with temperature scaling, and what the figures are of; nil leaves the section out.
+    public var calibration: (figures: CalibrationComparison, caption: String)?
 
     /// Member-wise; see the properties.
     public init(title: String, summary: [(String, String)], matrix: ConfusionMatrix, tables: [Table] = [],
@@ -113,6 +115,8 @@ public struct HTMLReport: Sendable {
                                      String(format: "%.1f %%", 100 * (matrix.rowFraction(p.true, p.predicted) ?? 0))]
                                 }), id: "confused")
         }
+
+        if let calibration { out += ReliabilityDiagram.section(calibration.figures, caption: calibration.caption) }
 
         out += "<h2>Misclassified clips (\(misclassified.count))</h2>\n"
         if misclassified.isEmpty {
@@ -187,6 +191,13 @@ extension HTMLReport {
                             ("skipped files", String(r.skipped.count))],
                   matrix: matrix, misclassified: misses,
                   curves: history.isEmpty ? [] : [("training history of \(OutputPath.fileName(of: r.model))", history)])
+        if let selective = r.selective {
+            summary.append(("--min-confidence", ReliabilityDiagram.line(selective)))
+        }
+        calibration = r.calibration.map {
+            ($0, "The scored clips' top probability against how often it was right, without temperature scaling and with "
+                + "the model's temperature (what predict answers; the figures above). ECE: expected calibration error.")
+        }
     }
 
     /// The page for `genre crossval`: `folds` describes where the folds came from (a fold file or a seed).
@@ -216,5 +227,9 @@ extension HTMLReport {
                             ("skipped files", String(r.skipped.count))],
                   matrix: r.confusion, tables: [perFold], misclassified: misses,
                   curves: r.folds.map { ("fold \($0.fold)", $0.history) })
+        calibration = r.calibration.map {
+            ($0, "Every fold's test clips, without temperature scaling (the figures above) and at the temperature fitted on "
+                + "that fold's validation files (T in the table: the folds' mean). ECE: expected calibration error.")
+        }
     }
 }

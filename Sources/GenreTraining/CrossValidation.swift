@@ -95,7 +95,8 @@ public enum CrossValidation {
             clipAccuracy: MeanStd(results.map(\.clipAccuracy)), segmentAccuracy: MeanStd(results.map(\.segmentAccuracy)),
             macroF1: MeanStd(results.map(\.macroF1)), balancedAccuracy: MeanStd(results.map(\.balancedAccuracy)),
             confusion: confusion, skipped: skipped.map { reporter.render($0.message) },
-            robustness: options.perturbations.isEmpty ? nil : Robustness.pooled(results.compactMap(\.robustness)))
+            robustness: options.perturbations.isEmpty ? nil : Robustness.pooled(results.compactMap(\.robustness)),
+            calibration: pooledCalibration(results))
     }
 
     /// Fold `k`: the other folds split into training and validation parts (stratified, 15 %, seeded),
@@ -135,14 +136,19 @@ public enum CrossValidation {
                        reporter.progress("fold \(k)", (e - 1) * n + b, options.settings.epochs * n, unit: "batches",
                                         status: "epoch \(e)/\(options.settings.epochs)")
                    })
+        // The figures stay the network's own (T = 1), as published before calibration; calibrated ones beside them.
         let (clipMatrix, segmentMatrix, predictions) = Classifier(network: trained.network, threads: options.threads)
             .confusionMatrices(testClips, network: trained.network, classNames: dataset.classNames)
+        let fitted = TemperatureFit.calibrate(trained.network, validation: validation, threads: options.threads)
+        let (testLogits, testLabels) = TemperatureFit.logits(testClips, network: trained.network, threads: options.threads)
         var result = FoldResult(fold: k, trainFiles: train.count, validationFiles: validation.count,
                                 testFiles: testClips.count, bestEpoch: trained.bestEpoch,
                                 clipAccuracy: clipMatrix.accuracy, segmentAccuracy: segmentMatrix.accuracy,
                                 macroF1: clipMatrix.macroF1, balancedAccuracy: clipMatrix.balancedAccuracy,
                                 seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
                                 predictions: predictions, history: trained.history)
+        result.calibration = TemperatureFit.compare(logits: testLogits, labels: testLabels,
+                                                    temperature: fitted.calibration?.temperature ?? 1)
         if !options.perturbations.isEmpty {
             let model = TrainedModel(network: trained.network, classNames: dataset.classNames, features: options.features,
                                      normalization: normalization, training: options.settings)
@@ -192,3 +198,11 @@ extension CrossValidation {
     }
 }
 
+extension CrossValidation {
+    /// The folds' calibration figures over all their test clips, or nil when a fold has none.
+    static func pooledCalibration(_ results: [FoldResult]) -> CalibrationComparison? {
+        let parts = results.compactMap(\.calibration)
+        guard !parts.isEmpty, parts.count == results.count else { return nil }
+        return CalibrationComparison(before: .pooled(parts.map(\.before)), after: .pooled(parts.map(\.after)))
+    }
+}

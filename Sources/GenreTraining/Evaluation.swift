@@ -28,15 +28,19 @@ public enum Evaluation {
     ///   - loaded: the model already read from `modelPath`, if the caller has it; else it is read.
     ///   - threads: decoding and inference threads.
     ///   - cache: where decoded features are looked up and stored; nil decodes every file.
-    /// - Returns: clip- and segment-level figures, the confusion matrices and each clip's probabilities,
-    ///   classes in the model's order; undecodable files are listed in `skipped` (each warned about).
+    ///   - minConfidence: with it, the share of clips flagged "uncertain" and the accuracy on the rest (`selective`).
+    /// - Returns: clip- and segment-level figures at the model's temperature (what `predict` answers), the confusion
+    ///   matrices and each clip's probabilities, classes in the model's order; the calibration figures without and
+    ///   with the temperature; undecodable files are listed in `skipped` (each warned about).
     /// - Throws: `ModelFileError`, `DatasetError`, `SplitError`, and `RunError` when the split list beside
     ///   the model is missing or is not the one the model was trained with, when the dataset has only
     ///   genres the model does not know, when the split has no files or none of them decodes, or when the
-    ///   model's outputs are not finite.
+    ///   model's outputs are not finite, or when `minConfidence` is `.model` and the model records no threshold.
     public static func run(datasetPath: String, modelPath: String, loaded: TrainedModel? = nil, split: EvaluationSplit,
-                           threads: Int, cache: FeatureCache? = nil, reporter: any Reporter) throws -> EvaluationReport {
+                           threads: Int, cache: FeatureCache? = nil, minConfidence: ConfidenceThreshold? = nil,
+                           reporter: any Reporter) throws -> EvaluationReport {
         let model = try loaded ?? ModelFile.read(modelPath)
+        let threshold = try minConfidence?.resolve(for: model, path: modelPath)
         let dataset = try DatasetScanner.scan(datasetPath)
         for w in dataset.warnings { reporter.warn("warning: \(w)") }
         let known = try knownFiles(of: dataset, model: model, datasetPath: datasetPath, modelPath: modelPath,
@@ -46,13 +50,13 @@ public enum Evaluation {
         var (clips, skipped) = try decode(selected, known: known, dataset: dataset, model: model, split: split,
                                           datasetPath: datasetPath, threads: threads, cache: cache, reporter: reporter)
         for i in clips.indices { model.normalization.apply(&clips[i].segments) }
-        let (clipMatrix, segmentMatrix, rows) = try score(clips, model: model, threads: threads)
+        let (clipMatrix, segmentMatrix, rows, logits) = try score(clips, model: model, threads: threads)
         let perClass = model.classNames.indices.map {
             EvaluationReport.ClassRow(genre: model.classNames[$0], precision: clipMatrix.precision($0),
                                       recall: clipMatrix.recall($0), f1: clipMatrix.f1($0),
                                       support: clipMatrix.support($0))
         }
-        return EvaluationReport(model: modelPath, dataset: datasetPath, split: split.rawValue,
+        var report = EvaluationReport(model: modelPath, dataset: datasetPath, split: split.rawValue,
                                 classes: model.classNames, clips: clips.count,
                                 segments: clips.reduce(0) { $0 + $1.segmentCount },
                                 clipAccuracy: clipMatrix.accuracy, segmentAccuracy: segmentMatrix.accuracy,
@@ -60,6 +64,11 @@ public enum Evaluation {
                                 perClass: perClass, confusionMatrix: clipMatrix.counts,
                                 segmentConfusionMatrix: segmentMatrix.counts, predictions: rows,
                                 skipped: skipped.map { reporter.render($0.message) })
+        report.calibration = TemperatureFit.compare(logits: logits, labels: clips.map(\.label), temperature: model.temperature)
+        report.selective = threshold.map { t in
+            SelectiveFigures(threshold: t, confidences: rows.map(\.probability), correct: rows.map { $0.predicted == $0.genre })
+        }
+        return report
     }
 
     /// The dataset's files whose genre the model knows (a genre it does not know cannot be scored; train
@@ -159,25 +168,28 @@ public enum Evaluation {
     }
 
     /// The clip- and segment-level confusion matrices of the standardised, labelled `clips` and each
-    /// clip's row: clip prediction = argmax of the mean segment softmax, segment prediction = argmax of
-    /// its own (ties: class order), through `Predictor.scores`.
+    /// clip's row: clip prediction = argmax of the mean segment softmax(z/T), segment prediction = argmax of
+    /// its own (ties: class order), through `Predictor.scores`; and each clip's segment logits `[segments][K]`.
     /// - Throws: `FeatureError` for unusable stored parameters; `RunError` when the model's outputs are
     ///   not finite.
     static func score(_ clips: [ClipFeatures], model: TrainedModel, threads: Int) throws
-        -> (clips: ConfusionMatrix, segments: ConfusionMatrix, rows: [EvaluationReport.ClipRow]) {
+        -> (clips: ConfusionMatrix, segments: ConfusionMatrix, rows: [EvaluationReport.ClipRow], logits: [[[Float]]]) {
         let predictor = try Predictor(model: model, threads: threads)
         var clipMatrix = ConfusionMatrix(classNames: model.classNames)
         var segmentMatrix = ConfusionMatrix(classNames: model.classNames)
         var rows: [EvaluationReport.ClipRow] = []
+        var logits: [[[Float]]] = []
+        let k = model.classNames.count
         for clip in clips {
             let s = try predictor.scores(segments: clip.segments, count: clip.segmentCount, file: clip.relativePath)
+            logits.append((0..<clip.segmentCount).map { Array(s.segmentLogits[($0 * k)..<(($0 + 1) * k)]) })
             clipMatrix.add(trueLabel: clip.label, predicted: s.predicted)
             for predicted in s.segmentPredicted { segmentMatrix.add(trueLabel: clip.label, predicted: predicted) }
             rows.append(.init(file: clip.relativePath, genre: model.classNames[clip.label],
                               predicted: model.classNames[s.predicted], probability: Double(s.probabilities[s.predicted]),
                               probabilities: s.probabilities.map(Double.init)))
         }
-        return (clipMatrix, segmentMatrix, rows)
+        return (clipMatrix, segmentMatrix, rows, logits)
     }
 }
 

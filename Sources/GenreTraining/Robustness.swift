@@ -39,7 +39,7 @@ public enum Robustness {
         let extractor = try LogMelExtractor(parameters: model.features)
         // outcomes[file][0] is the original, [1 + j] perturbation j: clip probabilities or a failure reason.
         let outcomes = WorkQueue.map(count: files.count, workers: threads,
-                                     makeWorker: { w in (Classifier(network: model.network, threads: 1), "\(folder)/\(w)") },
+                                     makeWorker: { w in (Classifier(network: model.network, threads: 1, temperature: model.temperature), "\(folder)/\(w)") },
                                      done: progress) { worker, i in
             classify(files[i].path, perturbations: perturbations, model: model, extractor: extractor,
                      classifier: worker.0, scratch: worker.1)

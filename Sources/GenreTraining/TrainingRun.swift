@@ -176,10 +176,14 @@ public enum TrainingRun {
                       lockPath: lock.path, reporter: reporter)
         }
         let modelPath = options.resolvedModelPath
+        // Temperature scaling on the validation clips the best epoch was chosen with (Guo et al. 2017).
+        let calibration = TemperatureFit.calibrate(result.network, validation: data.validation, threads: options.threads)
+        reporter.out(TemperatureFit.describe(calibration))
         let model = TrainedModel(network: result.network, classNames: dataset.classNames, features: options.features,
                                  normalization: data.normalization, training: options.settings,
                                  notes: notes(result, data: data, split: split, datasetPath: options.datasetPath,
-                                              initial: initial))
+                                              initial: initial),
+                                 calibration: calibration.calibration)
         let splitPath = ModelFile.splitPath(forModel: modelPath)
         // The commit: an interruption waits for it to end, then says what was written.
         let curves = try reporter.deferringInterrupts {

@@ -94,6 +94,11 @@ struct CrossValidate: ParsableCommand {
             print(line("macro-F1", report.macroF1, percent: false))
             print(line("balanced accuracy", report.balancedAccuracy, percent: false))
             print(line("segment accuracy", report.segmentAccuracy, percent: true))
+            if let calibration = report.calibration {
+                print("\ntemperature scaling, fitted on each fold's validation files, on the test clips "
+                      + "(the figures above are at T = 1):")
+                for line in ReliabilityDiagram.lines(calibration) { print(line) }
+            }
             print("\nconfusion matrix summed over the test folds (clips; rows: true genre, columns: predicted)")
             print(report.confusion.textTable())
             if let robustness = report.robustness {

@@ -24,12 +24,17 @@ struct Evaluate: ParsableCommand {
     @Option(help: ArgumentHelp("Also score every clip after perturbing it, comma-separated: gain=<dB>dB, mp3=<kb/s>k, vorbis=q<0-10>, downmix=5.1, downmix=5.1-flac, stereo=one-silent, dc=<offset>, rate=<Hz>, or suite (all of the invariance suite). Reports, per perturbation, how often the top genre stays, the accuracy and how far the probabilities move.",
                                valueName: "list"))
     var perturb: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also report the share of clips whose calibrated top probability is below p (answered 'uncertain' by predict --min-confidence) and the accuracy on the rest; 'model': the model's recorded threshold.", valueName: "p|model"))
+    var minConfidence: String?
     @OptionGroup var outputs: ReportOptions
     @OptionGroup var common: RunOptions
     @OptionGroup var caching: CacheOptions
 
     func validate() throws {
         if let perturb { do { _ = try Perturbation.parseList(perturb) } catch { throw ValidationError("--perturb: \(error)") } }
+        if let minConfidence, ConfidenceThreshold(minConfidence) == nil {
+            throw ValidationError("--min-confidence must be a probability in [0, 1] or 'model'")
+        }
     }
 
     func run() throws {
@@ -40,7 +45,7 @@ struct Evaluate: ParsableCommand {
             let trained = try ModelFile.read(model)
             var report = try Evaluation.run(datasetPath: dataset, modelPath: model, loaded: trained, split: split,
                                             threads: common.threads, cache: try caching.cache(for: dataset),
-                                            reporter: console)
+                                            minConfidence: minConfidence.flatMap(ConfidenceThreshold.init), reporter: console)
             if let perturb {
                 report.robustness = try Evaluation.robustness(of: report, model: trained, datasetPath: dataset,
                                                               perturbations: try Perturbation.parseList(perturb),
@@ -63,7 +68,10 @@ struct Evaluate: ParsableCommand {
             print("model \(report.model) on \(report.dataset), \(report.split) split: "
                   + "\(report.clips) clips, \(report.segments) segments")
             print(String(format: "clip accuracy %.1f %%, segment accuracy %.1f %%",
-                         100 * report.clipAccuracy, 100 * report.segmentAccuracy))
+                         100 * report.clipAccuracy, 100 * report.segmentAccuracy)
+                  + (trained.calibration == nil ? "" : String(format: " (at the model's temperature %.3g)", trained.temperature)))
+            if let calibration = report.calibration { for line in ReliabilityDiagram.lines(calibration) { print(line) } }
+            if let selective = report.selective { print(ReliabilityDiagram.line(selective)) }
             print("")
             // Per-class precision/recall/F1/support, then accuracy, macro-F1 and balanced accuracy (clips).
             print(matrix.perClassTable())

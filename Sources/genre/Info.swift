@@ -48,6 +48,14 @@ struct Info: ParsableCommand {
             if t.targets.mixup > 0 { recipe += ", mixup \(t.targets.mixup)" }
             if t.targets.labelSmoothing > 0 { recipe += ", label smoothing \(t.targets.labelSmoothing)" }
             print(recipe)
+            if let c = info.calibration {
+                print(String(format: "calibration: temperature %.3g (validation clips %d: NLL %.3f → %.3f, ECE %.1f %% → %.1f %%)",
+                             info.temperature, c.after.clips, c.before.negativeLogLikelihood, c.after.negativeLogLikelihood,
+                             100 * c.before.expectedCalibrationError, 100 * c.after.expectedCalibrationError)
+                      + (info.minConfidenceThreshold.map { String(format: "; --min-confidence model %.3f", $0) } ?? ""))
+            } else {
+                print("calibration: none (probabilities at temperature 1)")
+            }
             let notes = info.notes.filter { $0.key != "history" }
             if !notes.isEmpty {
                 print("recorded: " + notes.keys.sorted().map { "\($0) \(notes[$0]!)" }.joined(separator: ", "))

@@ -37,6 +37,8 @@ struct Predict: ParsableCommand {
     @Flag(help: "Also show each ≈3 s segment's top genre and probability over time.") var segments = false
     @Option(parsing: .unconditional, help: ArgumentHelp("Read at most this much of each file, seconds (default: all of it).", valueName: "seconds"))
     var maxDuration: Double?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Answer 'uncertain' (the top genres still listed) when the calibrated top probability is below p, in [0, 1]; 'model': the threshold the model recorded at training (below it fall 10 % of the validation clips it got right).", valueName: "p|model"))
+    var minConfidence: String?
     @OptionGroup var common: RunOptions
 
     /// `--format`, or `--json`'s json, or text.
@@ -56,6 +58,9 @@ struct Predict: ParsableCommand {
         }
         if let shard, Shard(parsing: shard) == nil { throw ValidationError("--shard must be K/N with 0 ≤ K < N, e.g. 0/4") }
         if segments && chosenFormat == .csv { throw ValidationError("--segments has no CSV columns; use --format jsonl or json") }
+        if let minConfidence, ConfidenceThreshold(minConfidence) == nil {
+            throw ValidationError("--min-confidence must be a probability in [0, 1] or 'model'")
+        }
     }
 
     func run() throws {
@@ -64,7 +69,8 @@ struct Predict: ParsableCommand {
             if let model, let problem = FileName.invalidArgumentProblem(model) { throw RunError("\(problem)") }
             let request = LibraryRequest(paths: paths, list: filesFrom.map { ($0, null) }, model: model, format: chosenFormat, top: top,
                                          segments: segments, maxSeconds: maxDuration, output: output, resume: resume,
-                                         shard: shard.flatMap(Shard.init(parsing:)), threads: common.threads, unordered: unordered)
+                                         shard: shard.flatMap(Shard.init(parsing:)), threads: common.threads, unordered: unordered,
+                                         minConfidence: minConfidence.flatMap(ConfidenceThreshold.init))
             failed = try LibraryJob.run(request, console: common.startConsole(), summary: common.verbose).failed
         }
         // 2, not 1: the run itself worked, and every file it could classify is written.

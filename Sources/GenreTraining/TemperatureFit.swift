@@ -1,0 +1,87 @@
+import Foundation
+import GenreData
+import GenreMetrics
+import GenreModel
+import GenreNetwork
+
+/// Calibrating a trained network on labelled clips: their segment logits, the temperature that minimises their NLL
+/// (`Calibration.fitTemperature`), the figures before and after, and the `--min-confidence model` threshold.
+public enum TemperatureFit {
+    /// Every clip's segment logits `[clips][segments][K]` and its label.
+    /// - Parameter clips: standardised, labels in the network's class order.
+    public static func logits(_ clips: [ClipFeatures], network: ConvNet, threads: Int) -> (logits: [[[Float]]], labels: [Int]) {
+        let classifier = Classifier(network: network, threads: threads)
+        let k = network.configuration.classCount
+        let logits = clips.map { clip in
+            let flat = classifier.segmentLogits(clip.segments, count: clip.segmentCount, network: network)
+            return (0..<clip.segmentCount).map { Array(flat[($0 * k)..<(($0 + 1) * k)]) }
+        }
+        return (logits, clips.map(\.label))
+    }
+
+    /// The fewest validation clips a temperature is fitted on: on fewer, one clip more or less right moves T a lot.
+    public static let minimumClips = 20
+
+    /// What a run's calibration came to: the calibration, or why there is none (the model then predicts at T = 1).
+    public enum Outcome: Sendable, Equatable {
+        case calibrated(ModelCalibration)
+        /// Fewer than `minimumClips` validation clips (`clips` of them).
+        case tooFewClips(Int)
+        /// The NLL is lowest at an end of [0.05, 20]: the validation clips are all right (or all wrong), and only ever
+        /// sharper (or flatter) probabilities lower it; no temperature is supported by them.
+        case undetermined(accuracy: Double)
+
+        /// The calibration, if any.
+        public var calibration: ModelCalibration? {
+            if case .calibrated(let c) = self { return c }
+            return nil
+        }
+    }
+
+    /// The calibration a model records: T fitted on `validation`, their figures at T = 1 and at T, and the threshold
+    /// that keeps 90 % of their right answers (`Calibration.confidenceThreshold`, on their probabilities at T).
+    public static func calibrate(_ network: ConvNet, validation: [ClipFeatures], threads: Int) -> Outcome {
+        guard validation.count >= minimumClips else { return .tooFewClips(validation.count) }
+        let (logits, labels) = Self.logits(validation, network: network, threads: threads)
+        let comparison = compare(logits: logits, labels: labels,
+                                 temperature: Calibration.fitTemperature(segmentLogits: logits, labels: labels)!)
+        let t = comparison.after.temperature
+        // Within 1 % of an end of the searched range: the minimum is the range's, not the data's.
+        guard t > 0.05 * 1.01, t < 20 / 1.01 else { return .undetermined(accuracy: comparison.before.accuracy) }
+        var confidences: [Double] = [], correct: [Bool] = []
+        for (clip, label) in zip(logits, labels) {
+            let p = Calibration.clipProbabilities(clip, temperature: t)
+            let top = argmax(p)
+            confidences.append(p[top])
+            correct.append(top == label)
+        }
+        return .calibrated(ModelCalibration(temperature: t,
+                                            threshold: Calibration.confidenceThreshold(confidences: confidences, correct: correct),
+                                            validation: comparison))
+    }
+
+    /// The figures of labelled clips without (T = 1) and with temperature `t`: what `evaluate` and `crossval` report.
+    public static func compare(logits: [[[Float]]], labels: [Int], temperature t: Double) -> CalibrationComparison {
+        CalibrationComparison(before: Calibration.figures(segmentLogits: logits, labels: labels, temperature: 1),
+                              after: Calibration.figures(segmentLogits: logits, labels: labels, temperature: t))
+    }
+
+    /// One line on a run's calibration, e.g. `calibrated on 38 validation clips: temperature 1.42, NLL 0.61 → 0.55,
+    /// ECE 9.8 % → 3.1 %; --min-confidence model threshold 0.62`.
+    public static func describe(_ outcome: Outcome) -> String {
+        switch outcome {
+        case .tooFewClips(let n):
+            return "not calibrated: \(n) validation clip(s), fewer than \(minimumClips); probabilities at temperature 1"
+        case .undetermined(let accuracy):
+            return String(format: "not calibrated: the validation clips (%.0f %% right) leave the temperature undetermined; ", 100 * accuracy)
+                + "probabilities at temperature 1"
+        case .calibrated(let c):
+            let before = c.validation.before, after = c.validation.after
+            return String(format: "calibrated on %d validation clips: temperature %.3g, NLL %.3f → %.3f, ECE %.1f %% → %.1f %%; ",
+                          after.clips, c.temperature, before.negativeLogLikelihood, after.negativeLogLikelihood,
+                          100 * before.expectedCalibrationError, 100 * after.expectedCalibrationError)
+                + (c.threshold.map { String(format: "--min-confidence model threshold %.3f", $0) }
+                   ?? "no --min-confidence model threshold (no validation clip was right)")
+        }
+    }
+}
