@@ -27,3 +27,18 @@ public func logits(_ net: ConvNet, _ input: [Float], batch: Int) -> [Float] {
     net.forward(input, batch: batch, workspace: ws)
     return Array(UnsafeBufferPointer(start: ws.logitsPointer, count: batch * net.configuration.classCount))
 }
+
+/// Two classes of 2-segment clips (8 mel bands × 8 frames) that differ in where the energy sits (low vs high bands),
+/// each cell ±1 plus uniform noise of width `noise`: easy to learn at 0.5, and with some clips on the wrong side at 5.
+public func separableClips(count: Int, seed: UInt64, noise: Float = 0.5) -> [ClipFeatures] {
+    var g = SeededGenerator(seed: seed)
+    return (0..<count).map { i in
+        let label = i % 2
+        var values = [Float](repeating: 0, count: 2 * 8 * 8)
+        for s in 0..<2 { for h in 0..<8 { for w in 0..<8 {
+            let loud = (label == 0) == (h < 4)
+            values[(s * 8 + h) * 8 + w] = (loud ? 1 : -1) + noise * (g.nextUnitFloat() - 0.5)
+        } } }
+        return ClipFeatures(relativePath: "c\(label)/\(i).wav", label: label, segments: values, segmentCount: 2, duration: 1)
+    }
+}

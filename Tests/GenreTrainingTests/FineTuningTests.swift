@@ -15,18 +15,8 @@ final class FineTuningTests: XCTestCase {
     let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [4, 4], classCount: 2,
                                       batchNorm: true)
 
-    /// Two classes that differ in where the energy sits, as `TrainerTests.clips`.
     func clips(count: Int, seed: UInt64, noise: Float = 0.5) -> [ClipFeatures] {
-        var g = SeededGenerator(seed: seed)
-        return (0..<count).map { i in
-            let label = i % 2
-            var values = [Float](repeating: 0, count: 2 * 8 * 8)
-            for s in 0..<2 { for h in 0..<8 { for w in 0..<8 {
-                let loud = (label == 0) == (h < 4)
-                values[(s * 8 + h) * 8 + w] = (loud ? 1 : -1) + noise * (g.nextUnitFloat() - 0.5)
-            } } }
-            return ClipFeatures(relativePath: "c\(label)/\(i).wav", label: label, segments: values, segmentCount: 2, duration: 1)
-        }
+        separableClips(count: count, seed: seed, noise: noise)
     }
 
     /// The source's backbone always; its head only for the same genres in the same order, else He init from the seed.

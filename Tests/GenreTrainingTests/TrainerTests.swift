@@ -12,18 +12,7 @@ import XCTest
 
 final class TrainerTests: XCTestCase {
     /// Two classes whose segments differ in where the energy sits (low vs high bands): easy to learn.
-    func clips(count: Int, seed: UInt64) -> [ClipFeatures] {
-        var g = SeededGenerator(seed: seed)
-        return (0..<count).map { i in
-            let label = i % 2
-            var values = [Float](repeating: 0, count: 2 * 8 * 8)
-            for s in 0..<2 { for h in 0..<8 { for w in 0..<8 {
-                let loud = (label == 0) == (h < 4)
-                values[(s * 8 + h) * 8 + w] = (loud ? 1 : -1) + 0.5 * (g.nextUnitFloat() - 0.5)
-            } } }
-            return ClipFeatures(relativePath: "c\(label)/\(i).wav", label: label, segments: values, segmentCount: 2, duration: 1)
-        }
-    }
+    func clips(count: Int, seed: UInt64) -> [ClipFeatures] { separableClips(count: count, seed: seed) }
 
     func testTrainingLearnsASeparableProblemAndKeepsTheBestEpoch() throws {
         let config = ConvNetConfiguration(inputChannels: 1, inputHeight: 8, inputWidth: 8, channels: [4, 4], classCount: 2)
