@@ -13,7 +13,7 @@ struct Genre: ParsableCommand {
         commandName: "genre",
         abstract: "Music-genre classifier: train a CNN on log-mel spectrograms, predict, evaluate.",
         version: versions,
-        subcommands: [Train.self, Predict.self, Evaluate.self, CrossValidate.self, Info.self, MakeDataset.self, Bench.self])
+        subcommands: [Train.self, Predict.self, Evaluate.self, CrossValidate.self, Calibrate.self, Info.self, MakeDataset.self, Bench.self])
 
     /// ArgumentParser's entry, after asking for the peak-memory report `genre bench` and the tests read
     /// (`ChildProcess`).
