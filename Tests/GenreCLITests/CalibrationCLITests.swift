@@ -2,6 +2,7 @@ import Foundation
 import FoundationXML
 import GenreMetrics
 import GenreModel
+import GenreTestSupport
 import XCTest
 
 /// Calibrated answers end to end: a model's temperature changes what `predict` prints, `--min-confidence` answers
@@ -123,5 +124,28 @@ final class CalibrationCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(html.contains("<h2>Calibration</h2>"))
         XCTAssertEqual(html.components(separatedBy: "<title>reliability, T = ").count - 1, 2, "the diagram before and after")
         XCTAssertNotNil(try? XMLDocument(xmlString: html), "well-formed")
+    }
+
+    /// On real music with 20 validation clips `train` calibrates; `calibrate` refits the same temperature from the split
+    /// list (the same clips, the same fit) and replaces the file; on the demo set, whose validation clips are all right,
+    /// it refuses and leaves the model as it was.
+    func testTrainCalibratesAndCalibrateRefitsTheSameOrRefusesLeavingTheModel() throws {
+        let mini = try Reference.shared("datasets/gtzan-mini").path
+        let train = try genre(["train", mini, "--epochs", "2", "--seed", "1", "--model", "mini.safetensors"], in: folder)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stdout.contains("calibrated on 20 validation clips: temperature "), train.stdout)
+        let trained = try XCTUnwrap(try ModelFile.read(folder + "/mini.safetensors").calibration)
+        let refit = try genre(["calibrate", mini, "--model", "mini.safetensors"], in: folder)
+        XCTAssertEqual(refit.status, 0, refit.stderr)
+        XCTAssertTrue(refit.stdout.contains(String(format: "replaced the temperature %.3g it held", trained.temperature)), refit.stdout)
+        XCTAssertEqual(try ModelFile.read(folder + "/mini.safetensors").calibration, trained)
+
+        let model = try trainSmallModel()
+        let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model))
+        let refused = try genre(["calibrate", "data", "--model", model], in: folder)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.hasPrefix("genre: error: \(model): not calibrated: "), refused.stderr)
+        XCTAssertTrue(refused.stderr.hasSuffix("; the model is unchanged\n"), refused.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model)), before)
     }
 }
