@@ -29,6 +29,14 @@ extension TrainingRun {
         return start
     }
 
+    /// The standardisation a fine-tuning run keeps instead of fitting its own: the source model's, or for a resumed
+    /// fine-tuning run the one its checkpoint recorded (which was the source's). nil from scratch.
+    static func sourceNormalization(start: TrainedModel?, saved: Checkpoint.Run?) -> Normalization? {
+        if let start { return start.normalization }
+        guard let saved, saved.initial != nil else { return nil }
+        return saved.fittedNormalization
+    }
+
     /// One line on what a fine-tuning run starts from, e.g. `fine-tuning genre.safetensors (10 genres; new head for
     /// 5 genres; first 2 blocks frozen, BatchNorm frozen, backbone learning rate ×0.1)`.
     static func describe(_ initial: InitialModel, classNames: [String]) -> String {

@@ -165,8 +165,8 @@ public enum TrainingRun {
         let sameGenres = initial?.classes == dataset.classNames
         initial?.headReused = sameGenres
         if let initial { reporter.out(describe(initial, classNames: dataset.classNames)) }
-        let data = try standardise(split, clips: clips, dataset: dataset, options: options, fixed: start?.model.normalization
-                                   ?? saved?.run.initial.map { _ in saved!.run.fittedNormalization },
+        let data = try standardise(split, clips: clips, dataset: dataset, options: options,
+                                   fixed: sourceNormalization(start: start?.model, saved: saved?.run),
                                    featureSeconds: featureSeconds, reporter: reporter)
         let run = Checkpoint.Run(settings: options.settings, features: options.features, classNames: dataset.classNames,
                                  split: split, normalization: data.normalization, initial: initial)
