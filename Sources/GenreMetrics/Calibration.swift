@@ -66,11 +66,13 @@ public enum Calibration {
         return total / Double(labels.count)
     }
 
-    /// The temperature in [0.05, 20] that minimises `negativeLogLikelihood`: the best of 400 log-spaced values, then a
-    /// golden-section search of log T between its neighbours to 1e-9. nil when there are no clips.
-    public static func fitTemperature(segmentLogits: [[[Float]]], labels: [Int]) -> Double? {
+    /// The temperature in `range` (default [0.05, 20]) that minimises `negativeLogLikelihood`: the best of 400
+    /// log-spaced values, then a golden-section search of log T between its neighbours to 1e-9. nil when there are no
+    /// clips.
+    public static func fitTemperature(segmentLogits: [[[Float]]], labels: [Int],
+                                      range: ClosedRange<Double> = 0.05...20) -> Double? {
         guard !labels.isEmpty else { return nil }
-        let low = log(0.05), high = log(20.0), steps = 400
+        let low = log(range.lowerBound), high = log(range.upperBound), steps = 400
         func nll(_ logT: Double) -> Double {
             negativeLogLikelihood(segmentLogits: segmentLogits, labels: labels, temperature: exp(logT))
         }

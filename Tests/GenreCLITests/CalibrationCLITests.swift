@@ -127,8 +127,8 @@ final class CalibrationCLITests: XCTestCase, GenreCLIRunning {
     }
 
     /// On real music with 20 validation clips `train` calibrates; `calibrate` refits the same temperature from the split
-    /// list (the same clips, the same fit) and replaces the file; on the demo set, whose validation clips are all right,
-    /// it refuses and leaves the model as it was.
+    /// list (the same clips, the same fit) and replaces the file; on the small demo model, with 4 validation clips, it
+    /// refuses and leaves the model as it was.
     func testTrainCalibratesAndCalibrateRefitsTheSameOrRefusesLeavingTheModel() throws {
         let mini = try Reference.shared("datasets/gtzan-mini").path
         let train = try genre(["train", mini, "--epochs", "2", "--seed", "1", "--model", "mini.safetensors"], in: folder)
@@ -144,7 +144,7 @@ final class CalibrationCLITests: XCTestCase, GenreCLIRunning {
         let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model))
         let refused = try genre(["calibrate", "data", "--model", model], in: folder)
         XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stderr.hasPrefix("genre: error: \(model): not calibrated: "), refused.stderr)
+        XCTAssertTrue(refused.stderr.hasPrefix("genre: error: \(model): not calibrated: 4 validation clip(s), fewer than 20"), refused.stderr)
         XCTAssertTrue(refused.stderr.hasSuffix("; the model is unchanged\n"), refused.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model)), before)
     }

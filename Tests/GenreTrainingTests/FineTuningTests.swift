@@ -70,20 +70,26 @@ final class FineTuningTests: XCTestCase {
         XCTAssertEqual(resumed.network, whole.network)
     }
 
-    /// Calibration after training: none on too few validation clips or when every clip is right (the NLL falls all the
-    /// way to the end of the range), else the fitted T with its figures and threshold, which the model file keeps.
+    /// Calibration after training: none on too few validation clips; T = 1 with its threshold when every clip is right
+    /// (only a sharper T, which a run never fits, would lower their NLL); else the fitted T with its figures and
+    /// threshold, which the model file keeps.
     func testACalibratedModelRecordsItsTemperatureAndThreshold() throws {
         let network = try Trainer(settings: TrainingSettings(epochs: 4, batchSize: 4, learningRate: 0.01, seed: 5, optimizer: .adam,
                                                              batchNorm: true), threads: 1)
             .train(network: ConvNet(configuration: config, seed: 5), train: clips(count: 16, seed: 1), validation: []).network
         XCTAssertEqual(TemperatureFit.calibrate(network, validation: clips(count: 19, seed: 2), threads: 1), .tooFewClips(19))
+        let easy = try XCTUnwrap(TemperatureFit.calibrate(network, validation: clips(count: 20, seed: 2), threads: 1).calibration)
+        XCTAssertEqual(easy.validation.before.accuracy, 1)
+        XCTAssertEqual(easy.temperature, 1)
+        XCTAssertNotNil(easy.threshold)
         // Noise wider than the classes' gap: some clips wrong, so the NLL has an inside minimum.
         let hard = clips(count: 40, seed: 3, noise: 5)
         guard case .calibrated(let calibration) = TemperatureFit.calibrate(network, validation: hard, threads: 1) else {
             return XCTFail("not calibrated: \(TemperatureFit.calibrate(network, validation: hard, threads: 1))")
         }
         let (logits, labels) = TemperatureFit.logits(hard, network: network, threads: 1)
-        XCTAssertEqual(calibration.temperature, Calibration.fitTemperature(segmentLogits: logits, labels: labels))
+        XCTAssertEqual(calibration.temperature, max(1, Calibration.fitTemperature(segmentLogits: logits, labels: labels,
+                                                                                  range: TemperatureFit.temperatureRange)!))
         XCTAssertLessThanOrEqual(calibration.validation.after.negativeLogLikelihood, calibration.validation.before.negativeLogLikelihood)
         XCTAssertEqual(calibration.validation.before.temperature, 1)
         var model = smallModel()
