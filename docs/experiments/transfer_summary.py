@@ -53,3 +53,15 @@ print(f"| the five genres it never saw | {len(unknown)} | {100 * flag_unknown:.1
 ratio = flag_unknown / flag_known if flag_known > 0 else float("inf")
 print(f"\nUnknown-genre clips flagged {ratio:.2f}× as often as known ones (target ≥ 2×); "
       f"AUROC of the top probability, known vs unknown: {auroc:.3f}.")
+
+# The same clips at other thresholds (predict --min-confidence P): how the two groups separate.
+known_right = [(float(r[3]), r[2] == r[1].split("/")[0]) for r in rows if r[0] == "known-test"]
+print("\n| --min-confidence | own genres flagged | unknown genres flagged | ratio | accuracy on own genres answered |")
+print("|---|---|---|---|---|")
+for t in [0.5, 0.6, 0.7, 0.8, 0.9]:
+    fk = sum(p < t for p, _ in known) / len(known)
+    fu = sum(p < t for p, _ in unknown) / len(unknown)
+    answered = [ok for p, ok in known_right if p >= t]
+    accuracy = f"{100 * sum(answered) / len(answered):.1f} %" if answered else "n/a"
+    ratio = f"{fu / fk:.2f}×" if fk > 0 else "n/a"
+    print(f"| {t} | {100 * fk:.1f} % | {100 * fu:.1f} % | {ratio} | {accuracy} |")
