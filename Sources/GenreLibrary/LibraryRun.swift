@@ -75,7 +75,8 @@ public final class LibraryRun {
             if let note = record.note, console.verbose || audio.stoppedAtSeconds != nil { console.warn(Message(verbatim: "\(file.path): \(note)")) }
         }
         if let warning = record.warning { console.warn(Message(verbatim: "warning: \(file.path): \(warning)")) }
-        tally.classified(genre: p.ranking[0].genre, seconds: p.duration)
+        // The summary counts an "uncertain" answer as such, as the records give it.
+        tally.classified(genre: record.uncertain == true ? "(uncertain)" : p.ranking[0].genre, seconds: p.duration)
         try write(&record, file: file)
     }
 

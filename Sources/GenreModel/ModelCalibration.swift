@@ -105,9 +105,9 @@ public enum ConfidenceThreshold: Sendable, Equatable {
         case .model:
             if let t = model.calibration?.threshold { return t }
             let why = model.calibration == nil
-                ? "it was not calibrated (trained without enough validation clips, or by an earlier genre)"
+                ? "it was not calibrated (fewer than 20 validation clips, or trained by an earlier genre; genre calibrate DIR fits one)"
                 : "none of its validation clips was right"
-            throw RunError("\(path): records no \(Setting.minConfidence) threshold (\(why)); give a probability, e.g. \(Setting.minConfidence) 0.5")
+            throw RunError("\(path): records no \(Setting.minConfidence) threshold: \(why); give a probability, e.g. \(Setting.minConfidence) 0.5")
         }
     }
 }

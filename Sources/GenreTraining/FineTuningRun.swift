@@ -23,6 +23,12 @@ extension TrainingRun {
             }
             return nil
         }
+        guard !path.isEmpty else { throw RunError("\(Setting.initModel): the path is empty; give the trained model to start from") }
+        // The fine-tuned model replacing the one it starts from would lose the source (and its split list): refused.
+        if let source = OutputPath.resolved(path), source == OutputPath.resolved(options.resolvedModelPath) {
+            throw RunError("\(path): is both the model to start from (\(Setting.initModel)) and the one to write "
+                           + "(\(Setting.modelPath)); write the fine-tuned model elsewhere")
+        }
         let start = try InitialModel.load(path, fineTuning: options.fineTuning)
         options.features = start.model.features
         options.settings = InitialModel.settings(options.settings, from: start.model)

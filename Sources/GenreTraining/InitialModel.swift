@@ -15,8 +15,10 @@ import GenreSupport
 public struct InitialModel: Sendable, Equatable, Codable {
     /// The source file's name (no folder, so that the same run writes the same bytes from anywhere).
     public var file: String
-    /// The source's SHA-256 checksum (`checksum.sha256`), 64 hex digits.
+    /// The source's content checksum (its `checksum.sha256`, what `genre info` verifies), 64 hex digits.
     public var checksum: String
+    /// SHA-256 of the source file's bytes, as `sha256sum` prints it (and `predict` records as `modelFileSHA256`).
+    public var fileSHA256: String
     /// The source's genres, in its output order.
     public var classes: [String]
     /// True when the source's Linear layer was kept (same genres, same order); false: a new one.
@@ -63,7 +65,8 @@ public struct InitialModel: Sendable, Equatable, Codable {
         guard scale > 0, scale <= 10, scale.isFinite else {
             throw RunError("\(Setting.backboneLearningRateScale) must be in (0, 10]")
         }
-        let record = InitialModel(file: OutputPath.fileName(of: path), checksum: checksum, classes: model.classNames,
+        let record = InitialModel(file: OutputPath.fileName(of: path), checksum: checksum,
+                                  fileSHA256: try ModelChecksum.fileSHA256(path), classes: model.classNames,
                                   headReused: false, fineTuning: fineTuning)
         return (model, record)
     }

@@ -18,12 +18,16 @@ public enum Recalibration {
     ///   stays).
     public static func run(datasetPath: String, modelPath: String, threads: Int, cache: FeatureCache?,
                            reporter: any Reporter) throws -> (calibration: ModelCalibration, previous: ModelCalibration?) {
+        // A model that is missing, damaged or cannot be replaced is named as such before a lock file is made beside it.
+        _ = try ModelFile.read(modelPath)
+        try OutputPath.checkWritable(modelPath)
         let lock = try RunLock.take(ModelFile.lockPath(forModel: modelPath), guarding: modelPath, command: "genre calibrate",
                                     writing: "this model", other: "\(Setting.modelPath)")
         defer { lock.release() }
         var model = try ModelFile.read(modelPath)
         let dataset = try DatasetScanner.scan(datasetPath)
         for w in dataset.warnings { reporter.warn("warning: \(w)") }
+        try checkValidationFiles(of: modelPath, in: dataset, datasetPath: datasetPath)
         let known = try Evaluation.knownFiles(of: dataset, model: model, datasetPath: datasetPath, modelPath: modelPath,
                                               reporter: reporter)
         let selected = try Evaluation.files(of: .validation, known: known, dataset: dataset, model: model,
@@ -39,5 +43,22 @@ public enum Recalibration {
         model.calibration = calibration
         try reporter.deferringInterrupts { try ModelFile.write(model, to: modelPath) }
         return (calibration, previous)
+    }
+
+    /// The split list beside the model exists and names validation files the dataset still has (what `evaluate`'s
+    /// checks would refuse with advice that fits `evaluate`, `--split all`, which calibrating has no use for).
+    /// - Throws: `RunError` naming the split list; `SplitError` for a malformed one.
+    static func checkValidationFiles(of modelPath: String, in dataset: Dataset, datasetPath: String) throws {
+        let splitPath = ModelFile.splitPath(forModel: modelPath)
+        guard FileManager.default.fileExists(atPath: splitPath) else {
+            throw RunError("\(splitPath): split list of \(modelPath) not found; calibrate fits on the validation files it lists "
+                           + "(train writes it beside the model)")
+        }
+        let lists = try Splitter.read(splitPath, dataset: dataset, allowingMissing: true)
+        let present = Set(dataset.files.map(\.relativePath))
+        guard lists.validation.contains(where: present.contains) else {
+            throw RunError("\(datasetPath): none of the \(lists.validation.count) validation files of \(splitPath) is in it; "
+                           + "give the dataset folder \(modelPath) was trained on")
+        }
     }
 }

@@ -58,12 +58,14 @@ public enum TemperatureFit {
         }
         if t < temperatureRange.lowerBound * 1.001 { t = temperatureRange.lowerBound }
         let comparison = compare(logits: logits, labels: labels, temperature: t)
+        // The threshold is compared with what predict prints, so it is taken from the same Float arithmetic
+        // (`Classifier` at T): from the Double fit's values, a clip exactly at it came out 1e-8 below and was flagged.
+        let classifier = Classifier(network: network, threads: threads, temperature: t)
         var confidences: [Double] = [], correct: [Bool] = []
-        for (clip, label) in zip(logits, labels) {
-            let p = Calibration.clipProbabilities(clip, temperature: t)
-            let top = argmax(p)
-            confidences.append(p[top])
-            correct.append(top == label)
+        for clip in validation {
+            let scores = classifier.scores(clip.segments, count: clip.segmentCount, network: network)
+            confidences.append(Double(scores.probabilities[scores.predicted]))
+            correct.append(scores.predicted == clip.label)
         }
         return .calibrated(ModelCalibration(temperature: t,
                                             threshold: Calibration.confidenceThreshold(confidences: confidences, correct: correct),

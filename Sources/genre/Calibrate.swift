@@ -25,7 +25,10 @@ struct Calibrate: ParsableCommand {
             let console = common.startConsole()
             let (calibration, previous) = try Recalibration.run(datasetPath: dataset, modelPath: model, threads: common.threads,
                                                                 cache: try caching.cache(for: dataset), reporter: console)
-            if let previous { console.out(String(format: "replaced the temperature %.3g it held", previous.temperature)) }
+            if let previous {
+                console.out(previous.temperature == calibration.temperature ? "the same temperature as it held"
+                            : String(format: "replaced the temperature %.3g it held", previous.temperature))
+            }
             console.out(TemperatureFit.describe(.calibrated(calibration)))
             console.out("model written to \(model)")
         }

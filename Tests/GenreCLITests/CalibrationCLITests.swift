@@ -92,8 +92,9 @@ final class CalibrationCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(recorded.stdout.contains("min-confidence=0.999"), recorded.stdout)
         let none = try genre(["predict", file, "--model", plain, "--min-confidence", "model"], in: folder)
         XCTAssertEqual(none.status, 1)
-        XCTAssertEqual(none.stderr, "genre: error: \(plain): records no --min-confidence threshold (it was not calibrated "
-                       + "(trained without enough validation clips, or by an earlier genre)); give a probability, e.g. --min-confidence 0.5\n")
+        XCTAssertEqual(none.stderr, "genre: error: \(plain): records no --min-confidence threshold: it was not calibrated "
+                       + "(fewer than 20 validation clips, or trained by an earlier genre; genre calibrate DIR fits one); "
+                       + "give a probability, e.g. --min-confidence 0.5\n")
         for bad in ["1.5", "-0.1", "sure"] {
             let run = try genre(["predict", file, "--model", plain, "--min-confidence", bad], in: folder)
             XCTAssertEqual(run.status, 64, bad)
@@ -137,7 +138,7 @@ final class CalibrationCLITests: XCTestCase, GenreCLIRunning {
         let trained = try XCTUnwrap(try ModelFile.read(folder + "/mini.safetensors").calibration)
         let refit = try genre(["calibrate", mini, "--model", "mini.safetensors"], in: folder)
         XCTAssertEqual(refit.status, 0, refit.stderr)
-        XCTAssertTrue(refit.stdout.contains(String(format: "replaced the temperature %.3g it held", trained.temperature)), refit.stdout)
+        XCTAssertTrue(refit.stdout.contains("the same temperature as it held"), refit.stdout)
         XCTAssertEqual(try ModelFile.read(folder + "/mini.safetensors").calibration, trained)
 
         let model = try trainSmallModel()
@@ -147,5 +148,16 @@ final class CalibrationCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(refused.stderr.hasPrefix("genre: error: \(model): not calibrated: 4 validation clip(s), fewer than 20"), refused.stderr)
         XCTAssertTrue(refused.stderr.hasSuffix("; the model is unchanged\n"), refused.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + model)), before)
+
+        // Without its split list, or on another dataset, the advice is calibrate's own (not evaluate's --split all).
+        try FileManager.default.copyItem(atPath: folder + "/" + model, toPath: folder + "/alone.safetensors")
+        let alone = try genre(["calibrate", "data", "--model", "alone.safetensors"], in: folder)
+        XCTAssertEqual(alone.status, 1)
+        XCTAssertEqual(alone.stderr, "genre: error: alone.split.tsv: split list of alone.safetensors not found; calibrate fits on the "
+                       + "validation files it lists (train writes it beside the model)\n")
+        let other = try genre(["calibrate", mini, "--model", model], in: folder)
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.stderr.contains("validation files of models/data.split.tsv is in it; give the dataset folder "
+                                            + "\(model) was trained on"), other.stderr)
     }
 }

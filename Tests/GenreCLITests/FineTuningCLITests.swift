@@ -41,6 +41,7 @@ final class FineTuningCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(tuned.network.fc.weight.shape, [2, source.network.fc.weight.shape[1]])
         let record = try XCTUnwrap(InitialModelRecord(tuned.notes["init"]))
         XCTAssertEqual(record.checksum, try metadata(folder + "/" + base)["checksum.sha256"])
+        XCTAssertEqual(record.fileSHA256, try ModelChecksum.fileSHA256(folder + "/" + base))
         XCTAssertEqual(record.classes, source.classNames)
         XCTAssertEqual(record.headReused, false)
         XCTAssertEqual(try metadata(folder + "/ft.safetensors")["training.init"], "fine-tuned (see train.init)")
@@ -79,6 +80,14 @@ final class FineTuningCLITests: XCTestCase, GenreCLIRunning {
         try refused(["--init", base, "--backbone-lr-scale", "0"], "--backbone-lr-scale must be in (0, 10]", status: 64)
         try refused(["--init", "nothing.safetensors"], "genre: error: nothing.safetensors: model file not found", status: 1)
         try refused(["--init", "data/beat"], "data/beat: not a readable model file", status: 1)
+        try refused(["--init", ""], "genre: error: --init: the path is empty; give the trained model to start from", status: 1)
+        // Writing the fine-tuned model over its source is refused (the source stays, bit for bit).
+        let source = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + base))
+        let over = try genre(["train", subset, "--init", base, "--model", "./" + base], in: folder)
+        XCTAssertEqual(over.status, 1)
+        XCTAssertEqual(over.stderr, "genre: error: \(base): is both the model to start from (--init) and the one to write (--model); "
+                       + "write the fine-tuned model elsewhere\n")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + base)), source)
         // A model without BatchNorm (the seed recipe) has none to freeze.
         let seed = try genre(["train", "data", "--recipe", "seed", "--epochs", "1", "--model", "seed.safetensors"], in: folder)
         XCTAssertEqual(seed.status, 0, seed.stderr)
@@ -98,6 +107,7 @@ func metadata(_ path: String) throws -> [String: String] {
 /// `train.init` as the tests read it (the JSON object `InitialModel.recorded` writes).
 struct InitialModelRecord: Decodable {
     var checksum: String
+    var fileSHA256: String
     var classes: [String]
     var headReused: Bool
     var file: String

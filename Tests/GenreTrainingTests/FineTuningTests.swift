@@ -52,7 +52,8 @@ final class FineTuningTests: XCTestCase {
         XCTAssertEqual(whole.network.convolutions[0], start.convolutions[0], "the frozen block")
         XCTAssertEqual(whole.network.batchNorms, start.batchNorms, "frozen BatchNorm: γ, β and running statistics")
         XCTAssertNotEqual(whole.network.convolutions[1], start.convolutions[1])
-        let record = InitialModel(file: "m.safetensors", checksum: String(repeating: "a", count: 64), classes: ["a", "b"],
+        let record = InitialModel(file: "m.safetensors", checksum: String(repeating: "a", count: 64),
+                                  fileSHA256: String(repeating: "b", count: 64), classes: ["a", "b"],
                                   headReused: true, fineTuning: fineTuning)
         let run = Checkpoint.Run(settings: settings, features: FeatureParameters(nMels: 8, segmentFrames: 8, minLastSegmentFrames: 4),
                                  classNames: ["a", "b"], split: DataSplit(train: ["a/1.wav"], validation: ["b/1.wav"], test: []),
