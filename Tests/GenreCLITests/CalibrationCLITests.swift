@@ -76,6 +76,11 @@ final class CalibrationCLITests: XCTestCase, GenreCLIRunning {
             XCTAssertEqual(rows.first?.last, "uncertain")
             XCTAssertEqual(rows.dropFirst().first?.last, uncertain ? "true" : "false")
         }
+        // A library run's summary counts the uncertain answers as such.
+        let library = try genre(["predict", "data", "--model", plain, "--format", "jsonl", "--output", "all.jsonl",
+                                 "--min-confidence", "1"], in: folder)
+        XCTAssertEqual(library.status, 0, library.stderr)
+        XCTAssertTrue(library.stderr.contains("top genres: (uncertain) 20\n"), library.stderr)
         // Without the option no record says either way, and CSV keeps its columns.
         let csv = try genre(["predict", file, "--model", plain, "--format", "csv"], in: folder)
         XCTAssertFalse(csv.stdout.contains("uncertain"), csv.stdout)
