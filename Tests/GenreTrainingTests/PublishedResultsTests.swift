@@ -5,6 +5,7 @@ import GenreTestSupport
 import GenreSupport
 import XCTest
 @testable import GenreData
+@testable import GenreMetrics
 @testable import GenreModel
 @testable import GenreReports
 @testable import GenreTraining
@@ -162,5 +163,39 @@ final class PublishedResultsTests: XCTestCase {
         // The history without its wall times.
         XCTAssertEqual(ours.history.map(\.trainLoss), theirs.history.map(\.trainLoss))
         XCTAssertEqual(ours.history.map(\.validationAccuracy), theirs.history.map(\.validationAccuracy))
+    }
+
+    /// Issue 17's figures: the transfer table's means and gains are `docs/results/transfer/runs.tsv`'s, the calibration
+    /// rows are `crossval-default-seed0.json`'s pooled figures, and the card quotes the shipped model's own calibration.
+    func testTheTransferAndCalibrationFiguresAreTheCommittedOutputs() throws {
+        let readme = try String(contentsOf: Reference.repository.appendingPathComponent("README.md"), encoding: .utf8)
+        let card = try String(contentsOf: Reference.repository.appendingPathComponent("models/README.md"), encoding: .utf8)
+        let runs = try String(contentsOf: Self.results.appendingPathComponent("transfer/runs.tsv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }
+        func accuracies(_ arm: String, _ k: String) -> [Double] {
+            runs.filter { $0[0] == arm && $0[1] == k }.sorted { $0[2] < $1[2] }.map { Double($0[3])! }
+        }
+        for k in ["3", "5", "10"] {
+            let scratch = accuracies("scratch", k), tuned = accuracies("finetune", k)
+            XCTAssertEqual(scratch.count, 5, "five seeds at k = \(k)")
+            XCTAssertTrue(readme.contains(Self.percent(MeanStd(scratch))), "README lacks scratch at k = \(k): \(Self.percent(MeanStd(scratch)))")
+            XCTAssertTrue(readme.contains("**\(Self.percent(MeanStd(tuned)))**"), "README lacks --init at k = \(k)")
+            let gain = MeanStd(zip(tuned, scratch).map { 100 * ($0 - $1) })
+            XCTAssertTrue(readme.contains(String(format: "%.1f ± %.1f", gain.mean, gain.std)), "README lacks the gain at k = \(k)")
+        }
+        let crossval = try XCTUnwrap(try crossValidation("crossval-default-seed0.json").calibration)
+        for f in [crossval.before, crossval.after] {
+            XCTAssertEqual(f.clips, 509)
+            let row = String(format: "| 68.6 %% | %@%.3f%@ | %@%.1f %%%@ |", f.temperature == 1 ? "" : "**", f.negativeLogLikelihood,
+                             f.temperature == 1 ? "" : "**", f.temperature == 1 ? "" : "**", 100 * f.expectedCalibrationError,
+                             f.temperature == 1 ? "" : "**")
+            XCTAssertTrue(readme.contains(row), "README lacks the calibration row \(row)")
+        }
+        let shipped = try XCTUnwrap(try ModelFile.read(Reference.repository.appendingPathComponent("models/genre.safetensors").path).calibration)
+        let quoted = String(format: "T = %.2f; on those clips NLL %.3f → %.3f nats, ECE %.1f %% → %.1f %%", shipped.temperature,
+                            shipped.validation.before.negativeLogLikelihood, shipped.validation.after.negativeLogLikelihood,
+                            100 * shipped.validation.before.expectedCalibrationError, 100 * shipped.validation.after.expectedCalibrationError)
+        XCTAssertTrue(card.contains(quoted), "model card lacks \(quoted)")
+        XCTAssertTrue(card.contains(String(format: "threshold %.3f", try XCTUnwrap(shipped.threshold))))
     }
 }
