@@ -104,9 +104,15 @@ public enum ConfidenceThreshold: Sendable, Equatable {
         case .probability(let p): return p
         case .model:
             if let t = model.calibration?.threshold { return t }
-            let why = model.calibration == nil
-                ? "it was not calibrated (fewer than 20 validation clips, or trained by an earlier genre; genre calibrate DIR fits one)"
-                : "none of its validation clips was right"
+            let why: String
+            if model.calibration != nil {
+                why = "none of its validation clips was right"
+            } else if let clips = model.notes["validation_files"].flatMap(Int.init), clips < 20 {
+                // calibrate would refuse too: only more validation files (training again) give a threshold.
+                why = "it was not calibrated: it was trained with \(clips) validation file(s), fewer than the 20 a temperature needs"
+            } else {
+                why = "it was not calibrated (trained by an earlier genre; genre calibrate DIR fits one)"
+            }
             throw RunError("\(path): records no \(Setting.minConfidence) threshold: \(why); give a probability, e.g. \(Setting.minConfidence) 0.5")
         }
     }

@@ -11,9 +11,10 @@ public enum ReliabilityDiagram {
     /// `  T = 1 (uncalibrated)   71.2 %   0.912   8.4 %`.
     public static func lines(_ c: CalibrationComparison) -> [String] {
         let rows = [("T = 1 (uncalibrated)", c.before), (String(format: "T = %.3g (the model's)", c.after.temperature), c.after)]
-        let width = rows.map(\.0.count).max() ?? 0
-        return ["calibration (\(c.after.clips) clips)".padding(toLength: width + 2, withPad: " ", startingAt: 0)
-                    + "  accuracy      NLL      ECE"]
+        // The figures start after the longest label, or after the heading when it is longer (padding never cuts it).
+        let heading = "calibration (\(c.after.clips) clips)"
+        let width = max(rows.map(\.0.count).max() ?? 0, heading.count - 2)
+        return [heading.padding(toLength: width + 2, withPad: " ", startingAt: 0) + "  accuracy      NLL      ECE"]
             + rows.map { label, f in
                 "  " + label.padding(toLength: width, withPad: " ", startingAt: 0)
                     + String(format: "   %6.1f %%  %7.3f  %5.1f %%", 100 * f.accuracy, f.negativeLogLikelihood,

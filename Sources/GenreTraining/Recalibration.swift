@@ -21,7 +21,7 @@ public enum Recalibration {
         // A model that is missing, damaged or cannot be replaced is named as such before a lock file is made beside it.
         _ = try ModelFile.read(modelPath)
         try OutputPath.checkWritable(modelPath)
-        let lock = try RunLock.take(ModelFile.lockPath(forModel: modelPath), guarding: modelPath, command: "genre calibrate",
+        let lock = try RunLock.take(ModelFile.lockPath(forModel: modelPath), guarding: modelPath, command: "genre train or calibrate",
                                     writing: "this model", other: "\(Setting.modelPath)")
         defer { lock.release() }
         var model = try ModelFile.read(modelPath)

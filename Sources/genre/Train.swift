@@ -34,7 +34,7 @@ struct Train: ParsableCommand {
     var initModel: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("With --init: the first N convolution blocks get no gradient (0–4).", valueName: "N"))
     var freeze: Int?
-    @Option(parsing: .unconditional, help: ArgumentHelp("With --init: the backbone's learning rate as a fraction of the head's, in (0, 10] (1).", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --init: the backbone's learning rate as a factor of the head's, in (0, 10] (1).", valueName: "s"))
     var backboneLrScale: Float?
     @Flag(help: "With --init: every BatchNorm layer uses its running statistics and is not trained (the usual choice on a few songs per genre).")
     var freezeBatchnorm = false
@@ -82,6 +82,9 @@ struct Train: ParsableCommand {
         }
         if let freeze, !(0...4).contains(freeze) { throw ValidationError("--freeze must be between 0 and 4 (the convolution blocks)") }
         if let s = backboneLrScale, !(s > 0 && s <= 10) { throw ValidationError("--backbone-lr-scale must be in (0, 10]") }
+        if backboneLrScale != nil, freeze == 4 {
+            throw ValidationError("--backbone-lr-scale has nothing to scale: --freeze 4 fixes every convolution block")
+        }
         let f = baseFeatures, sampleRate = f.sampleRate, nFFT = f.nFFT, hopLength = f.hopLength, nMels = f.nMels
         if noTest, splitFile != nil { throw ValidationError("--no-test and --split-file exclude each other") }
         guard (1000...768_000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 1000 and 768000 Hz") }

@@ -97,8 +97,8 @@ final class CalibrationCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(recorded.stdout.contains("min-confidence=0.999"), recorded.stdout)
         let none = try genre(["predict", file, "--model", plain, "--min-confidence", "model"], in: folder)
         XCTAssertEqual(none.status, 1)
-        XCTAssertEqual(none.stderr, "genre: error: \(plain): records no --min-confidence threshold: it was not calibrated "
-                       + "(fewer than 20 validation clips, or trained by an earlier genre; genre calibrate DIR fits one); "
+        XCTAssertEqual(none.stderr, "genre: error: \(plain): records no --min-confidence threshold: it was not calibrated: it was "
+                       + "trained with 4 validation file(s), fewer than the 20 a temperature needs; "
                        + "give a probability, e.g. --min-confidence 0.5\n")
         for bad in ["1.5", "-0.1", "sure"] {
             let run = try genre(["predict", file, "--model", plain, "--min-confidence", bad], in: folder)

@@ -78,6 +78,8 @@ final class FineTuningCLITests: XCTestCase, GenreCLIRunning {
                     status: 64)
         try refused(["--init", base, "--freeze", "5"], "--freeze must be between 0 and 4", status: 64)
         try refused(["--init", base, "--backbone-lr-scale", "0"], "--backbone-lr-scale must be in (0, 10]", status: 64)
+        try refused(["--init", base, "--freeze", "4", "--backbone-lr-scale", "0.5"],
+                    "--backbone-lr-scale has nothing to scale: --freeze 4 fixes every convolution block", status: 64)
         try refused(["--init", "nothing.safetensors"], "genre: error: nothing.safetensors: model file not found", status: 1)
         try refused(["--init", "data/beat"], "data/beat: not a readable model file", status: 1)
         try refused(["--init", ""], "genre: error: --init: the path is empty; give the trained model to start from", status: 1)

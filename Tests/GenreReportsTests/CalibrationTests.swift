@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import GenreMetrics
+import GenreReports
 
 /// Issue 17's calibration measures: expected calibration error on a hand-computed case, and the temperature fit
 /// (Guo et al. 2017, with a clip's probability the mean of its segments' softmax(z/T)) against a brute-force search.
@@ -118,5 +119,15 @@ final class CalibrationTests: XCTestCase {
         XCTAssertEqual(s.flaggedShare, 0.5)
         XCTAssertEqual(s.answeredAccuracy, 0.5)
         XCTAssertNil(SelectiveFigures(threshold: 1, confidences: [0.9], correct: [true]).answeredAccuracy)
+    }
+
+    /// The text table keeps its heading whole and its columns aligned, however long the heading is.
+    func testTheTextTableKeepsALongHeadingWhole() {
+        let f = CalibrationFigures(temperature: 1, clips: 153, accuracy: 0.5, negativeLogLikelihood: 1, expectedCalibrationError: 0.1, bins: [])
+        let lines = ReliabilityDiagram.lines(CalibrationComparison(before: f, after: f))
+        XCTAssertTrue(lines[0].hasPrefix("calibration (153 clips)  accuracy"), lines[0])
+        let column = lines[0].range(of: "accuracy")!.upperBound.utf16Offset(in: lines[0])
+        // Each row's accuracy ends one column past the word, as in the usual short-heading table.
+        for row in lines.dropFirst() { XCTAssertEqual(row.range(of: "%")!.upperBound.utf16Offset(in: row), column + 1, row) }
     }
 }

@@ -160,6 +160,8 @@ final class PublishedResultsTests: XCTestCase {
         XCTAssertEqual(ours.predictions.map(\.file), theirs.predictions.map(\.file))
         XCTAssertEqual(ours.predictions.map(\.predicted), theirs.predictions.map(\.predicted))
         XCTAssertEqual(ours.predictions, theirs.predictions, "probabilities bit for bit")
+        // Runs made since issue 17 also hold the fold's calibration (its T and the figures before and after).
+        if theirs.calibration != nil { XCTAssertEqual(ours.calibration, theirs.calibration) }
         // The history without its wall times.
         XCTAssertEqual(ours.history.map(\.trainLoss), theirs.history.map(\.trainLoss))
         XCTAssertEqual(ours.history.map(\.validationAccuracy), theirs.history.map(\.validationAccuracy))
