@@ -177,13 +177,18 @@ final class PublishedResultsTests: XCTestCase {
         func accuracies(_ arm: String, _ k: String) -> [Double] {
             runs.filter { $0[0] == arm && $0[1] == k }.sorted { $0[2] < $1[2] }.map { Double($0[3])! }
         }
+        let arms = ["scratch", "finetune", "finetune-freezebn", "finetune-freeze2-freezebn", "finetune-lr0.1-freezebn", "head-only",
+                    "finetune-lr0.003", "scratch-lr0.003"]
         for k in ["3", "5", "10"] {
-            let scratch = accuracies("scratch", k), tuned = accuracies("finetune", k)
-            XCTAssertEqual(scratch.count, 5, "five seeds at k = \(k)")
-            XCTAssertTrue(readme.contains(Self.percent(MeanStd(scratch))), "README lacks scratch at k = \(k): \(Self.percent(MeanStd(scratch)))")
-            XCTAssertTrue(readme.contains("**\(Self.percent(MeanStd(tuned)))**"), "README lacks --init at k = \(k)")
-            let gain = MeanStd(zip(tuned, scratch).map { 100 * ($0 - $1) })
-            XCTAssertTrue(readme.contains(String(format: "%.1f ± %.1f", gain.mean, gain.std)), "README lacks the gain at k = \(k)")
+            for arm in arms {
+                let runs = accuracies(arm, k)
+                XCTAssertEqual(runs.count, 5, "\(arm): five seeds at k = \(k)")
+                XCTAssertTrue(readme.contains(Self.percent(MeanStd(runs))), "README lacks \(arm) at k = \(k): \(Self.percent(MeanStd(runs)))")
+            }
+            for (tuned, scratch) in [("finetune", "scratch"), ("finetune-lr0.003", "scratch-lr0.003")] {
+                let gain = MeanStd(zip(accuracies(tuned, k), accuracies(scratch, k)).map { 100 * ($0 - $1) })
+                XCTAssertTrue(readme.contains(String(format: "%.1f ± %.1f", gain.mean, gain.std)), "README lacks \(tuned)'s gain at k = \(k)")
+            }
         }
         let crossval = try XCTUnwrap(try crossValidation("crossval-default-seed0.json").calibration)
         for f in [crossval.before, crossval.after] {

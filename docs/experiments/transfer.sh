@@ -25,14 +25,19 @@ SEEDS=${SEEDS:-"0 1 2 3 4"}
 KS=${KS:-"3 5 10"}
 known="blues classical country disco hiphop"
 new="jazz metal pop reggae rock"
-# name|options (the name is the arm's label in runs.tsv)
+# name|options (the name is the arm's label in runs.tsv; names starting with "scratch" train without --init)
 VARIANTS=(
   "finetune|"
   "finetune-freezebn|--freeze-batchnorm"
   "finetune-freeze2-freezebn|--freeze 2 --freeze-batchnorm"
   "finetune-lr0.1-freezebn|--backbone-lr-scale 0.1 --freeze-batchnorm"
   "head-only|--freeze 4 --freeze-batchnorm"
+  # Added after the first run (its learning rate was the default recipe's 0.001 for every arm): both arms at 0.003.
+  "finetune-lr0.003|--learning-rate 0.003"
+  "scratch-lr0.003|--learning-rate 0.003"
 )
+# ARMS="name ..." runs only those arms (default: scratch and every variant).
+ARMS=${ARMS:-}
 
 data=$(cd "$data" && pwd)
 mkdir -p "$out"
@@ -95,7 +100,8 @@ for seed in $SEEDS; do
     arms=("scratch|" "${VARIANTS[@]}")
     for arm in "${arms[@]}"; do
       name=${arm%%|*}; opts=${arm#*|}
-      init=(); [ "$name" = scratch ] || init=(--init "$work/pretrain5.safetensors")
+      if [ -n "$ARMS" ] && [[ " $ARMS " != *" $name "* ]]; then continue; fi
+      init=(); [[ $name == scratch* ]] || init=(--init "$work/pretrain5.safetensors")
       model="$work/$name-s$seed-k$k.safetensors"
       # shellcheck disable=SC2086
       "$genre" train "$work/new5" --split-file "$split" --model "$model" --epochs "$EPOCHS" --seed "$seed" \

@@ -33,9 +33,13 @@ print("\n## Gain over scratch on the same draws, points (mean ± std over seeds)
 print("| arm | " + " | ".join(f"k = {k}" for k in ks) + " |")
 print("|---|" + "---|" * len(ks))
 for arm in arms:
-    if arm == "scratch":
+    if arm.startswith("scratch"):
         continue
-    print(f"| {arm} | " + " | ".join(pm([acc[(arm, k, s)] - acc[("scratch", k, s)] for s in seeds]) for k in ks) + " |")
+    # An arm trained with other options than the default recipe's is compared with scratch under the same options
+    # ("finetune-X" with "scratch-X") when that arm exists, else with plain scratch.
+    base = "scratch" + arm[len("finetune"):] if arm.startswith("finetune") and ("scratch" + arm[len("finetune"):]) in arms else "scratch"
+    label = arm if base == "scratch" else f"{arm} vs {base}"
+    print(f"| {label} | " + " | ".join(pm([acc[(arm, k, s)] - acc[(base, k, s)] for s in seeds]) for k in ks) + " |")
 
 rows = list(csv.reader(open(f"{folder}/unknown-genres.tsv", encoding="utf-8"), delimiter="\t"))
 known = [(float(r[3]), r[4] == "true") for r in rows if r[0] == "known-test"]
