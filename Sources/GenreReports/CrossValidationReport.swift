@@ -74,6 +74,9 @@ public struct CrossValidationReport: Sendable, Codable {
     public var dataset: String
     /// The genres with usable files, sorted: the order of every matrix and distribution.
     public var classNames: [String]
+    /// The same list under `evaluate`'s name (the preferred one), so that both commands carry both; nil only when
+    /// decoding a report written before it existed.
+    public var classes: [String]?
     /// One per fold run, in fold order (only the `onlyFolds` ones when given).
     public var folds: [FoldResult]
     /// Each fold's clip accuracy, mean and sample std over the folds run, fractions in [0, 1].
@@ -100,6 +103,7 @@ public struct CrossValidationReport: Sendable, Codable {
         self.calibration = calibration
         self.dataset = dataset
         self.classNames = classNames
+        self.classes = classNames
         self.folds = folds
         self.clipAccuracy = clipAccuracy
         self.segmentAccuracy = segmentAccuracy

@@ -67,6 +67,9 @@ public struct EvaluationReport: Sendable, Codable {
     public var split: String
     /// The model's genres, in its class order: the order of every matrix, row and distribution.
     public var classes: [String]
+    /// The same list under `crossval`'s name, so that both commands carry both (`classes` is the preferred one);
+    /// nil only when decoding a report written before it existed.
+    public var classNames: [String]?
     /// Clips scored (decodable files of the split whose genre the model knows).
     public var clips: Int
     /// Segments scored: the sum of the scored clips' segment counts.
@@ -103,6 +106,7 @@ public struct EvaluationReport: Sendable, Codable {
         self.dataset = dataset
         self.split = split
         self.classes = classes
+        self.classNames = classes
         self.clips = clips
         self.segments = segments
         self.clipAccuracy = clipAccuracy

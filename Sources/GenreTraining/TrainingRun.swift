@@ -357,7 +357,8 @@ public enum TrainingRun {
         let trainSegments = train.reduce(0) { $0 + $1.segmentCount }
         reporter.out("dataset \(options.datasetPath): \(dataset.classNames.count) genres, \(dataset.files.count) files; "
                     + "train \(train.count) files (\(trainSegments) segments), validation \(validation.count), "
-                    + "test \(split.test.count) (held out); features in \(String(format: "%.1f", featureSeconds)) s"
+                    + (split.test.isEmpty ? "no test files" : "test \(split.test.count) (held out)")
+                    + "; features in \(String(format: "%.1f", featureSeconds)) s"
                     + (options.cache.map { " (\($0.hits) from cache \($0.folder))" } ?? ""))
         if validation.isEmpty { reporter.warn("warning: no validation files: the last epoch is kept") }
         let normalization = fixed ?? Normalization(fitting: train.map(\.segments))

@@ -655,6 +655,8 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(try genre(["make-dataset", "data", "--clips", "5", "--seconds", "3"], in: folder).status, 0)
         let run = try genre(["train", "data", "--epochs", "1", "--no-test", "--model", "final.safetensors"], in: folder)
         XCTAssertEqual(run.status, 0, run.stderr)
+        // Said as what it is, not as "test 0 (held out)".
+        XCTAssertTrue(run.stdout.contains("validation 4, no test files; features in "), run.stdout)
         let split = try String(contentsOfFile: folder + "/final.split.tsv", encoding: .utf8)
         let parts = split.split(separator: "\n").dropFirst().map { $0.split(separator: "\t")[1] }
         XCTAssertEqual(parts.filter { $0 == "train" }.count, 16)

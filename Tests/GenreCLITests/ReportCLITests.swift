@@ -227,6 +227,13 @@ final class ReportCLITests: XCTestCase, GenreCLIRunning {
         let bench = try genre(["bench", "--runs", "1", "--batch-size", "4", "--json"], in: folder)
         XCTAssertEqual(bench.status, 0, bench.stderr)
         try checkAgainstREADME("bench", bench.stdout)
+        // Both commands carry the class list under both names (issue 18), the same list.
+        let evaluated = try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as! [String: Any]
+        let crossvalidated = try JSONSerialization.jsonObject(with: Data(crossval.stdout.utf8)) as! [String: Any]
+        for object in [evaluated, crossvalidated] {
+            XCTAssertEqual(object["classes"] as? [String], ["arpeggio", "beat", "drone", "noise"])
+            XCTAssertEqual(object["classNames"] as? [String], object["classes"] as? [String])
+        }
         // And each decodes into its Swift type.
         XCTAssertNoThrow(try JSONDecoder().decode(EvaluationReport.self, from: Data(evaluate.stdout.utf8)))
         XCTAssertNoThrow(try JSONDecoder().decode(CrossValidationReport.self, from: Data(crossval.stdout.utf8)))
