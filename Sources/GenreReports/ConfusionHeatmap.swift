@@ -66,12 +66,19 @@ extension ConfusionMatrix {
                     + "<title>true \(xmlEscape(classNames[t])), predicted \(xmlEscape(classNames[p])): "
                     + "\(counts[t][p]) of \(support(t))</title>"
                     + "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(cell))\" height=\"\(f(cell))\" "
-                    + "fill=\"\(Self.shade(share))\" stroke=\"\(t == p ? "#444" : "#ddd")\"/>"
+                    + "fill=\"\(Self.shade(share))\" stroke=\"#ddd\"/>"
                     + "<text class=\"count\" x=\"\(f(x + cell / 2))\" y=\"\(f(y + cell / 2))\" text-anchor=\"middle\" "
                     + "font-size=\"14\" font-weight=\"bold\" fill=\"\(ink)\">\(counts[t][p])</text>"
                     + "<text class=\"percent\" x=\"\(f(x + cell / 2))\" y=\"\(f(y + cell / 2 + 15))\" "
                     + "text-anchor=\"middle\" font-size=\"10\" fill=\"\(ink)\">\(percent)</text></g>\n"
             }
+        }
+        // The diagonal's outlines go on top of every cell: drawn with its own cell, half of each edge was covered by
+        // the next cells' fills (a light cell's outline, e.g. a genre never predicted right, lost its right and lower edges).
+        for d in 0..<k {
+            let x = left + Double(d) * cell, y = top + Double(d) * cell
+            out += "<rect class=\"diagonal\" x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(cell))\" height=\"\(f(cell))\" "
+                + "fill=\"none\" stroke=\"#444\"/>\n"
         }
         let bottom = top + Double(k) * cell
         let captionX = min(max(left + Double(k) * cell / 2, 180), width - 180)

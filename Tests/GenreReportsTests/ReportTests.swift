@@ -59,6 +59,25 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(ConfusionMatrix.shade(1), "#08306b")
     }
 
+    /// The diagonal's outlines are drawn after every cell, so no later cell's fill covers half of one (issue 18).
+    func testTheDiagonalOutlinesAreDrawnWholeOnTop() throws {
+        let m = knownMatrix()
+        let document = try XMLDocument(data: Data(m.heatmapSVG(title: "t").utf8))
+        let root = try XCTUnwrap(document.rootElement())
+        let children = (root.children ?? []).compactMap { $0 as? XMLElement }
+        let lastCell = try XCTUnwrap(children.lastIndex { attribute($0, "class") == "cell" })
+        let outlines = children.indices.filter { attribute(children[$0], "class") == "diagonal" }
+        XCTAssertEqual(outlines.count, 3)
+        XCTAssertTrue(outlines.allSatisfy { $0 > lastCell }, "outlines after the last cell")
+        for (d, i) in outlines.enumerated() {
+            let outline = children[i], cell = try elements(document, "//*[@class='cell']/*[local-name()='rect']")[d * 3 + d]
+            for key in ["x", "y", "width", "height"] {
+                XCTAssertEqual(attribute(outline, key), attribute(cell, key), key)
+            }
+            XCTAssertEqual(attribute(outline, "fill"), "none")
+        }
+    }
+
     func testMostConfusedPairsAreTheLargestOffDiagonalCounts() {
         let pairs = knownMatrix().mostConfusedPairs()
         XCTAssertEqual(pairs.map { "\($0.true)>\($0.predicted):\($0.count)" }, ["1>0:2", "0>1:1", "1>2:1"])
