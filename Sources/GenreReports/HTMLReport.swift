@@ -53,6 +53,8 @@ public struct HTMLReport: Sendable {
     public var curves: [(caption: String, history: [EpochReport])]
     /// The clips without and with temperature scaling, and what the figures are of; nil leaves the section out.
     public var calibration: (figures: CalibrationComparison, caption: String)?
+    /// The files that could not be scored, each `path: reason`, listed by name (the summary only counts them).
+    public var skipped: [String] = []
 
     /// Member-wise; see the properties.
     public init(title: String, summary: [(String, String)], matrix: ConfusionMatrix, tables: [Table] = [],
@@ -131,6 +133,13 @@ public struct HTMLReport: Sendable {
             out += "</table>\n"
         }
 
+        out += "<h2>Skipped files (\(skipped.count))</h2>\n"
+        if skipped.isEmpty {
+            out += "<p>None.</p>\n"
+        } else {
+            out += "<ul id=\"skipped\">\n" + skipped.map { "<li class=\"file\">\(xmlEscape($0))</li>\n" }.joined() + "</ul>\n"
+        }
+
         out += "<h2>Training curves</h2>\n"
         if curves.isEmpty {
             out += "<p>No training history recorded (a model from before histories were kept).</p>\n"
@@ -170,6 +179,7 @@ public struct HTMLReport: Sendable {
         td.file { font-family: monospace; }
         .figure svg { max-width: 100%; height: auto; }
         .footer { color: #666; font-size: 0.9em; margin-top: 2em; }
+        li.file { font-family: monospace; overflow-wrap: anywhere; }
         """
 }
 
@@ -191,6 +201,7 @@ extension HTMLReport {
                             ("skipped files", String(r.skipped.count))],
                   matrix: matrix, misclassified: misses,
                   curves: history.isEmpty ? [] : [("training history of \(OutputPath.fileName(of: r.model))", history)])
+        skipped = r.skipped
         if let selective = r.selective {
             summary.append(("--min-confidence", ReliabilityDiagram.line(selective)))
         }
@@ -227,6 +238,7 @@ extension HTMLReport {
                             ("skipped files", String(r.skipped.count))],
                   matrix: r.confusion, tables: [perFold], misclassified: misses,
                   curves: r.folds.map { ("fold \($0.fold)", $0.history) })
+        skipped = r.skipped
         calibration = r.calibration.map {
             ($0, "Every fold's test clips, without temperature scaling (the figures above) and at the temperature fitted on "
                 + "that fold's validation files (T in the table: the folds' mean). ECE: expected calibration error.")

@@ -78,6 +78,18 @@ final class ReportTests: XCTestCase {
         }
     }
 
+    /// Skipped files are listed by name and reason (escaped), not only counted (issue 18); none says so.
+    func testTheReportListsSkippedFilesByName() throws {
+        var report = HTMLReport(title: "t", summary: [], matrix: knownMatrix(), misclassified: [], curves: [])
+        report.skipped = ["jazz/a&b.wav: not audio (format not recognised)", "rock/<x>.mp3: only 0.40 s, shorter than --min-duration 1"]
+        let document = try XMLDocument(data: Data(report.html().utf8))
+        let items = try elements(document, "//*[@id='skipped']/*").map(\.stringValue)
+        XCTAssertEqual(items, report.skipped)
+        XCTAssertTrue(try elements(document, "//*[local-name()='h2']").map(\.stringValue).contains("Skipped files (2)"))
+        report.skipped = []
+        XCTAssertTrue(report.html().contains("<h2>Skipped files (0)</h2>\n<p>None.</p>"))
+    }
+
     func testMostConfusedPairsAreTheLargestOffDiagonalCounts() {
         let pairs = knownMatrix().mostConfusedPairs()
         XCTAssertEqual(pairs.map { "\($0.true)>\($0.predicted):\($0.count)" }, ["1>0:2", "0>1:1", "1>2:1"])
