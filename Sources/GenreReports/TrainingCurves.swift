@@ -3,8 +3,9 @@ import GenreMetrics
 import GenreSupport
 
 /// The training curves of a run as a standalone SVG picture: per epoch, the training and validation
-/// loss (left panel, nats) and accuracy (right panel, %), with axes, ticks and a legend; no scripts or
-/// external references, so any browser or image viewer shows it.
+/// loss (left panel, nats) and accuracy (right panel, %: training segments, validation clips), with axes, ticks, a
+/// legend and a dashed line at the epoch the run kept; no scripts or external references, so any browser or image
+/// viewer shows it.
 public enum TrainingCurves {
     /// The comment every picture starts with; `genre train` replaces only files that carry it.
     public static let marker = "<!-- genre training curves -->"
@@ -27,6 +28,7 @@ public enum TrainingCurves {
     ///   - title: the heading above both panels (escaped for XML here).
     /// - Returns: the SVG document (UTF-8 text), 1010 × 390 px.
     public static func svg(_ history: [EpochReport], title: String) -> String {
+        let kept = keptEpoch(history)
         let panelWidth = 420.0, panelHeight = 260.0, margin = 50.0, gap = 70.0
         let width = 2 * panelWidth + gap + 2 * margin, height = panelHeight + 2 * margin + 30
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
@@ -39,8 +41,11 @@ public enum TrainingCurves {
         let panels: [(name: String, x0: Double, top: Double, series: [(String, String, [Double?])])] = [
             ("loss (nats)", margin, maxLoss, [("train", "#1f77b4", history.map { Double($0.trainLoss) }),
                                               ("validation", "#d62728", history.map { $0.validationLoss.map(Double.init) })]),
-            ("accuracy (%)", margin + panelWidth + gap, 100, [("train", "#1f77b4", history.map { 100 * $0.trainAccuracy }),
-                                                             ("validation", "#d62728", history.map { $0.validationAccuracy.map { 100 * $0 } })]),
+            // What each accuracy counts: training segments (as the batches see them), validation clips (as the best
+            // epoch is chosen).
+            ("accuracy (%)", margin + panelWidth + gap, 100,
+             [("train segments", "#1f77b4", history.map { 100 * $0.trainAccuracy }),
+              ("validation clips", "#d62728", history.map { $0.validationAccuracy.map { 100 * $0 } })]),
         ]
         for panel in panels {
             let y0 = margin + 10, x0 = panel.x0
@@ -59,18 +64,40 @@ public enum TrainingCurves {
                 out += "<text x=\"\(f(x(e)))\" y=\"\(f(y0 + panelHeight + 16))\" text-anchor=\"middle\">\(e)</text>\n"
             }
             out += "<text x=\"\(f(x0 + panelWidth / 2))\" y=\"\(f(y0 + panelHeight + 34))\" text-anchor=\"middle\">epoch</text>\n"
+            if let kept {
+                out += "<line class=\"kept-epoch\" x1=\"\(f(x(kept)))\" y1=\"\(f(y0))\" x2=\"\(f(x(kept)))\" "
+                    + "y2=\"\(f(y0 + panelHeight))\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>"
+                    // The label on the side of the line with room for it.
+                    + "<text class=\"kept-epoch\" x=\"\(f(x(kept) + (x(kept) > x0 + panelWidth / 2 ? -4 : 4)))\" y=\"\(f(y0 + 12))\" "
+                    + "text-anchor=\"\(x(kept) > x0 + panelWidth / 2 ? "end" : "start")\" font-size=\"10\" fill=\"#555\">"
+                    + "kept: epoch \(kept)</text>\n"
+            }
             for (k, (name, colour, values)) in panel.series.enumerated() {
                 let points = values.enumerated().compactMap { i, v in v.flatMap { $0.isFinite ? "\(f(x(i + 1))),\(f(y($0)))" : nil } }
                 guard !points.isEmpty else { continue }
-                out += "<polyline class=\"\(name)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
+                // The class is the split ("train", "validation") whatever the legend says it counts.
+                out += "<polyline class=\"\(name.split(separator: " ")[0])\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
                 // Loss falls and accuracy rises: the legend goes where the curves usually are not.
                 let ly = (panel.top == 100 ? y0 + panelHeight - 34 : y0 + 14) + 16 * Double(k)
-                out += "<line x1=\"\(f(x0 + panelWidth - 110))\" y1=\"\(f(ly - 4))\" x2=\"\(f(x0 + panelWidth - 90))\" y2=\"\(f(ly - 4))\" "
-                    + "stroke=\"\(colour)\" stroke-width=\"2\"/><text x=\"\(f(x0 + panelWidth - 84))\" y=\"\(f(ly))\">\(name)</text>\n"
+                out += "<line x1=\"\(f(x0 + panelWidth - 140))\" y1=\"\(f(ly - 4))\" x2=\"\(f(x0 + panelWidth - 120))\" y2=\"\(f(ly - 4))\" "
+                    + "stroke=\"\(colour)\" stroke-width=\"2\"/><text class=\"legend\" x=\"\(f(x0 + panelWidth - 114))\" y=\"\(f(ly))\">\(name)</text>\n"
             }
             out += "</g>\n"
         }
         return out + "</svg>\n"
+    }
+
+    /// The epoch a run keeps, by the trainer's rule (`TrainingLoop.keepIfBest`): the highest validation clip accuracy,
+    /// ties to the lower validation loss, the first of equals; the last epoch without validation figures. nil for none.
+    public static func keptEpoch(_ history: [EpochReport]) -> Int? {
+        guard let last = history.last else { return nil }
+        guard history.allSatisfy({ $0.validationAccuracy != nil }) else { return last.epoch }
+        var best = history[0]
+        for r in history.dropFirst() {
+            let (a, b) = (r.validationAccuracy ?? 0, best.validationAccuracy ?? 0)
+            if a > b || (a == b && (r.validationLoss ?? 0) < (best.validationLoss ?? 0)) { best = r }
+        }
+        return best.epoch
     }
 
     private static func f(_ v: Double) -> String { String(format: "%.1f", v) }

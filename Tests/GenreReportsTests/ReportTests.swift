@@ -90,6 +90,24 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(report.html().contains("<h2>Skipped files (0)</h2>\n<p>None.</p>"))
     }
 
+    /// The curves mark the epoch the run kept (the trainer's rule) and say what each accuracy counts (issue 18).
+    func testTheCurvesMarkTheKeptEpochAndLabelTheAccuracies() throws {
+        func epoch(_ e: Int, _ accuracy: Double?, _ loss: Float?) -> EpochReport {
+            EpochReport(epoch: e, learningRate: 0.001, trainLoss: 1, trainAccuracy: 0.5, validationLoss: loss,
+                        validationAccuracy: accuracy, seconds: 0)
+        }
+        // Epochs 2 and 3 tie on accuracy; 3 has the lower loss. Epoch 4 equals 3 exactly: the first stays.
+        let history = [epoch(1, 0.5, 1), epoch(2, 0.8, 0.9), epoch(3, 0.8, 0.7), epoch(4, 0.8, 0.7), epoch(5, 0.6, 0.5)]
+        XCTAssertEqual(TrainingCurves.keptEpoch(history), 3)
+        XCTAssertEqual(TrainingCurves.keptEpoch(history.map { var r = $0; r.validationAccuracy = nil; r.validationLoss = nil; return r }), 5)
+        XCTAssertNil(TrainingCurves.keptEpoch([]))
+        let document = try XMLDocument(data: Data(TrainingCurves.svg(history, title: "t").utf8))
+        let marks = try elements(document, "//*[local-name()='text'][@class='kept-epoch']").map(\.stringValue)
+        XCTAssertEqual(marks, ["kept: epoch 3", "kept: epoch 3"], "one mark per panel")
+        let legends = try elements(document, "//*[local-name()='text'][@class='legend']").map(\.stringValue)
+        XCTAssertEqual(legends, ["train", "validation", "train segments", "validation clips"])
+    }
+
     func testMostConfusedPairsAreTheLargestOffDiagonalCounts() {
         let pairs = knownMatrix().mostConfusedPairs()
         XCTAssertEqual(pairs.map { "\($0.true)>\($0.predicted):\($0.count)" }, ["1>0:2", "0>1:1", "1>2:1"])
