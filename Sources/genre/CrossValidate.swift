@@ -12,8 +12,8 @@ struct CrossValidate: ParsableCommand {
         commandName: "crossval",
         abstract: "k-fold cross-validation by file: train one model per fold, score it on that fold.",
         discussion: """
-            Each fold is tested once by a model trained on the other folds (15 % of their files, stratified, \
-            pick the best epoch). Folds come from --fold-file (file<TAB>genre<TAB>fold, e.g. \
+            Each fold is tested once by a model trained on the other folds: 85 % of their files train it and 15 % \
+            (stratified) pick its best epoch. Folds come from --fold-file (file<TAB>genre<TAB>fold, e.g. \
             ../shared/datasets/gtzan-510/folds.tsv) or a seeded stratified assignment of --folds. No model is \
             written.
             """)

@@ -234,6 +234,10 @@ final class ReportCLITests: XCTestCase, GenreCLIRunning {
             XCTAssertEqual(object["classes"] as? [String], ["arpeggio", "beat", "drone", "noise"])
             XCTAssertEqual(object["classNames"] as? [String], object["classes"] as? [String])
         }
+        // crossval --help says what the folds train on (it once read as training on 15 % of them).
+        let help = try genre(["crossval", "--help"], in: folder)
+        XCTAssertTrue(help.stdout.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "  ", with: " ")
+                        .contains("85 % of their files train it and 15 % (stratified) pick its best epoch"), help.stdout)
         // And each decodes into its Swift type.
         XCTAssertNoThrow(try JSONDecoder().decode(EvaluationReport.self, from: Data(evaluate.stdout.utf8)))
         XCTAssertNoThrow(try JSONDecoder().decode(CrossValidationReport.self, from: Data(crossval.stdout.utf8)))
