@@ -129,18 +129,21 @@ public final class Classifier {
     /// - Parameters:
     ///   - clips: standardised, labels in `classNames` order.
     ///   - classNames: `[K]`.
+    /// - Returns: also each clip's segment logits `[segments · K]` (for calibration figures without a second pass).
     public func confusionMatrices(_ clips: [ClipFeatures], network: ConvNet, classNames: [String])
-        -> (clips: ConfusionMatrix, segments: ConfusionMatrix, predictions: [ClipPrediction]) {
+        -> (clips: ConfusionMatrix, segments: ConfusionMatrix, predictions: [ClipPrediction], logits: [[Float]]) {
         var clipMatrix = ConfusionMatrix(classNames: classNames), segmentMatrix = ConfusionMatrix(classNames: classNames)
         var predictions: [ClipPrediction] = []
+        var logits: [[Float]] = []
         for clip in clips {
             let s = scores(clip.segments, count: clip.segmentCount, network: network)
+            logits.append(s.segmentLogits)
             for predicted in s.segmentPredicted { segmentMatrix.add(trueLabel: clip.label, predicted: predicted) }
             clipMatrix.add(trueLabel: clip.label, predicted: s.predicted)
             predictions.append(ClipPrediction(file: clip.relativePath, genre: classNames[clip.label],
                                               predicted: classNames[s.predicted], probabilities: s.probabilities))
         }
-        return (clipMatrix, segmentMatrix, predictions)
+        return (clipMatrix, segmentMatrix, predictions, logits)
     }
 
     /// Validation figures over labelled clips.

@@ -38,7 +38,7 @@ public struct Adam: Sendable {
     public mutating func step(_ network: inout ConvNet, learningRateScales: [Float?]? = nil) {
         if m.isEmpty {
             m = network.parameters.enumerated().map { i, p in
-                [Float](repeating: 0, count: learningRateScales?[i] == nil && learningRateScales != nil ? 0 : p.count)
+                [Float](repeating: 0, count: learningRateScales.map { $0[i] == nil } ?? false ? 0 : p.count)
             }
             v = m
         }

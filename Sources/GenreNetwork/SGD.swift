@@ -27,7 +27,7 @@ public struct SGD: Sendable {
     public mutating func step(_ network: inout ConvNet, learningRateScales: [Float?]? = nil) {
         if velocity.isEmpty {
             velocity = network.parameters.enumerated().map { i, p in
-                [Float](repeating: 0, count: learningRateScales?[i] == nil && learningRateScales != nil ? 0 : p.count)
+                [Float](repeating: 0, count: learningRateScales.map { $0[i] == nil } ?? false ? 0 : p.count)
             }
         }
         let mu = momentum, wd = weightDecay

@@ -137,10 +137,11 @@ public enum CrossValidation {
                                         status: "epoch \(e)/\(options.settings.epochs)")
                    })
         // The figures stay the network's own (T = 1), as published before calibration; calibrated ones beside them.
-        let (clipMatrix, segmentMatrix, predictions) = Classifier(network: trained.network, threads: options.threads)
+        let (clipMatrix, segmentMatrix, predictions, flatLogits) = Classifier(network: trained.network, threads: options.threads)
             .confusionMatrices(testClips, network: trained.network, classNames: dataset.classNames)
         let fitted = TemperatureFit.calibrate(trained.network, validation: validation, threads: options.threads)
-        let (testLogits, testLabels) = TemperatureFit.logits(testClips, network: trained.network, threads: options.threads)
+        let classes = dataset.classNames.count
+        let testLogits = flatLogits.map { TemperatureFit.segmentRows($0, classes: classes) }, testLabels = testClips.map(\.label)
         var result = FoldResult(fold: k, trainFiles: train.count, validationFiles: validation.count,
                                 testFiles: testClips.count, bestEpoch: trained.bestEpoch,
                                 clipAccuracy: clipMatrix.accuracy, segmentAccuracy: segmentMatrix.accuracy,

@@ -182,7 +182,7 @@ public enum Evaluation {
         let k = model.classNames.count
         for clip in clips {
             let s = try predictor.scores(segments: clip.segments, count: clip.segmentCount, file: clip.relativePath)
-            logits.append((0..<clip.segmentCount).map { Array(s.segmentLogits[($0 * k)..<(($0 + 1) * k)]) })
+            logits.append(TemperatureFit.segmentRows(s.segmentLogits, classes: k))
             clipMatrix.add(trueLabel: clip.label, predicted: s.predicted)
             for predicted in s.segmentPredicted { segmentMatrix.add(trueLabel: clip.label, predicted: predicted) }
             rows.append(.init(file: clip.relativePath, genre: model.classNames[clip.label],

@@ -12,11 +12,13 @@ public enum TemperatureFit {
     public static func logits(_ clips: [ClipFeatures], network: ConvNet, threads: Int) -> (logits: [[[Float]]], labels: [Int]) {
         let classifier = Classifier(network: network, threads: threads)
         let k = network.configuration.classCount
-        let logits = clips.map { clip in
-            let flat = classifier.segmentLogits(clip.segments, count: clip.segmentCount, network: network)
-            return (0..<clip.segmentCount).map { Array(flat[($0 * k)..<(($0 + 1) * k)]) }
-        }
+        let logits = clips.map { segmentRows(classifier.segmentLogits($0.segments, count: $0.segmentCount, network: network), classes: k) }
         return (logits, clips.map(\.label))
+    }
+
+    /// Row-major segment logits `[segments · K]` (as `Classifier` gives them) as one row per segment.
+    public static func segmentRows(_ flat: [Float], classes k: Int) -> [[Float]] {
+        (0..<(flat.count / k)).map { Array(flat[($0 * k)..<(($0 + 1) * k)]) }
     }
 
     /// The fewest validation clips a temperature is fitted on: on fewer, one clip more or less right moves T a lot.
@@ -60,12 +62,14 @@ public enum TemperatureFit {
         let comparison = compare(logits: logits, labels: labels, temperature: t)
         // The threshold is compared with what predict prints, so it is taken from the same Float arithmetic
         // (`Classifier` at T): from the Double fit's values, a clip exactly at it came out 1e-8 below and was flagged.
+        // The logits are already at hand: no second forward pass.
         let classifier = Classifier(network: network, threads: threads, temperature: t)
+        let k = network.configuration.classCount
         var confidences: [Double] = [], correct: [Bool] = []
-        for clip in validation {
-            let scores = classifier.scores(clip.segments, count: clip.segmentCount, network: network)
+        for (clip, label) in zip(logits, labels) {
+            let scores = Classifier.scores(rows: classifier.probabilities(logits: clip.flatMap { $0 }, classes: k), classes: k)
             confidences.append(Double(scores.probabilities[scores.predicted]))
-            correct.append(scores.predicted == clip.label)
+            correct.append(scores.predicted == label)
         }
         return .calibrated(ModelCalibration(temperature: t,
                                             threshold: Calibration.confidenceThreshold(confidences: confidences, correct: correct),
