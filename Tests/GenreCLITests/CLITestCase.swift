@@ -2,6 +2,11 @@ import Foundation
 import GenreTestSupport
 import XCTest
 
+/// A processor without AVX2, where the fixtures' OpenBLAS Haswell kernels cannot run (`fixtureKernels`).
+struct NoAVX2: Error, CustomStringConvertible {
+    var description: String { "this processor has no AVX2: the fixtures' OpenBLAS Haswell kernels cannot run here" }
+}
+
 /// What a run of the binary left: exit status, stdout and stderr.
 struct Run { var status: Int32; var stdout: String; var stderr: String }
 
@@ -19,16 +24,27 @@ extension GenreCLIRunning {
     }
 
     /// The binary with `arguments`, to run in `folder`, its feature cache inside the test's folder (never
-    /// in the user's ~/.cache).
-    func genreProcess(_ arguments: [String], in folder: String) -> Process {
+    /// in the user's ~/.cache), with `extra` added to the environment.
+    func genreProcess(_ arguments: [String], in folder: String, environment extra: [String: String] = [:]) -> Process {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_CACHE_HOME"] = self.folder + "/xdg-cache"
-        process.environment = environment
+        process.environment = environment.merging(extra) { _, new in new }
         return process
+    }
+
+    /// The environment under which the committed bit-exact fixtures were made: OpenBLAS picks its kernels by
+    /// processor, and other kernels round the GEMM sums differently (by ~1e-7), so a fixture's bits hold only with
+    /// the kernel set it was made with, OpenBLAS's Haswell (AVX2) kernels, which `OPENBLAS_CORETYPE` selects on any
+    /// processor with AVX2. Fails the test on a processor without AVX2, where those kernels cannot run.
+    func fixtureKernels() throws -> [String: String] {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let flags = cpu.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ") ?? []
+        guard flags.contains("avx2") else { throw NoAVX2() }
+        return ["OPENBLAS_CORETYPE": "Haswell"]
     }
 
     /// `genreProcess` under strace, which delivers `signal` at the `count`-th call of the system call `call` (with `path`,
@@ -43,8 +59,8 @@ extension GenreCLIRunning {
     }
 
     @discardableResult
-    func genre(_ arguments: [String], in folder: String) throws -> Run {
-        try run(genreProcess(arguments, in: folder))
+    func genre(_ arguments: [String], in folder: String, environment: [String: String] = [:]) throws -> Run {
+        try run(genreProcess(arguments, in: folder, environment: environment))
     }
 
     /// Runs `process` (set up but not started) to its end, capturing stdout and stderr.

@@ -105,35 +105,6 @@ final class LevelInvarianceTests: XCTestCase {
         XCTAssertEqual(old.training.augmentation, .standard)
     }
 
-    /// A model written before level normalisation existed (the shipped model of that time) predicts, with
-    /// today's code, exactly the probabilities and RMS levels that code printed (`genre predict --top 10
-    /// --json`, committed beside it). Remade with OpenBLAS (Haswell kernels) when it replaced BLIS (issue 16):
-    /// the probabilities moved by at most 6e-8, the levels, segments and rankings not at all.
-    func testModelsWrittenBeforePredictBitIdentically() throws {
-        let fixtures = Reference.repository.appendingPathComponent("Tests/Fixtures")
-        let model = try ModelFile.read(fixtures.appendingPathComponent("model-before-issue-12.safetensors").path)
-        struct Expected: Decodable {
-            struct Result: Decodable {
-                struct Entry: Decodable { var genre: String; var probability: Double }
-                var file: String; var rmsDBFS: Double; var segments: Int; var top: [Entry]
-            }
-            var results: [Result]
-        }
-        let data = try Data(contentsOf: fixtures.appendingPathComponent("model-before-issue-12.predictions.json"))
-        let expected = try JSONDecoder().decode(Expected.self, from: data)
-        XCTAssertEqual(expected.results.count, 5)
-        let predictor = try Predictor(model: model, threads: 1)
-        for r in expected.results {
-            // Written from the repository root as ../shared/datasets/gtzan-mini/<genre>/<file>.
-            let relative = r.file.components(separatedBy: "datasets/").last!
-            let p = try predictor.predict(path: try Reference.shared("datasets/" + relative).path)
-            XCTAssertEqual(p.rmsDBFS, r.rmsDBFS, relative)
-            XCTAssertEqual(p.segments, r.segments, relative)
-            XCTAssertEqual(p.ranking.map(\.genre), r.top.map(\.genre), relative)
-            XCTAssertEqual(p.ranking.map(\.probability), r.top.map(\.probability), relative)
-        }
-    }
-
     /// A checkpoint written before the preprocessing fields existed holds JSON without them: it decodes to
     /// the behaviour of that time, and today's JSON round-trips.
     func testSettingsJSONWithoutTheNewFieldsDecodesAsBefore() throws {
