@@ -1,14 +1,28 @@
-/// Cutting a clip into fixed-size log-mel segments for the network.
-extension LogMelExtractor {
+/// How a clip of a given length is cut into segments: the count, and how much of them is padding.
+extension FeatureParameters {
     /// Number of segments for a clip of `samples` samples: with frames = `1 + samples / hopLength`,
     /// `frames / segmentFrames` full segments plus one more if the remainder has at least
     /// `minLastSegmentFrames` frames; at least 1 (a clip shorter than one segment still gives one).
     public func segmentCount(samples: Int) -> Int {
-        let frames = Self.frameCount(samples: samples, hopLength: parameters.hopLength)
-        let full = frames / parameters.segmentFrames
-        let extra = frames % parameters.segmentFrames >= parameters.minLastSegmentFrames ? 1 : 0
-        return max(1, full + extra)
+        let frames = LogMelExtractor.frameCount(samples: samples, hopLength: hopLength)
+        let extra = frames % segmentFrames >= minLastSegmentFrames ? 1 : 0
+        return max(1, frames / segmentFrames + extra)
     }
+
+    /// Frames of the scored segments that lie past the clip's last frame, `segmentCount · segmentFrames − frames`
+    /// when positive, else 0: the padding of a trailing partial segment or of a clip shorter than one segment (a
+    /// remainder under `minLastSegmentFrames` frames is dropped, which pads nothing). Times `hopLength / sampleRate`:
+    /// seconds.
+    public func paddingFrames(samples: Int) -> Int {
+        let frames = LogMelExtractor.frameCount(samples: samples, hopLength: hopLength)
+        return max(0, segmentCount(samples: samples) * segmentFrames - frames)
+    }
+}
+
+/// Cutting a clip into fixed-size log-mel segments for the network.
+extension LogMelExtractor {
+    /// Number of segments for a clip of `samples` samples (`FeatureParameters.segmentCount`).
+    public func segmentCount(samples: Int) -> Int { parameters.segmentCount(samples: samples) }
 
     /// Non-overlapping log-mel segments of `audio`.
     ///

@@ -14,7 +14,8 @@ public struct LibraryRequest: Sendable {
     public var format: LibraryFormat
     /// Genres per file, ≥ 1 (cut to the model's class count).
     public var top: Int
-    public var segments: Bool
+    /// `--segments`: keep every segment's top genre, printed as text merged or one per segment; nil: no timeline.
+    public var segments: TimelineView?
     /// `--max-duration`, seconds.
     public var maxSeconds: Double?
     /// `--output` (nil: standard output) and `--resume`.
@@ -28,7 +29,7 @@ public struct LibraryRequest: Sendable {
     public var minConfidence: ConfidenceThreshold?
 
     public init(paths: [String], list: (source: String, nulSeparated: Bool)?, model: String?, format: LibraryFormat, top: Int,
-                segments: Bool, maxSeconds: Double?, output: String?, resume: Bool, shard: Shard?, threads: Int, unordered: Bool,
+                segments: TimelineView?, maxSeconds: Double?, output: String?, resume: Bool, shard: Shard?, threads: Int, unordered: Bool,
                 minConfidence: ConfidenceThreshold? = nil) {
         self.minConfidence = minConfidence
         self.paths = paths

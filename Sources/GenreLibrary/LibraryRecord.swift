@@ -1,5 +1,6 @@
 import Foundation
 import GenreAudio
+import GenreFeatures
 import GenreModel
 
 /// One file's result as `predict` writes it: a JSON object (`--format json`'s `results[]`, one `--format jsonl` line),
@@ -12,6 +13,8 @@ public struct LibraryRecord: Codable, Sendable, Equatable {
     public var segments: Int?
     /// Seconds of audio at the model's sample rate.
     public var duration: Double?
+    /// Seconds of the segments past the end of the audio: zero padding (`Prediction.paddingSeconds`).
+    public var paddingSeconds: Double?
     /// RMS level, dBFS; present with `warning` for a near-silent file.
     public var rmsDBFS: Double?
     /// How the file was decoded: "libsndfile" or "FFmpeg", its format, rate (Hz), channels.
@@ -27,7 +30,7 @@ public struct LibraryRecord: Codable, Sendable, Equatable {
     /// Decoding notes: the header's frame count differing from the decoded one, a cut at --max-duration.
     public var note: String?
     public var warning: String?
-    /// With --segments: each segment's top genre.
+    /// With --segments: every segment's top genre and full distribution, in time order.
     public var timeline: [Prediction.SegmentTop]?
     /// Why the file could not be classified (then no `top`).
     public var error: String?
@@ -55,11 +58,13 @@ public struct LibraryRecord: Codable, Sendable, Equatable {
     /// - Parameters:
     ///   - top: how many genres to keep, ≥ 1.
     ///   - timeline: each segment's top genre, or nil.
-    public init(file: String, prediction p: Prediction, top: Int, timeline: [Prediction.SegmentTop]?) {
+    ///   - features: the model's, which the file's sample rate is compared with (`warnings`).
+    public init(file: String, prediction p: Prediction, top: Int, timeline: [Prediction.SegmentTop]?, features: FeatureParameters) {
         self.file = file
         self.top = Array(p.ranking.prefix(top))
         segments = p.segments
         duration = p.duration
+        paddingSeconds = p.paddingSeconds
         rmsDBFS = p.rmsDBFS
         if let audio = p.audio {
             decoder = audio.decoder.name
@@ -71,7 +76,8 @@ public struct LibraryRecord: Codable, Sendable, Equatable {
             stoppedAtSeconds = audio.stoppedAtSeconds
             note = Self.note(audio)
         }
-        warning = Self.warning(p)
+        let warnings = Self.warnings(p, features: features)
+        warning = warnings.isEmpty ? nil : warnings.joined(separator: "; ")
         self.timeline = timeline
     }
 
@@ -83,15 +89,27 @@ public struct LibraryRecord: Codable, Sendable, Equatable {
     }
 
     /// Why a prediction means little: under 1 s of audio (train skips such clips: most of the one segment is padding),
-    /// or a near-silent file.
-    static func warning(_ p: Prediction) -> String? {
+    /// a near-silent file, or a file sampled too low to fill the model's mel range (its top bands are then empty:
+    /// music the model never saw). Empty when none holds.
+    static func warnings(_ p: Prediction, features: FeatureParameters) -> [String] {
+        var warnings: [String] = []
         if p.duration < 1 {
-            return String(format: "only %.2f s of audio, mostly padding; the prediction means little", p.duration)
+            warnings.append(String(format: "only %.2f s of audio, mostly padding; the prediction means little", p.duration))
+        } else if p.isNearSilent {
+            warnings.append(String(format: "near-silent (RMS %.1f dBFS, below %.0f dBFS); the prediction means little",
+                                   p.rmsDBFS, Prediction.nearSilentDBFS))
         }
-        if p.isNearSilent {
-            return String(format: "near-silent (RMS %.1f dBFS, below %.0f dBFS); the prediction means little",
-                          p.rmsDBFS, Prediction.nearSilentDBFS)
-        }
-        return nil
+        if let rate = p.audio?.sampleRate, let problem = lowSampleRate(rate, features: features) { warnings.append(problem) }
+        return warnings
+    }
+
+    /// A file sampled at `rate` Hz holds nothing above `rate / 2` (Nyquist); when that is below the model's top mel
+    /// frequency (`fMax`, default `sampleRate / 2`), resampling up cannot fill the bands above it.
+    static func lowSampleRate(_ rate: Int, features: FeatureParameters) -> String? {
+        let nyquist = Double(rate) / 2, top = Double(features.resolvedFMax)
+        guard rate > 0, rate < features.sampleRate, nyquist < top else { return nil }
+        return String(format: "sampled at %d Hz, below the model's %d Hz: nothing above %.0f Hz, so its mel bands from "
+                      + "%.0f to %.0f Hz are empty and the prediction is less reliable", rate, features.sampleRate, nyquist,
+                      nyquist, top)
     }
 }

@@ -67,17 +67,27 @@ public final class LibraryRun {
     }
 
     private func classified(_ p: Prediction, file: LibraryFile) throws {
-        let timeline = format.segments ? p.timeline(classNames: model.classNames, features: model.features) : nil
-        var record = LibraryRecord(file: file.path, prediction: p, top: format.top, timeline: timeline)
+        let timeline = format.segments == nil ? nil : p.timeline(classNames: model.classNames, features: model.features)
+        var record = LibraryRecord(file: file.path, prediction: p, top: format.top, timeline: timeline, features: model.features)
         if let threshold = format.minConfidence { record.uncertain = p.ranking[0].probability < threshold }
         if let audio = p.audio {
-            console.detail(ClipFeatureExtractor.describe(file.path, audio: audio, duration: p.duration, segments: p.segments, cached: false))
+            console.detail(ClipFeatureExtractor.describe(file.path, audio: audio, duration: p.duration, segments: p.segments, cached: false)
+                           + paddingDetail(p))
             if let note = record.note, console.verbose || audio.stoppedAtSeconds != nil { console.warn(Message(verbatim: "\(file.path): \(note)")) }
         }
         if let warning = record.warning { console.warn(Message(verbatim: "warning: \(file.path): \(warning)")) }
         // The summary counts an "uncertain" answer as such, as the records give it.
         tally.classified(genre: record.uncertain == true ? "(uncertain)" : p.ranking[0].genre, seconds: p.duration)
         try write(&record, file: file)
+    }
+
+    /// ", 0.95 s of padding (32 % of its one segment)" for `--verbose`; empty when the segments hold no padding.
+    private func paddingDetail(_ p: Prediction) -> String {
+        guard p.paddingSeconds > 0 else { return "" }
+        let f = model.features
+        let segment = Double(f.segmentFrames * f.hopLength) / Double(f.sampleRate)
+        return String(format: ", %.2f s of padding (%.0f %% of its %@ segment)", p.paddingSeconds,
+                      100 * p.paddingSeconds / segment, p.segments == 1 ? "one" : "last")
     }
 
     private func failed(path: String, error: String, file: LibraryFile) throws {

@@ -17,13 +17,21 @@ public enum LibraryFormat: String, CaseIterable, Sendable {
     public var isResumable: Bool { self == .jsonl || self == .csv }
 }
 
+/// How `predict --segments` prints a file's timeline as text (JSON always keeps every segment).
+public enum TimelineView: String, CaseIterable, Sendable {
+    /// Consecutive segments with the same top genre merged into one line (`TimelineRun.merging`).
+    case merged
+    /// One line per segment.
+    case all
+}
+
 /// The options that shape each record: what `--resume` requires to be the same, and how records are written.
 public struct RecordFormat: Sendable, Equatable {
     public var format: LibraryFormat
     /// Genres per file, ≥ 1, and never more than the model has (CSV's columns).
     public var top: Int
-    /// Each segment's top genre is kept (`timeline`; not in CSV).
-    public var segments: Bool
+    /// Each segment's top genre is kept (`timeline`; not in CSV), printed as text this way; nil: no timeline.
+    public var segments: TimelineView?
     /// `--max-duration`, seconds, or nil for all of each file.
     public var maxSeconds: Double?
     /// The shard written, if any: an output holds one shard's records.
@@ -31,7 +39,7 @@ public struct RecordFormat: Sendable, Equatable {
     /// `--min-confidence`, resolved to a probability: a record below it says `uncertain`; nil: no record says either.
     public var minConfidence: Double?
 
-    public init(format: LibraryFormat, top: Int, segments: Bool, maxSeconds: Double?, shard: Shard? = nil,
+    public init(format: LibraryFormat, top: Int, segments: TimelineView?, maxSeconds: Double?, shard: Shard? = nil,
                 minConfidence: Double? = nil) {
         self.minConfidence = minConfidence
         self.format = format
@@ -44,7 +52,7 @@ public struct RecordFormat: Sendable, Equatable {
     /// The options as recorded in every JSONL line and CSV row, e.g. `top=3 segments=no max-duration=all`, with
     /// ` shard=K/N` for a shard and ` min-confidence=P` with a threshold.
     public var summary: String {
-        "top=\(top) segments=\(segments ? "yes" : "no") max-duration=\(maxSeconds.map { "\($0)" } ?? "all")"
+        "top=\(top) segments=\(segments == nil ? "no" : "yes") max-duration=\(maxSeconds.map { "\($0)" } ?? "all")"
             + (shard.map { " shard=\($0)" } ?? "") + (minConfidence.map { " min-confidence=\($0)" } ?? "")
     }
 
@@ -103,11 +111,34 @@ public struct RecordFormat: Sendable, Equatable {
         for e in top {
             lines.append("  " + e.genre.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "  %5.1f %%", 100 * e.probability))
         }
-        let names = r.timeline?.map(\.genre.count).max() ?? 0
-        for t in r.timeline ?? [] {
-            lines.append(String(format: "  %6.1f – %6.1f s  ", t.start, t.end) + t.genre.padding(toLength: names, withPad: " ", startingAt: 0)
-                         + String(format: "  %5.1f %%", 100 * t.probability))
-        }
+        if let timeline = r.timeline { lines += Self.timelineLines(timeline, view: self.segments ?? .merged) }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// "  0:00–1:17  metal  91.0 %" per run (`view`), times as `ClockTime`, columns aligned.
+    static func timelineLines(_ timeline: [Prediction.SegmentTop], view: TimelineView) -> [String] {
+        let runs = view == .all ? TimelineRun.unmerged(timeline) : TimelineRun.merging(timeline)
+        let hours = ClockTime.needsHours(runs.map(\.end).max() ?? 0)
+        let spans = runs.map { ClockTime.text($0.start, hours: hours) + "–" + ClockTime.text($0.end, hours: hours) }
+        let spanWidth = spans.map(\.count).max() ?? 0, nameWidth = runs.map(\.genre.count).max() ?? 0
+        return zip(spans, runs).map { span, run in
+            "  " + String(repeating: " ", count: spanWidth - span.count) + span + "  "
+                + run.genre.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + String(format: "  %5.1f %%", 100 * run.probability)
+        }
+    }
+}
+
+/// Times in a timeline as people read them: m:ss, or h:mm:ss when the timeline goes past an hour.
+enum ClockTime {
+    /// Whether a timeline ending at `seconds` needs hours (it reaches 1:00:00 once rounded).
+    static func needsHours(_ seconds: Double) -> Bool { wholeSeconds(seconds) >= 3600 }
+
+    /// `seconds` rounded to the nearest whole second: "1:17", or with `hours` "0:01:17".
+    static func text(_ seconds: Double, hours: Bool) -> String {
+        let total = wholeSeconds(seconds)
+        if hours { return String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60) }
+        return String(format: "%d:%02d", total / 60, total % 60)
+    }
+
+    private static func wholeSeconds(_ seconds: Double) -> Int { seconds.isFinite ? Int(max(0, seconds).rounded()) : 0 }
 }

@@ -31,6 +31,9 @@ public struct Prediction: Sendable, Codable, Equatable {
     public var isNearSilent: Bool { rmsDBFS < Self.nearSilentDBFS }
     /// `[segments, K]` softmax rows (segment order, classes in the model's order), for per-segment views.
     public var segmentProbabilities: [[Double]]
+    /// Seconds of the scored segments past the end of the audio (zero padding, `FeatureParameters.paddingFrames`):
+    /// most of the one segment of a clip much shorter than it, part of a trailing partial segment, else 0.
+    public var paddingSeconds: Double
     /// The file as decoded (format, decoder, header and decoded frames, where reading stopped); nil for segments
     /// given directly.
     public var audio: AudioInfo?
@@ -49,9 +52,11 @@ extension Prediction {
         public var genre: String
         /// Its probability, in [0, 1].
         public var probability: Double
+        /// The segment's probability of every class, keyed by class name (JSON: one object, keys sorted).
+        public var probabilities: [String: Double]
     }
 
-    /// The top genre of each segment in order, with its time span.
+    /// The top genre of each segment in order, with its time span and full distribution.
     /// - Parameters:
     ///   - classNames: `[K]`, the model's.
     ///   - features: the model's feature parameters (hop length, sample rate, segment length).
@@ -62,7 +67,7 @@ extension Prediction {
             let best = argmax(row)
             let start = Double(i) * seconds
             return SegmentTop(start: start, end: max(start, min(Double(i + 1) * seconds, duration)), genre: classNames[best],
-                              probability: row[best])
+                              probability: row[best], probabilities: Dictionary(uniqueKeysWithValues: zip(classNames, row)))
         }
     }
 }
@@ -170,7 +175,9 @@ public final class Predictor {
             Prediction.Entry(genre: model.classNames[$0], probability: Double(scores.probabilities[$0]))
         }
         let table = (0..<count).map { s in (0..<k).map { Double(scores.segmentProbabilities[s * k + $0]) } }
+        let f = model.features
+        let padding = Double(f.paddingFrames(samples: Int((duration * Double(f.sampleRate)).rounded())) * f.hopLength)
         return Prediction(file: file, ranking: ranking, segments: count, duration: duration, rmsDBFS: rmsDBFS,
-                          segmentProbabilities: table)
+                          segmentProbabilities: table, paddingSeconds: padding / Double(f.sampleRate))
     }
 }

@@ -6,6 +6,7 @@ import GenreModel
 import GenreSupport
 
 extension LibraryFormat: ExpressibleByArgument {}
+extension TimelineView: ExpressibleByArgument {}
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +24,7 @@ struct Predict: ParsableCommand {
     @Flag(help: "--files-from entries end with a NUL byte (find -print0), not a line break.") var null = false
     @Option(help: ArgumentHelp("Model file (default: $GENRE_MODEL, else the first of ./models/genre.safetensors, $XDG_DATA_HOME/genre/, PREFIX/share/genre/).", valueName: "path"))
     var model: String?
-    @Option(parsing: .unconditional, help: "How many genres to show per file.") var top = 3
+    @Option(parsing: .unconditional, help: "How many genres to show per file, ≥ 1 (more than the model has: all of them).") var top = 3
     @Option(help: "text, json (one document at the end), jsonl (one JSON object per file as soon as it is done) or csv.")
     var format: LibraryFormat?
     @Flag(help: "Same as --format json.") var json = false
@@ -31,11 +32,13 @@ struct Predict: ParsableCommand {
     var output: String?
     @Flag(help: "With --output (jsonl or csv): skip the files it already holds with the same size, modification time, model and options; append the rest.")
     var resume = false
-    @Option(help: ArgumentHelp("Classify only shard K of N (K from 0): the files whose SHA-256(path relative to its PATH) mod N is K.", valueName: "K/N"))
+    @Option(help: ArgumentHelp("Classify only shard K of N, 0 ≤ K < N: the files whose SHA-256(path relative to its PATH) mod N is K.", valueName: "K/N"))
     var shard: String?
     @Flag(help: "Write each result as soon as it is done instead of in input order.") var unordered = false
-    @Flag(help: "Also show each ≈3 s segment's top genre and probability over time.") var segments = false
-    @Option(parsing: .unconditional, help: ArgumentHelp("Read at most this much of each file, seconds (default: all of it).", valueName: "seconds"))
+    @Option(defaultAsFlag: TimelineView.merged, parsing: .next,
+            help: ArgumentHelp("Also show the top genre over time: consecutive ≈3 s segments with the same top genre merged into one line (m:ss–m:ss, their mean probability); 'all': one line per segment. JSON keeps every segment with its full distribution.", valueName: "merged|all"))
+    var segments: TimelineView? = nil
+    @Option(parsing: .unconditional, help: ArgumentHelp("Read at most this much of each file, seconds, > 0 (default: all of it).", valueName: "seconds"))
     var maxDuration: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("Answer 'uncertain' (the top genres still listed) when the calibrated top probability is below p, in [0, 1]; 'model': the threshold the model recorded at training (below it fall 10 % of the validation clips it got right).", valueName: "p|model"))
     var minConfidence: String?
@@ -57,7 +60,7 @@ struct Predict: ParsableCommand {
             throw ValidationError("--resume needs --format jsonl or csv (one record per file, which it reads back)")
         }
         if let shard, Shard(parsing: shard) == nil { throw ValidationError("--shard must be K/N with 0 ≤ K < N, e.g. 0/4") }
-        if segments && chosenFormat == .csv { throw ValidationError("--segments has no CSV columns; use --format jsonl or json") }
+        if segments != nil && chosenFormat == .csv { throw ValidationError("--segments has no CSV columns; use --format jsonl or json") }
         if let minConfidence, ConfidenceThreshold(minConfidence) == nil {
             throw ValidationError("--min-confidence must be a probability in [0, 1] or 'model'")
         }

@@ -364,7 +364,7 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         XCTAssertTrue(loaded.classNames.contains(item.timeline[0].genre))
         XCTAssertTrue(item.timeline[0].probability > 0.25 && item.timeline[0].probability <= 1)
         let segmentsText = try genre(["predict", file, "--model", model, "--segments"], in: folder)
-        XCTAssertTrue(segmentsText.stdout.contains("0.0 –    3.0 s  \(item.timeline[0].genre)"), segmentsText.stdout)
+        XCTAssertTrue(segmentsText.stdout.contains("  0:00–0:03  \(item.timeline[0].genre)"), segmentsText.stdout)
 
         let version = try genre(["--version"], in: folder)
         XCTAssertEqual(version.status, 0)

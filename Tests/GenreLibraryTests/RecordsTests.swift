@@ -19,7 +19,7 @@ final class RecordsTests: XCTestCase {
     override func setUp() { path = NSTemporaryDirectory() + "genre-records-\(UUID().uuidString).jsonl" }
     override func tearDown() { try? FileManager.default.removeItem(atPath: path) }
 
-    let format = RecordFormat(format: .jsonl, top: 2, segments: false, maxSeconds: nil)
+    let format = RecordFormat(format: .jsonl, top: 2, segments: nil, maxSeconds: nil)
     func file(_ name: String, size: Int64 = 10) -> LibraryFile {
         LibraryFile(path: name, key: name, size: size, modified: FileTime(seconds: 1_700_000_000, nanoseconds: 5), named: false)
     }
@@ -55,7 +55,7 @@ final class RecordsTests: XCTestCase {
         XCTAssertThrowsError(try ResumableOutput(path: path, resume: false, format: format, modelFileSHA256: "other", files: [])) {
             XCTAssertTrue("\($0)".contains("already exists; add --resume"), "\($0)")
         }
-        let top3 = RecordFormat(format: .jsonl, top: 3, segments: false, maxSeconds: nil)
+        let top3 = RecordFormat(format: .jsonl, top: 3, segments: nil, maxSeconds: nil)
         XCTAssertThrowsError(try ResumableOutput(path: path, resume: true, format: top3, modelFileSHA256: "other", files: [])) {
             XCTAssertTrue("\($0)".contains("options 'top=2 segments=no max-duration=all' (this run: 'top=3"), "\($0)")
         }

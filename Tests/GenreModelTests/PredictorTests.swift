@@ -78,6 +78,13 @@ final class PredictorTests: XCTestCase {
         }
         XCTAssertEqual(timeline.last?.end, 0.5, "the last segment is cut at the end of the audio, not of its padding")
         XCTAssertEqual(timeline.first?.end ?? 0, step, accuracy: 1e-12)
+        for (t, row) in zip(timeline, p.segmentProbabilities) {
+            XCTAssertEqual(model.classNames.map { t.probabilities[$0] }, row, "every class, keyed by name")
+            XCTAssertEqual(t.probabilities[t.genre], t.probability)
+        }
+        // 8000 samples at hop 256: 32 frames, 3 segments of 12 (the 8-frame remainder kept): 4 frames of padding.
+        XCTAssertEqual(p.segments, 3)
+        XCTAssertEqual(p.paddingSeconds, 4.0 * 256 / 16000, accuracy: 1e-12)
     }
 
     /// Equal probabilities rank in the model's class order (lowest index first, `Ranking.swift`), not by
