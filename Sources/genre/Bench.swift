@@ -9,13 +9,13 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print throughput figures (build with -c release for meaningful numbers).")
 
-    @Option(parsing: .unconditional, help: "Segments per batch.") var batchSize = 32
-    @Option(parsing: .unconditional, help: "Timed runs per figure (the median is shown).") var runs = 10
+    @Option(parsing: .unconditional, help: "Segments per batch, 1–1024.") var batchSize = 32
+    @Option(parsing: .unconditional, help: "Timed runs per figure (the median is shown), 1–10000.") var runs = 10
     @Option(help: ArgumentHelp("Also time a real 'genre train' of this dataset in a child process and report its wall time and peak memory.",
                                valueName: "dataset"))
     var train: String?
-    @Option(parsing: .unconditional, help: "Epochs for --train (default: the default recipe's 60).") var epochs: Int?
-    @Option(help: ArgumentHelp("Peak memory of 'genre predict' on 7.1 × 192 kHz and mono 22.05 kHz FLAC files of these lengths, minutes, made in a temporary folder (0 or empty: skip).",
+    @Option(parsing: .unconditional, help: "Epochs for --train, 1–10000 (default: the default recipe's 60).") var epochs: Int?
+    @Option(help: ArgumentHelp("Peak memory of 'genre predict' on 7.1 × 192 kHz and mono 22.05 kHz FLAC files of these lengths, minutes, each 0–1440, made in a temporary folder (0 or empty: skip).",
                                valueName: "minutes,..."))
     var decodeMinutes = "10,120"
     @Option(help: "Model for the --decode-minutes predictions (default: the shipped model, skipped with a note when absent).")
@@ -25,7 +25,7 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Instead: time classifying every audio file under this folder as 'genre predict' does, with 1 thread and all cores (files/s, × real time), and where one thread's time goes (decode, resample, features, network).",
                                valueName: "folder"))
     var library: String?
-    @Option(parsing: .unconditional, help: "How many of the --library files (the first) the stage breakdown uses.") var stageFiles = 100
+    @Option(parsing: .unconditional, help: "How many of the --library files (the first) the stage breakdown uses, ≥ 1.") var stageFiles = 100
     @Flag(help: "Print one JSON document (every figure, the machine, the date and the library versions) instead of text.")
     var json = false
 

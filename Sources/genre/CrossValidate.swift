@@ -22,7 +22,7 @@ struct CrossValidate: ParsableCommand {
     var dataset: String
 
     @Option(help: "Fold file with the header file<TAB>genre<TAB>fold.") var foldFile: String?
-    @Option(parsing: .unconditional, help: "Folds to draw when there is no --fold-file (default: 5).") var folds: Int?
+    @Option(parsing: .unconditional, help: "Folds to draw when there is no --fold-file, 2–100 (default: 5).") var folds: Int?
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
     @Option(help: ArgumentHelp("After each fold, also score its model on its test files perturbed, as evaluate --perturb does (e.g. suite).",
                                valueName: "list"))

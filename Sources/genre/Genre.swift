@@ -37,7 +37,7 @@ let versions = ["genre 0.1.0", AudioDecoder.libsndfileVersion, AudioDecoder.ffmp
 
 /// Options every subcommand that computes shares.
 struct RunOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Worker threads.")
+    @Option(parsing: .unconditional, help: "Worker threads, 1–256.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(name: .shortAndLong, help: "No progress output (bar on a terminal, periodic lines otherwise).")

@@ -11,8 +11,8 @@ struct MakeDataset: ParsableCommand {
     @Argument(help: "Folder to create, e.g. datasets/demo.")
     var folder: String
 
-    @Option(parsing: .unconditional, help: "Clips per genre.") var clips = 12
-    @Option(parsing: .unconditional, help: "Seconds per clip.") var seconds: Double = 6
+    @Option(parsing: .unconditional, help: "Clips per genre, 3–1000.") var clips = 12
+    @Option(parsing: .unconditional, help: "Seconds per clip, in (0, 600].") var seconds: Double = 6
     @Option(parsing: .unconditional, help: "Seed.") var seed: UInt64 = 0
 
     func validate() throws {

@@ -38,19 +38,19 @@ struct RecipeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("default: peak normalisation (loudest mel cell to 0 dB) and the ITU downmix; BatchNorm, time pooling, dropout 0.3, Adam 0.001 with weight decay 0.0001, crops, SpecAugment, random gain, cosine schedule, 60 epochs. seed: the reference network's recipe (librosa's features; SGD momentum 0.9, 0.01 ×0.5 every 10 epochs, 30 epochs, nothing else).",
                                valueName: "default|seed"))
     var recipe: RecipeName?
-    @Option(parsing: .unconditional, help: "Training epochs (default 60; seed 30).") var epochs: Int?
-    @Option(parsing: .unconditional, help: "Segments per mini-batch (32).") var batchSize: Int?
-    @Option(parsing: .unconditional, help: "Initial learning rate (default 0.001; seed 0.01).") var learningRate: Float?
+    @Option(parsing: .unconditional, help: "Training epochs, 1–10000 (default 60; seed 30).") var epochs: Int?
+    @Option(parsing: .unconditional, help: "Segments per mini-batch, 1–4096 (32).") var batchSize: Int?
+    @Option(parsing: .unconditional, help: "Initial learning rate, > 0 (default 0.001; seed 0.01).") var learningRate: Float?
     @Option(help: "Learning-rate schedule: step (×--lr-gamma every --lr-step epochs) or cosine (to 0 over the run) (default cosine; seed step).")
     var schedule: ScheduleKind?
-    @Option(parsing: .unconditional, help: "Stop after this many epochs without a better validation accuracy (0: never).")
+    @Option(parsing: .unconditional, help: "Stop after this many epochs without a better validation accuracy, 0–10000 (0: never).")
     var earlyStopping: Int?
-    @Option(parsing: .unconditional, help: "Multiply the learning rate by --lr-gamma every this many epochs (10).")
+    @Option(parsing: .unconditional, help: "Multiply the learning rate by --lr-gamma every this many epochs, 1–10000 (10).")
     var lrStep: Int?
-    @Option(parsing: .unconditional, help: "Learning-rate factor every --lr-step epochs (0.5; 1: constant).")
+    @Option(parsing: .unconditional, help: "Learning-rate factor every --lr-step epochs, in (0, 1] (0.5; 1: constant).")
     var lrGamma: Float?
     @Option(help: "sgd (with momentum 0.9), adam or adamw (default adam; seed sgd).") var optimizer: OptimizerKind?
-    @Option(parsing: .unconditional, help: "Weight decay λ, L2 for sgd and adam, decoupled for adamw (default 0.0001; seed 0).")
+    @Option(parsing: .unconditional, help: "Weight decay λ, in [0, 1): L2 for sgd and adam, decoupled for adamw (default 0.0001; seed 0).")
     var weightDecay: Float?
     @Flag(inversion: .prefixedNo, help: "Augment training examples: random 128-frame crops, one SpecAugment time mask (≤ 20 frames) and one frequency mask (≤ 16 bands) (default on; seed off).")
     var augment: Bool?
@@ -62,7 +62,7 @@ struct RecipeOptions: ParsableArguments {
     var downmix: Downmix?
     @Flag(inversion: .prefixedNo, help: "Subtract each frame's mean before the FFT, so a DC offset changes nothing (default on; seed off).")
     var dcRemoval: Bool?
-    @Option(parsing: .unconditional, help: "Highest mel band edge, Hz (default 9500 at 22050 Hz, scaled with --sample-rate; seed: half the sample rate).")
+    @Option(parsing: .unconditional, help: "Highest mel band edge, Hz, in (0, --sample-rate / 2] (default 9500 at 22050 Hz, scaled with --sample-rate; seed: half the sample rate).")
     var fMax: Float?
     @Option(parsing: .unconditional, help: "Random gain of training examples, ± this many dB, in [0, 40] (default 6; seed 0).")
     var gainAugment: Float?
@@ -71,8 +71,8 @@ struct RecipeOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "BatchNorm after each convolution (default on; seed off).") var batchNorm: Bool?
     @Flag(inversion: .prefixedNo, help: "Average the last feature map over time before the Linear layer (default on; seed off).")
     var timePooling: Bool?
-    @Option(parsing: .unconditional, help: "Dropout probability before the Linear layer (default 0.3; seed 0).") var dropout: Float?
-    @Option(parsing: .unconditional, help: "Mixup: α of the Beta(α, α) mixing weight, in (0, 1] (0: off, the default).")
+    @Option(parsing: .unconditional, help: "Dropout probability before the Linear layer, in [0, 1) (default 0.3; seed 0).") var dropout: Float?
+    @Option(parsing: .unconditional, help: "Mixup: α of the Beta(α, α) mixing weight, in [0, 1] (0: off, the default).")
     var mixup: Float?
     @Option(parsing: .unconditional, help: "Label smoothing ε, in [0, 1) (0).") var labelSmoothing: Float?
     @Option(parsing: .unconditional, help: "Seed for initialisation, splits, shuffling and augmentation (0).") var seed: UInt64?

@@ -3,9 +3,9 @@ import GenreData
 
 /// `--min-duration` / `--strict` for the commands that train.
 struct ScreeningOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: ArgumentHelp("Skip files with less audio than this, seconds.", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Skip files with less audio than this, seconds, 0–3600.", valueName: "seconds"))
     var minDuration: Double = 1
-    @Option(parsing: .unconditional, help: ArgumentHelp("Read at most this much of each file, seconds (longer files are cut there, with a note).", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Read at most this much of each file, seconds, > 0 (longer files are cut there, with a note).", valueName: "seconds"))
     var maxDuration: Double = 3600
     @Flag(help: "Stop, training nothing, if any file cannot be decoded or is shorter than --min-duration.")
     var strict = false

@@ -26,10 +26,10 @@ struct Train: ParsableCommand {
     @Flag(help: "Continue an interrupted run from the checkpoint beside the model (<name>.checkpoint.safetensors), with its settings and split.")
     var resume = false
     // Optional, so that `--resume` can tell which were typed; the defaults are `FeatureParameters()`'s.
-    @Option(parsing: .unconditional, help: "Sample rate the audio is resampled to, Hz (22050).") var sampleRate: Int?
-    @Option(name: .customLong("n-fft"), parsing: .unconditional, help: "FFT size, samples (2048).") var nFFT: Int?
-    @Option(parsing: .unconditional, help: "Hop between frames, samples (512).") var hopLength: Int?
-    @Option(name: .customLong("n-mels"), parsing: .unconditional, help: "Mel bands (128).") var nMels: Int?
+    @Option(parsing: .unconditional, help: "Sample rate the audio is resampled to, Hz, 1000–768000 (22050).") var sampleRate: Int?
+    @Option(name: .customLong("n-fft"), parsing: .unconditional, help: "FFT size, samples: an even number, 16–65536 (2048).") var nFFT: Int?
+    @Option(parsing: .unconditional, help: "Hop between frames, samples, 1 to --n-fft (512).") var hopLength: Int?
+    @Option(name: .customLong("n-mels"), parsing: .unconditional, help: "Mel bands, 1–1024 (128).") var nMels: Int?
     @Option(name: .customLong("init"), help: ArgumentHelp("Fine-tune this trained model: start from its convolution and BatchNorm weights, feature parameters and standardisation (its classifier head too when DIR has its genres).", valueName: "model"))
     var initModel: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("With --init: the first N convolution blocks get no gradient (0–4).", valueName: "N"))
