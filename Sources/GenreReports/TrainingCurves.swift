@@ -66,21 +66,26 @@ public enum TrainingCurves {
             out += "<text x=\"\(f(x0 + panelWidth / 2))\" y=\"\(f(y0 + panelHeight + 34))\" text-anchor=\"middle\">epoch</text>\n"
             if let kept {
                 out += "<line class=\"kept-epoch\" x1=\"\(f(x(kept)))\" y1=\"\(f(y0))\" x2=\"\(f(x(kept)))\" "
-                    + "y2=\"\(f(y0 + panelHeight))\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>"
-                    // The label on the side of the line with room for it.
-                    + "<text class=\"kept-epoch\" x=\"\(f(x(kept) + (x(kept) > x0 + panelWidth / 2 ? -4 : 4)))\" y=\"\(f(y0 + 12))\" "
-                    + "text-anchor=\"\(x(kept) > x0 + panelWidth / 2 ? "end" : "start")\" font-size=\"10\" fill=\"#555\">"
-                    + "kept: epoch \(kept)</text>\n"
+                    + "y2=\"\(f(y0 + panelHeight))\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>\n"
             }
-            for (k, (name, colour, values)) in panel.series.enumerated() {
+            var legend: [(name: String, colour: String, dashed: Bool)] = []
+            for (name, colour, values) in panel.series {
                 let points = values.enumerated().compactMap { i, v in v.flatMap { $0.isFinite ? "\(f(x(i + 1))),\(f(y($0)))" : nil } }
                 guard !points.isEmpty else { continue }
                 // The class is the split ("train", "validation") whatever the legend says it counts.
                 out += "<polyline class=\"\(name.split(separator: " ")[0])\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
-                // Loss falls and accuracy rises: the legend goes where the curves usually are not.
-                let ly = (panel.top == 100 ? y0 + panelHeight - 34 : y0 + 14) + 16 * Double(k)
+                legend.append((name, colour, false))
+            }
+            // The kept epoch is named in the legend, not beside its line, where it would cover a curve or the legend.
+            if let kept { legend.append(("kept: epoch \(kept)", "#555", true)) }
+            // Loss falls and accuracy rises: the legend goes where the curves usually are not.
+            let top = panel.top == 100 ? y0 + panelHeight - 2 - 16 * Double(legend.count) : y0 + 14
+            for (k, entry) in legend.enumerated() {
+                let ly = top + 16 * Double(k)
                 out += "<line x1=\"\(f(x0 + panelWidth - 140))\" y1=\"\(f(ly - 4))\" x2=\"\(f(x0 + panelWidth - 120))\" y2=\"\(f(ly - 4))\" "
-                    + "stroke=\"\(colour)\" stroke-width=\"2\"/><text class=\"legend\" x=\"\(f(x0 + panelWidth - 114))\" y=\"\(f(ly))\">\(name)</text>\n"
+                    + "stroke=\"\(entry.colour)\" stroke-width=\"2\"\(entry.dashed ? " stroke-dasharray=\"4 3\"" : "")/>"
+                    + "<text class=\"\(entry.dashed ? "kept-epoch" : "legend")\" x=\"\(f(x0 + panelWidth - 114))\" y=\"\(f(ly))\">"
+                    + "\(entry.name)</text>\n"
             }
             out += "</g>\n"
         }

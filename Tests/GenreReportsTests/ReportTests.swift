@@ -106,6 +106,18 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(marks, ["kept: epoch 3", "kept: epoch 3"], "one mark per panel")
         let legends = try elements(document, "//*[local-name()='text'][@class='legend']").map(\.stringValue)
         XCTAssertEqual(legends, ["train", "validation", "train segments", "validation clips"])
+        // The mark is a legend entry of its panel (a screenshot showed it covering the legend when it sat by its line):
+        // same column as the panel's legend, its own row.
+        for panel in try elements(document, "//*[local-name()='g'][@class='panel']") {
+            func position(_ e: XMLElement) -> (x: String?, y: Double) { (attribute(e, "x"), Double(attribute(e, "y") ?? "") ?? -1) }
+            let mark = try XCTUnwrap(try elements(panel, "*[local-name()='text'][@class='kept-epoch']").first.map(position))
+            let entries = try elements(panel, "*[local-name()='text'][@class='legend']").map(position)
+            XCTAssertEqual(entries.count, 2)
+            for entry in entries {
+                XCTAssertEqual(mark.x, entry.x)
+                XCTAssertGreaterThanOrEqual(abs(mark.y - entry.y), 14, "rows of 12 px text do not overlap")
+            }
+        }
     }
 
     func testMostConfusedPairsAreTheLargestOffDiagonalCounts() {
