@@ -1,4 +1,4 @@
-/// How a clip of a given length is cut into segments: the count, and how much of them is padding.
+/// How a clip of a given length is cut into segments.
 extension FeatureParameters {
     /// Number of segments for a clip of `samples` samples: with frames = `1 + samples / hopLength`,
     /// `frames / segmentFrames` full segments plus one more if the remainder has at least
@@ -9,14 +9,8 @@ extension FeatureParameters {
         return max(1, frames / segmentFrames + extra)
     }
 
-    /// Frames of the scored segments that lie past the clip's last frame, `segmentCount · segmentFrames − frames`
-    /// when positive, else 0: the padding of a trailing partial segment or of a clip shorter than one segment (a
-    /// remainder under `minLastSegmentFrames` frames is dropped, which pads nothing). Times `hopLength / sampleRate`:
-    /// seconds.
-    public func paddingFrames(samples: Int) -> Int {
-        let frames = LogMelExtractor.frameCount(samples: samples, hopLength: hopLength)
-        return max(0, segmentCount(samples: samples) * segmentFrames - frames)
-    }
+    /// Seconds one segment spans, `segmentFrames · hopLength / sampleRate`.
+    public var segmentSeconds: Double { Double(segmentFrames * hopLength) / Double(sampleRate) }
 }
 
 /// Cutting a clip into fixed-size log-mel segments for the network.

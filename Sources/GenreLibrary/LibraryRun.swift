@@ -84,10 +84,8 @@ public final class LibraryRun {
     /// ", 0.95 s of padding (32 % of its one segment)" for `--verbose`; empty when the segments hold no padding.
     private func paddingDetail(_ p: Prediction) -> String {
         guard p.paddingSeconds > 0 else { return "" }
-        let f = model.features
-        let segment = Double(f.segmentFrames * f.hopLength) / Double(f.sampleRate)
         return String(format: ", %.2f s of padding (%.0f %% of its %@ segment)", p.paddingSeconds,
-                      100 * p.paddingSeconds / segment, p.segments == 1 ? "one" : "last")
+                      100 * p.paddingSeconds / model.features.segmentSeconds, p.segments == 1 ? "one" : "last")
     }
 
     private func failed(path: String, error: String, file: LibraryFile) throws {

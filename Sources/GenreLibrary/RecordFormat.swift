@@ -119,7 +119,9 @@ public struct RecordFormat: Sendable, Equatable {
     static func timelineLines(_ timeline: [Prediction.SegmentTop], view: TimelineView) -> [String] {
         let runs = view == .all ? TimelineRun.unmerged(timeline) : TimelineRun.merging(timeline)
         let hours = ClockTime.needsHours(runs.map(\.end).max() ?? 0)
-        let spans = runs.map { ClockTime.text($0.start, hours: hours) + "–" + ClockTime.text($0.end, hours: hours) }
+        // A run under a second (a clip that short) would read 0:00–0:00: then every time gets its tenths.
+        let tenths = runs.contains { ClockTime.text($0.start, hours: hours) == ClockTime.text($0.end, hours: hours) }
+        let spans = runs.map { ClockTime.text($0.start, hours: hours, tenths: tenths) + "–" + ClockTime.text($0.end, hours: hours, tenths: tenths) }
         let spanWidth = spans.map(\.count).max() ?? 0, nameWidth = runs.map(\.genre.count).max() ?? 0
         return zip(spans, runs).map { span, run in
             "  " + String(repeating: " ", count: spanWidth - span.count) + span + "  "
@@ -131,14 +133,20 @@ public struct RecordFormat: Sendable, Equatable {
 /// Times in a timeline as people read them: m:ss, or h:mm:ss when the timeline goes past an hour.
 enum ClockTime {
     /// Whether a timeline ending at `seconds` needs hours (it reaches 1:00:00 once rounded).
-    static func needsHours(_ seconds: Double) -> Bool { wholeSeconds(seconds) >= 3600 }
+    static func needsHours(_ seconds: Double) -> Bool { rounded(seconds, per: 1) >= 3600 }
 
-    /// `seconds` rounded to the nearest whole second: "1:17", or with `hours` "0:01:17".
-    static func text(_ seconds: Double, hours: Bool) -> String {
-        let total = wholeSeconds(seconds)
-        if hours { return String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60) }
-        return String(format: "%d:%02d", total / 60, total % 60)
+    /// `seconds` rounded to the nearest whole second: "1:17", or with `hours` "0:01:17"; with `tenths` to the nearest
+    /// tenth: "0:00.4".
+    static func text(_ seconds: Double, hours: Bool, tenths: Bool = false) -> String {
+        let scale = tenths ? 10 : 1
+        let units = rounded(seconds, per: scale), total = units / scale
+        let fraction = tenths ? ".\(units % 10)" : ""
+        if hours { return String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60) + fraction }
+        return String(format: "%d:%02d", total / 60, total % 60) + fraction
     }
 
-    private static func wholeSeconds(_ seconds: Double) -> Int { seconds.isFinite ? Int(max(0, seconds).rounded()) : 0 }
+    /// `seconds` in units of 1/`per` s, rounded to the nearest; 0 for a negative or non-finite time.
+    private static func rounded(_ seconds: Double, per: Int) -> Int {
+        seconds.isFinite ? Int((max(0, seconds) * Double(per)).rounded()) : 0
+    }
 }

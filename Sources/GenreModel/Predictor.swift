@@ -31,8 +31,9 @@ public struct Prediction: Sendable, Codable, Equatable {
     public var isNearSilent: Bool { rmsDBFS < Self.nearSilentDBFS }
     /// `[segments, K]` softmax rows (segment order, classes in the model's order), for per-segment views.
     public var segmentProbabilities: [[Double]]
-    /// Seconds of the scored segments past the end of the audio (zero padding, `FeatureParameters.paddingFrames`):
-    /// most of the one segment of a clip much shorter than it, part of a trailing partial segment, else 0.
+    /// Seconds of the scored segments past the end of the audio (zero padding), `segments · segmentSeconds − duration`
+    /// when positive: most of the one segment of a clip much shorter than it, part of a kept partial last segment;
+    /// else 0 (a dropped remainder pads nothing). The timeline's last `end` plus it is the last segment's end.
     public var paddingSeconds: Double
     /// The file as decoded (format, decoder, header and decoded frames, where reading stopped); nil for segments
     /// given directly.
@@ -62,7 +63,7 @@ extension Prediction {
     ///   - features: the model's feature parameters (hop length, sample rate, segment length).
     /// - Returns: `[segments]`.
     public func timeline(classNames: [String], features: FeatureParameters) -> [SegmentTop] {
-        let seconds = Double(features.segmentFrames * features.hopLength) / Double(features.sampleRate)
+        let seconds = features.segmentSeconds
         return segmentProbabilities.enumerated().map { i, row in
             let best = argmax(row)
             let start = Double(i) * seconds
@@ -175,9 +176,8 @@ public final class Predictor {
             Prediction.Entry(genre: model.classNames[$0], probability: Double(scores.probabilities[$0]))
         }
         let table = (0..<count).map { s in (0..<k).map { Double(scores.segmentProbabilities[s * k + $0]) } }
-        let f = model.features
-        let padding = Double(f.paddingFrames(samples: Int((duration * Double(f.sampleRate)).rounded())) * f.hopLength)
+        let padding = max(0, Double(count) * model.features.segmentSeconds - duration)
         return Prediction(file: file, ranking: ranking, segments: count, duration: duration, rmsDBFS: rmsDBFS,
-                          segmentProbabilities: table, paddingSeconds: padding / Double(f.sampleRate))
+                          segmentProbabilities: table, paddingSeconds: padding)
     }
 }

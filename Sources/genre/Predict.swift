@@ -32,11 +32,11 @@ struct Predict: ParsableCommand {
     var output: String?
     @Flag(help: "With --output (jsonl or csv): skip the files it already holds with the same size, modification time, model and options; append the rest.")
     var resume = false
-    @Option(help: ArgumentHelp("Classify only shard K of N, 0 ≤ K < N: the files whose SHA-256(path relative to its PATH) mod N is K.", valueName: "K/N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Classify only shard K of N, 0 ≤ K < N: the files whose SHA-256(path relative to its PATH) mod N is K.", valueName: "K/N"))
     var shard: String?
     @Flag(help: "Write each result as soon as it is done instead of in input order.") var unordered = false
     @Option(defaultAsFlag: TimelineView.merged, parsing: .next,
-            help: ArgumentHelp("Also show the top genre over time: consecutive ≈3 s segments with the same top genre merged into one line (m:ss–m:ss, their mean probability); 'all': one line per segment. JSON keeps every segment with its full distribution.", valueName: "merged|all"))
+            help: ArgumentHelp("Also show the top genre over time: consecutive ≈3 s segments with the same top genre merged into one line (m:ss–m:ss, their mean probability); 'all': one line per segment. JSON keeps every segment with its full distribution; CSV has no timeline.", valueName: "merged|all"))
     var segments: TimelineView? = nil
     @Option(parsing: .unconditional, help: ArgumentHelp("Read at most this much of each file, seconds, > 0 (default: all of it).", valueName: "seconds"))
     var maxDuration: Double?
@@ -53,14 +53,28 @@ struct Predict: ParsableCommand {
             throw ValidationError("--max-duration must be a positive number of seconds")
         }
         if json, let format, format != .json { throw ValidationError("--json means --format json; give one of them") }
-        guard !paths.isEmpty || filesFrom != nil else { throw ValidationError("give audio files or folders, or --files-from FILE") }
+        guard !paths.isEmpty || filesFrom != nil else {
+            // "--segments all" took "all" as its value: say how to name a file of that name.
+            throw ValidationError("give audio files or folders, or --files-from FILE"
+                                  + (segments == nil ? "" : " (after --segments, 'merged' and 'all' are its value: write ./all for a file named all)"))
+        }
         if null && filesFrom == nil { throw ValidationError("--null describes the --files-from list; give --files-from FILE") }
         if resume && (output == nil || output == "-") { throw ValidationError("--resume continues an --output file; give --output FILE") }
         if resume && !chosenFormat.isResumable {
             throw ValidationError("--resume needs --format jsonl or csv (one record per file, which it reads back)")
         }
         if let shard, Shard(parsing: shard) == nil { throw ValidationError("--shard must be K/N with 0 ≤ K < N, e.g. 0/4") }
-        if segments != nil && chosenFormat == .csv { throw ValidationError("--segments has no CSV columns; use --format jsonl or json") }
+        if segments != nil && chosenFormat == .csv {
+            throw ValidationError("--segments has no CSV columns; use --format text, json or jsonl")
+        }
+        // ArgumentParser's flag-or-value option falls back to the flag for a value it cannot parse, even one given
+        // as --segments=VALUE, which can only be meant as the value.
+        for argument in CommandLine.arguments.dropFirst().prefix(while: { $0 != "--" }) where argument.hasPrefix("--segments=") {
+            let value = argument.dropFirst("--segments=".count)
+            guard TimelineView(rawValue: String(value)) != nil else {
+                throw ValidationError("--segments takes merged or all (got '\(value)')")
+            }
+        }
         if let minConfidence, ConfidenceThreshold(minConfidence) == nil {
             throw ValidationError("--min-confidence must be a probability in [0, 1] or 'model'")
         }

@@ -62,7 +62,19 @@ final class TimelineCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(allLines.first?.split(separator: " ").first, "0:00–0:03")
         XCTAssertEqual(allLines.last?.split(separator: " ").first, "0:18–0:21")
         let csv = try genre(["predict", "long.wav", "--model", model, "--segments", "all", "--format", "csv"], in: folder)
-        XCTAssertEqual(csv.status, 64, "--segments has no CSV columns")
+        XCTAssertEqual(csv.status, 64)
+        XCTAssertTrue(csv.stderr.hasPrefix("Error: --segments has no CSV columns; use --format text, json or jsonl"), csv.stderr)
+        // --segments=VALUE is the value, never a file: anything but merged or all is refused.
+        XCTAssertEqual(try genre(["predict", "long.wav", "--model", model, "--segments=all"], in: folder).stdout, all.stdout)
+        for value in ["bogus", "ALL", ""] {
+            let bad = try genre(["predict", "long.wav", "--model", model, "--segments=\(value)"], in: folder)
+            XCTAssertEqual(bad.status, 64, value)
+            XCTAssertTrue(bad.stderr.hasPrefix("Error: --segments takes merged or all (got '\(value)')"), bad.stderr)
+        }
+        // "--segments all" with no file: "all" was the value; the error says how to name a file of that name.
+        let alone = try genre(["predict", "--model", model, "--segments", "all"], in: folder)
+        XCTAssertEqual(alone.status, 64)
+        XCTAssertTrue(alone.stderr.contains("write ./all for a file named all"), alone.stderr)
     }
 
     func testShortClipsSayTheirPaddingAndLowRatesAreWarnedAbout() throws {
@@ -71,12 +83,17 @@ final class TimelineCLITests: XCTestCase, GenreCLIRunning {
         try AudioWriter.writeWAV(Array(drone.prefix(44100)), sampleRate: 22050, to: folder + "/short.wav")
         let short = try record(["short.wav", "--model", model])
         XCTAssertEqual(short.segments, 1)
-        XCTAssertEqual(short.paddingSeconds, 41.0 * 512 / 22050, accuracy: 1e-12, "87 frames of 128")
+        XCTAssertEqual(short.paddingSeconds, 128.0 * 512 / 22050 - 2, accuracy: 1e-12, "2 s in one 2.97 s segment")
         XCTAssertNil(short.warning, "2 s is short but not under 1 s")
         let verbose = try genre(["predict", "short.wav", "--model", model, "--verbose"], in: folder)
-        XCTAssertTrue(verbose.stderr.contains("2.00 s, 1 segment, decoded with libsndfile, 0.95 s of padding (32 % of its one segment)"),
+        XCTAssertTrue(verbose.stderr.contains("2.00 s, 1 segment, decoded with libsndfile, 0.97 s of padding (33 % of its one segment)"),
                       verbose.stderr)
         XCTAssertEqual(try record(["data/drone/drone.00000.wav", "--model", model]).paddingSeconds, 0, "3.5 s: the remainder is dropped")
+        // Under a second the timeline gives tenths (whole seconds would read 0:00–0:00).
+        try AudioWriter.writeWAV(Array(drone.prefix(2205)), sampleRate: 22050, to: folder + "/blip.wav")
+        let blip = try genre(["predict", "blip.wav", "--model", model, "--segments", "--top", "1"], in: folder)
+        XCTAssertEqual(blip.status, 0, blip.stderr)
+        XCTAssertTrue(blip.stdout.contains("\n  0:00.0–0:00.1  "), blip.stdout)
 
         // 8 kHz: nothing above 4 kHz, so the model's mel bands up to its fMax, 9500 Hz, are empty there.
         let every = stride(from: 0, to: drone.count, by: 22050 / 8000 + 1).map { drone[$0] }

@@ -23,21 +23,6 @@ final class SegmentTests: XCTestCase {
         XCTAssertEqual(extractor.segmentCount(samples: 0), 1)
     }
 
-    /// Padding is what the scored segments hold past the clip's last frame: none for whole segments or a dropped
-    /// remainder, the rest of a kept partial segment, most of the one segment of a short clip.
-    func testPaddingFramesAreTheSegmentsPastTheLastFrame() {
-        let p = FeatureParameters()
-        let expected: [(frames: Int, padding: Int)] = [
-            (1, 127), (87, 41), (127, 1), (128, 0), (191, 0), (192, 64), (255, 1), (256, 0), (1292, 0), (1320, 0),
-        ]
-        for (frames, padding) in expected {
-            XCTAssertEqual(p.paddingFrames(samples: Self.samples(forFrames: frames)), padding, "frames = \(frames)")
-        }
-        // 2 s at 22050 Hz: 87 frames in one 128-frame segment, 41 frames (0.95 s) of it padding.
-        XCTAssertEqual(p.paddingFrames(samples: 44100), 41)
-        XCTAssertEqual(p.segmentCount(samples: 44100), 1)
-    }
-
     func testSegmentsMatchLogMelAndPaddingIsSilent() throws {
         let extractor = try LogMelExtractor(parameters: FeatureParameters())
         // 200 frames: one full segment plus 72 real frames, completed from zero padding.

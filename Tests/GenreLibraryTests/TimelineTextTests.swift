@@ -14,6 +14,10 @@ final class TimelineTextTests: XCTestCase {
         XCTAssertTrue(ClockTime.needsHours(3599.5), "rounds to 1:00:00")
         XCTAssertEqual(ClockTime.text(3725, hours: true), "1:02:05")
         XCTAssertEqual(ClockTime.text(65, hours: true), "0:01:05")
+        XCTAssertEqual(ClockTime.text(0.44, hours: false, tenths: true), "0:00.4")
+        XCTAssertEqual(ClockTime.text(59.96, hours: false, tenths: true), "1:00.0")
+        XCTAssertEqual(ClockTime.text(3725.25, hours: true, tenths: true), "1:02:05.3")
+        XCTAssertEqual(RecordFormat.timelineLines([segment(0, 0.4, "jazz", 0.5)], view: .merged), ["  0:00.0–0:00.4  jazz   50.0 %"])
     }
 
     func segment(_ start: Double, _ end: Double, _ genre: String, _ p: Double) -> Prediction.SegmentTop {

@@ -82,9 +82,10 @@ final class PredictorTests: XCTestCase {
             XCTAssertEqual(model.classNames.map { t.probabilities[$0] }, row, "every class, keyed by name")
             XCTAssertEqual(t.probabilities[t.genre], t.probability)
         }
-        // 8000 samples at hop 256: 32 frames, 3 segments of 12 (the 8-frame remainder kept): 4 frames of padding.
+        // 8000 samples at hop 256: 32 frames, 3 segments of 12 (the 8-frame remainder kept), 0.576 s for 0.5 s of audio.
         XCTAssertEqual(p.segments, 3)
-        XCTAssertEqual(p.paddingSeconds, 4.0 * 256 / 16000, accuracy: 1e-12)
+        XCTAssertEqual(p.paddingSeconds, 3 * step - 0.5, accuracy: 1e-12)
+        XCTAssertEqual(timeline.last!.end + p.paddingSeconds, 3 * step, accuracy: 1e-12, "the last segment's end")
     }
 
     /// Equal probabilities rank in the model's class order (lowest index first, `Ranking.swift`), not by
