@@ -88,6 +88,8 @@ public struct InputReport: Sendable, Equatable {
     public var repeated = 0
     /// PATH arguments that were folders (walked).
     public var folders = 0
+    /// PATH arguments that were folders in which the walk found no file at all (hidden ones aside).
+    public var emptyFolders: [String] = []
 
     public init() {}
 }
@@ -143,7 +145,9 @@ public enum LibraryInputs {
             let info = Self.status(Array(path.utf8))
             guard let info, (info.st_mode & S_IFMT) == S_IFDIR else { return addFile(path: path, key: path, info: info, named: true) }
             report.folders += 1
+            let before = files.count
             walk(folder: Array(path.utf8), shown: path, relative: "", info: info)
+            if files.count == before { report.emptyFolders.append(path) }
         }
 
         mutating func addFile(path: String, key: String, info: stat?, named: Bool, problem: String? = nil) {
@@ -166,7 +170,7 @@ public enum LibraryInputs {
             let entries: [[UInt8]]
             do throws(FolderEntries.Failure) { entries = try FolderEntries.names(shown) } catch {
                 return addFile(path: shown, key: relative.isEmpty ? shown : relative, info: nil, named: false,
-                               problem: "cannot read the folder: \(error)")
+                               problem: "cannot read: " + error.description.prefix(1).lowercased() + error.description.dropFirst())
             }
             for bytes in entries {
                 if bytes.first == UInt8(ascii: ".") {

@@ -70,6 +70,9 @@ public enum LibraryJob {
         let otherShards = keepShard(request.shard, &files)
         if files.isEmpty, !console.quiet {
             console.warn(Message(verbatim: "warning: no files to classify in \((request.paths + (request.list.map { [$0.source] } ?? [])).joined(separator: ", "))"))
+        } else if !console.quiet {
+            // A folder named among others that holds nothing is likely a mistake (a wrong path, a mount not there).
+            for folder in report.emptyFolders { console.warn(Message(verbatim: "warning: \(folder): no files in this folder")) }
         }
         let output = request.output == "-" ? nil : request.output
         if let output {
@@ -153,7 +156,7 @@ public enum LibraryJob {
             return (sink, 0)
         }
         guard format.format != .json else {
-            if FileManager.default.fileExists(atPath: output) { throw RunError("\(output): already exists; remove it to start over") }
+            if FileManager.default.fileExists(atPath: output) { throw RunError("\(output): already exists; remove it or choose another --output") }
             return (nil, 0)
         }
         let opened = try ResumableOutput(path: output, resume: request.resume, format: format, modelFileSHA256: checksum, files: files)

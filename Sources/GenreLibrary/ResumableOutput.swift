@@ -36,7 +36,9 @@ public struct ResumableOutput {
         let existing = FileManager.default.contents(atPath: path).map { [UInt8]($0) } ?? []
         if !existing.isEmpty {
             guard resume else {
-                throw RunError("\(path): already exists; add --resume to continue it, or remove it to start over")
+                // Only the one-record-per-line formats can be continued.
+                throw RunError("\(path): already exists; " + (format.format.isResumable ? "add --resume to continue it, or remove it to start over"
+                                                                : "remove it or choose another --output"))
             }
             let kept = try Self.keep(existing, path: path, format: format, modelFileSHA256: modelFileSHA256, files: files)
             (done, dropped, cutShort) = (kept.done, kept.dropped, kept.cutShort)

@@ -98,6 +98,19 @@ final class LibraryNewcomerCLITests: XCTestCase, GenreCLIRunning {
         let empty = try genre(["predict", "empty", "--model", model], in: folder)
         XCTAssertEqual(empty.status, 0, empty.stderr)
         XCTAssertTrue(empty.stderr.contains("warning: no files to classify in empty"), empty.stderr)
+        // An empty folder named beside others is said so (a wrong path, a mount not there), the others classified.
+        let beside = try genre(["predict", "empty", "data/beat", "--model", model], in: folder)
+        XCTAssertEqual(beside.status, 0, beside.stderr)
+        XCTAssertTrue(beside.stderr.contains("warning: empty: no files in this folder"), beside.stderr)
+        XCTAssertFalse(beside.stderr.contains("data/beat: no files"), beside.stderr)
+        // Text and JSON outputs cannot be continued: an existing one is not met with advice to --resume it.
+        for format in ["text", "json"] {
+            FileManager.default.createFile(atPath: folder + "/old.\(format)", contents: Data("kept".utf8))
+            let again = try genre(["predict", "data/beat", "--model", model, "--format", format, "--output", "old.\(format)"], in: folder)
+            XCTAssertEqual(again.status, 1, again.stderr)
+            XCTAssertEqual(again.stderr, "genre: error: old.\(format): already exists; remove it or choose another --output\n")
+            XCTAssertEqual(try String(contentsOfFile: folder + "/old.\(format)", encoding: .utf8), "kept")
+        }
         for (value, message) in [("", "$GENRE_MODEL is set but empty"), (folder + "/data", "\(folder)/data: named by $GENRE_MODEL, is a folder")] {
             let process = genreProcess(["predict", "data/beat/beat.00000.wav"], in: folder)
             process.environment!["GENRE_MODEL"] = value
@@ -151,7 +164,8 @@ final class LibraryNewcomerCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(deep.status, 0, deep.stderr)
         let tooLong = try genre(["predict", "deep", "--model", model, "--format", "jsonl"], in: folder)
         XCTAssertEqual(tooLong.status, 2, tooLong.stderr)
-        XCTAssertTrue(tooLong.stderr.contains("file name too long"), tooLong.stderr)
+        // Worded as a file that cannot be read (README: `cannot read: permission denied`), folder or not.
+        XCTAssertTrue(tooLong.stderr.contains(": cannot read: file name too long"), tooLong.stderr)
         XCTAssertFalse(tooLong.stderr.contains("symbolic link to nothing"), tooLong.stderr)
         // Failures of files not asked for this time stay; a copy of the library (same relative paths, sizes, times) is
         // another library.
