@@ -24,7 +24,7 @@ struct CrossValidate: ParsableCommand {
     @Option(help: "Fold file with the header file<TAB>genre<TAB>fold.") var foldFile: String?
     @Option(parsing: .unconditional, help: "Folds to draw when there is no --fold-file, 2–100 (default: 5).") var folds: Int?
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
-    @Option(help: ArgumentHelp("After each fold, also score its model on its test files perturbed, as evaluate --perturb does (e.g. suite).",
+    @Option(help: ArgumentHelp("After each fold, also score its model on its test files perturbed, as evaluate --perturb does (its --help gives the list and ranges; e.g. suite).",
                                valueName: "list"))
     var perturb: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("Train and score only these folds (comma-separated, from 0); the others are skipped.", valueName: "list"))
@@ -57,24 +57,32 @@ struct CrossValidate: ParsableCommand {
             options.screening = files.screening
             if let perturb { options.perturbations = try Perturbation.parseList(perturb) }
             options.onlyFolds = onlyFolds.flatMap(parsedFolds)
-            var secondsSoFar = 0.0
+            var secondsSoFar = 0.0, foldsDone = 0, allFolds = 0
             let report = try CrossValidation.run(options, reporter: console) { f, foldCount in
                 secondsSoFar += f.seconds
+                foldsDone += 1
+                allFolds = foldCount
                 guard !json else { return }
-                let left = Double(foldCount - f.fold - 1) * secondsSoFar / Double(f.fold + 1)
+                // The folds still to run: all of them, or those --only-folds names.
+                let toRun = options.onlyFolds?.filter { $0 < foldCount }.count ?? foldCount
+                let left = Double(toRun - foldsDone) * secondsSoFar / Double(foldsDone)
                 console.out(String(format: "fold %d: train %d, validation %d, test %d files; best epoch %d; "
                                    + "clip accuracy %.1f %%, macro-F1 %.3f, balanced accuracy %.3f, "
                                    + "segment accuracy %.1f %%; %.0f s",
                                    f.fold, f.trainFiles, f.validationFiles, f.testFiles, f.bestEpoch,
                                    100 * f.clipAccuracy, f.macroF1, f.balancedAccuracy, 100 * f.segmentAccuracy,
-                                   f.seconds) + (f.fold + 1 < foldCount ? "; ETA \(Console.duration(left))" : ""))
+                                   f.seconds) + (foldsDone < toRun ? "; ETA \(Console.duration(left))" : ""))
             }
+            let one = report.folds.count == 1, scored = report.folds.map { String($0.fold) }.joined(separator: ", ")
+            // --only-folds: which folds of how many, not "1-fold cross-validation".
+            let what = report.folds.count == allFolds ? "\(allFolds)-fold cross-validation"
+                : "\(one ? "fold" : "folds") \(scored) of a \(allFolds)-fold cross-validation"
             let folds = foldFile.map { "from \($0)" }
                 ?? "\(report.folds.count), stratified by genre, seed \(recipe.settings.seed)"
             // The results are printed before the files are written, so a failed write cannot lose them.
             func writeOutputs() throws -> [String] {
                 try outputs.write(matrix: report.confusion,
-                                  svgTitle: "\(report.folds.count)-fold cross-validation on \(OutputPath.fileName(of: dataset))",
+                                  svgTitle: "\(what) on \(OutputPath.fileName(of: dataset))",
                                   extraCSV: [("folds.csv", report.foldsCSV())]) {
                     HTMLReport(crossValidation: report, folds: folds).html()
                 }
@@ -85,11 +93,13 @@ struct CrossValidate: ParsableCommand {
                 _ = try writeOutputs()
                 return
             }
+            // One fold (--only-folds) has no spread to give.
             func line(_ name: String, _ m: MeanStd, percent: Bool) -> String {
-                percent ? String(format: "%@ %.1f ± %.1f %%", name, 100 * m.mean, 100 * m.std)
+                if one { return percent ? String(format: "%@ %.1f %%", name, 100 * m.mean) : String(format: "%@ %.3f", name, m.mean) }
+                return percent ? String(format: "%@ %.1f ± %.1f %%", name, 100 * m.mean, 100 * m.std)
                     : String(format: "%@ %.3f ± %.3f", name, m.mean, m.std)
             }
-            print("\n\(report.folds.count)-fold cross-validation on \(dataset) (mean ± std over folds):")
+            print("\n\(what) on \(dataset)\(one ? ":" : " (mean ± std over folds):")")
             print(line("clip accuracy", report.clipAccuracy, percent: true))
             print(line("macro-F1", report.macroF1, percent: false))
             print(line("balanced accuracy", report.balancedAccuracy, percent: false))

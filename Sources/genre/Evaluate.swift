@@ -21,7 +21,7 @@ struct Evaluate: ParsableCommand {
     var model: String?
     @Option(help: "Which files: test, validation or all.") var split: EvaluationSplit = .test
     @Flag(help: "Print one JSON document on stdout instead of text.") var json = false
-    @Option(help: ArgumentHelp("Also score every clip after perturbing it, comma-separated: gain=<dB>dB, mp3=<kb/s>k, vorbis=q<0-10>, downmix=5.1, downmix=5.1-flac, stereo=one-silent, dc=<offset>, rate=<Hz>, or suite (all of the invariance suite). Reports, per perturbation, how often the top genre stays, the accuracy and how far the probabilities move.",
+    @Option(help: ArgumentHelp("Also score every clip after perturbing it, comma-separated: gain=<dB>dB (−60…24), mp3=<kb/s>k (32…320), vorbis=q<0-10>, downmix=5.1, downmix=5.1-flac, stereo=one-silent, dc=<offset> (−0.5…0.5), rate=<Hz> (8000…192000), or suite (all of the invariance suite). Reports, per perturbation, how often the top genre stays, the accuracy and how far the probabilities move.",
                                valueName: "list"))
     var perturb: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("Also report the share of clips whose calibrated top probability is below p, in [0, 1] (answered 'uncertain' by predict --min-confidence) and the accuracy on the rest; 'model': the model's recorded threshold.", valueName: "p|model"))

@@ -604,6 +604,9 @@ final class CLITests: XCTestCase, GenreCLIRunning {
             XCTAssertEqual(run.status, 0, run.stderr)
             XCTAssertFalse(run.stderr.contains("'folds.tsv' is directly in the dataset folder"), "\(foldFile): \(run.stderr)")
             XCTAssertTrue(run.stderr.contains("'notes.txt' is directly in the dataset folder"), run.stderr)
+            // One fold of three: named as such, no spread over folds, no time left after it.
+            XCTAssertTrue(run.stdout.contains("\nfold 0 of a 3-fold cross-validation on data:\nclip accuracy "), run.stdout)
+            XCTAssertFalse(run.stdout.contains("±") || run.stdout.contains("ETA"), run.stdout)
         }
     }
 
