@@ -54,6 +54,7 @@ final class HelpTextTests: XCTestCase, GenreCLIRunning {
         ("predict", "--top", "≥ 1", ["f", "--top", "0"], "--top must be at least 1"),
         ("predict", "--max-duration", "> 0", ["f", "--max-duration", "-1"], "--max-duration must be a positive number of seconds"),
         ("predict", "--shard", "0 ≤ K < N", ["f", "--shard", "4/4"], "--shard must be K/N with 0 ≤ K < N"),
+        ("predict", "--shard", "0 ≤ K < N", ["f", "--shard", "-1/2"], "--shard must be K/N with 0 ≤ K < N"),
         ("predict", "--min-confidence", "in [0, 1]", ["f", "--min-confidence", "1.5"], "--min-confidence must be a probability in [0, 1]"),
         ("evaluate", "--min-confidence", "in [0, 1]", ["d", "--min-confidence", "-0.1"], "--min-confidence must be a probability in [0, 1]"),
         ("make-dataset", "--clips", "3–1000", ["d", "--clips", "2"], "--clips must be between 3 and 1000"),
