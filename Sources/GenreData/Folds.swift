@@ -41,7 +41,10 @@ public enum Folds {
     ///   not a non-negative integer, a file listed twice, or folds that are not exactly 0..<K with K ≥ 2.
     public static func read(_ path: String, dataset: Dataset) throws -> FoldAssignment {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw FoldFileError(path, nil, "fold file not found or not readable")
+            var isFolder: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+            throw FoldFileError(path, nil, !exists ? "fold file not found" : isFolder.boolValue ? "is a folder, not a fold file"
+                                : "fold file cannot be read (no permission, or not a regular file)")
         }
         guard let text = String(data: data, encoding: .utf8) else { throw FoldFileError(path, nil, "not UTF-8 text") }
         // "\r\n" is one Character in Swift, and a newline like "\n".

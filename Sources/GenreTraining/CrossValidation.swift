@@ -72,12 +72,15 @@ public enum CrossValidation {
         try options.features.validate()
         let scanned = try DatasetScanner.scan(options.datasetPath, inUse: options.foldFile.map { [$0] } ?? [])
         for w in scanned.warnings { reporter.warn("warning: \(w)") }
+        // The fold file and --only-folds are checked against the scanned files before any decoding.
+        let listed = try options.foldFile.map { try Folds.read($0, dataset: scanned) }
+        if let listed { try checkOnlyFolds(options, foldCount: listed.foldCount) }
         let (dataset, clips, skipped) = try TrainingRun.decodeUsable(scanned, features: options.features,
                                                                      threads: options.threads, cache: options.cache,
                                                                      screening: options.screening, reporter: reporter)
 
         let byPath = Dictionary(uniqueKeysWithValues: clips.map { ($0.relativePath, $0) })
-        let assignment = try assignFolds(options, scanned: scanned, dataset: dataset, decodable: byPath, reporter: reporter)
+        let assignment = try assignFolds(options, listed: listed, dataset: dataset, decodable: byPath, reporter: reporter)
         let config = options.settings.configuration(features: options.features, classCount: dataset.classNames.count)
         if let problem = config.problem { throw RunError("\(Setting.nMels) \(options.features.nMels): \(problem)") }
 
@@ -162,14 +165,13 @@ public enum CrossValidation {
 }
 
 extension CrossValidation {
-    /// The folds: read from the fold file (its undecodable files dropped) or drawn stratified and seeded;
-    /// refuses a fold without decodable files and `onlyFolds` that do not exist.
-    static func assignFolds(_ options: CrossValidationOptions, scanned: Dataset, dataset: Dataset,
+    /// The folds: the fold file's (`listed`, read against every scanned file) with its undecodable files dropped, or
+    /// drawn stratified and seeded; refuses a fold without decodable files and `onlyFolds` that do not exist.
+    static func assignFolds(_ options: CrossValidationOptions, listed: FoldAssignment?, dataset: Dataset,
                             decodable byPath: [String: ClipFeatures], reporter: any Reporter) throws -> FoldAssignment {
         var assignment: FoldAssignment
-        if let foldFile = options.foldFile {
-            // Read against every scanned file, then drop the undecodable ones (already reported).
-            let listed = try Folds.read(foldFile, dataset: scanned)
+        if let foldFile = options.foldFile, let listed {
+            // The undecodable files are dropped (already reported).
             assignment = FoldAssignment(foldOf: listed.foldOf.filter { byPath[$0.key] != nil },
                                         foldCount: listed.foldCount, warnings: listed.warnings)
             for k in 0..<assignment.foldCount where assignment.files(inFold: k).isEmpty {
@@ -182,10 +184,15 @@ extension CrossValidation {
             assignment = Folds.stratified(dataset, folds: options.folds, seed: options.settings.seed)
         }
         for w in assignment.warnings { reporter.warn("warning: \(w)") }
-        if let bad = options.onlyFolds?.first(where: { $0 >= assignment.foldCount }) {
-            throw RunError("\(Setting.onlyFolds) \(bad): there are \(assignment.foldCount) folds, numbered 0 to \(assignment.foldCount - 1)")
-        }
+        try checkOnlyFolds(options, foldCount: assignment.foldCount)
         return assignment
+    }
+
+    /// Refuses `onlyFolds` naming a fold past `foldCount`.
+    static func checkOnlyFolds(_ options: CrossValidationOptions, foldCount: Int) throws {
+        if let bad = options.onlyFolds?.sorted().first(where: { $0 >= foldCount }) {
+            throw RunError("\(Setting.onlyFolds) \(bad): there are \(foldCount) folds, numbered 0 to \(foldCount - 1)")
+        }
     }
 
     /// Fold `fold`'s model on its test files under every perturbation of `options`.

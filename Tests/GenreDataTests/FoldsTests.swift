@@ -44,7 +44,14 @@ final class FoldsTests: XCTestCase {
             }
         }
         XCTAssertThrowsError(try Folds.read("/nonexistent/folds.tsv", dataset: dataset)) {
-            XCTAssertEqual("\($0)", "/nonexistent/folds.tsv: fold file not found or not readable")
+            XCTAssertEqual("\($0)", "/nonexistent/folds.tsv: fold file not found")
+        }
+        // It exists: not "not found" (a newcomer's /dev/null was called that).
+        XCTAssertThrowsError(try Folds.read("/dev/null", dataset: dataset)) {
+            XCTAssertEqual("\($0)", "/dev/null: fold file cannot be read (no permission, or not a regular file)")
+        }
+        XCTAssertThrowsError(try Folds.read(NSTemporaryDirectory(), dataset: dataset)) {
+            XCTAssertTrue("\($0)".hasSuffix(": is a folder, not a fold file"), "\($0)")
         }
     }
 
