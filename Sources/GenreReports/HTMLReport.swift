@@ -213,8 +213,11 @@ extension HTMLReport {
 
     /// The page for `genre crossval`: `folds` describes where the folds came from (a fold file or a seed).
     public init(crossValidation r: CrossValidationReport, folds: String) {
+        // One fold (crossval --only-folds) has no spread to give.
+        let one = r.folds.count == 1
         func pm(_ m: MeanStd, percent: Bool) -> String {
-            percent ? String(format: "%.1f ± %.1f %%", 100 * m.mean, 100 * m.std) : String(format: "%.3f ± %.3f", m.mean, m.std)
+            if one { return percent ? String(format: "%.1f %%", 100 * m.mean) : String(format: "%.3f", m.mean) }
+            return percent ? String(format: "%.1f ± %.1f %%", 100 * m.mean, 100 * m.std) : String(format: "%.3f ± %.3f", m.mean, m.std)
         }
         let misses = r.folds.flatMap(\.predictions).filter { $0.genre != $0.predicted }
             .sorted { ($0.genre, $0.file) < ($1.genre, $1.file) }.map {
@@ -231,7 +234,7 @@ extension HTMLReport {
         self.init(title: "genre cross-validation on \(OutputPath.fileName(of: r.dataset))",
                   summary: [("dataset", r.dataset), ("folds", folds),
                             ("clips tested", String(r.confusion.total)),
-                            ("clip accuracy (mean ± std over folds)", pm(r.clipAccuracy, percent: true)),
+                            (one ? "clip accuracy" : "clip accuracy (mean ± std over folds)", pm(r.clipAccuracy, percent: true)),
                             ("balanced accuracy", pm(r.balancedAccuracy, percent: false)),
                             ("macro-F1", pm(r.macroF1, percent: false)),
                             ("segment accuracy", pm(r.segmentAccuracy, percent: true)),

@@ -9,8 +9,11 @@ import GenreMetrics
 public enum ReliabilityDiagram {
     /// Text lines: a header and one row per temperature (accuracy, NLL, ECE), e.g.
     /// `  T = 1 (uncalibrated)   71.2 %   0.912   8.4 %`.
-    public static func lines(_ c: CalibrationComparison) -> [String] {
-        let rows = [("T = 1 (uncalibrated)", c.before), (String(format: "T = %.3g (the model's)", c.after.temperature), c.after)]
+    /// - Parameter calibrated: the second row's label; nil: the model's temperature, `T = 1.55 (the model's)`
+    ///   (crossval's pooled figures come from each fold's own T, which no one number gives).
+    public static func lines(_ c: CalibrationComparison, calibrated: String? = nil) -> [String] {
+        let rows = [("T = 1 (uncalibrated)", c.before),
+                    (calibrated ?? String(format: "T = %.3g (the model's)", c.after.temperature), c.after)]
         // The figures start after the longest label, or after the heading when it is longer (padding never cuts it).
         let heading = "calibration (\(c.after.clips) clips)"
         let width = max(rows.map(\.0.count).max() ?? 0, heading.count - 2)

@@ -27,7 +27,7 @@ struct CrossValidate: ParsableCommand {
     @Option(help: ArgumentHelp("After each fold, also score its model on its test files perturbed, as evaluate --perturb does (its --help gives the list and ranges; e.g. suite).",
                                valueName: "list"))
     var perturb: String?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Train and score only these folds (comma-separated, from 0); the others are skipped.", valueName: "list"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Train and score only these folds (comma-separated, each from 0 to the fold count − 1); the others are skipped.", valueName: "list"))
     var onlyFolds: String?
     @OptionGroup var outputs: ReportOptions
     @OptionGroup var recipe: RecipeOptions
@@ -42,7 +42,7 @@ struct CrossValidate: ParsableCommand {
         if foldFile == nil, let onlyFolds, let bad = parsedFolds(onlyFolds)?.first(where: { $0 >= folds ?? 5 }) {
             throw ValidationError("--only-folds \(bad): there are \(folds ?? 5) folds, numbered 0 to \((folds ?? 5) - 1)")
         }
-        if let onlyFolds, parsedFolds(onlyFolds) == nil { throw ValidationError("--only-folds takes fold numbers from 0, comma-separated (got \"\(onlyFolds)\")") }
+        if let onlyFolds, parsedFolds(onlyFolds) == nil { throw ValidationError("--only-folds takes fold numbers from 0, comma-separated, each once (got \"\(onlyFolds)\")") }
         if let perturb { do { _ = try Perturbation.parseList(perturb) } catch { throw ValidationError("--perturb: \(error)") } }
     }
 
@@ -77,8 +77,8 @@ struct CrossValidate: ParsableCommand {
             // --only-folds: which folds of how many, not "1-fold cross-validation".
             let what = report.folds.count == allFolds ? "\(allFolds)-fold cross-validation"
                 : "\(one ? "fold" : "folds") \(scored) of a \(allFolds)-fold cross-validation"
-            let folds = foldFile.map { "from \($0)" }
-                ?? "\(report.folds.count), stratified by genre, seed \(recipe.settings.seed)"
+            let folds = (foldFile.map { "\(allFolds) from \($0)" } ?? "\(allFolds), stratified by genre, seed \(recipe.settings.seed)")
+                + (report.folds.count == allFolds ? "" : "; scored: \(scored) (--only-folds)")
             // The results are printed before the files are written, so a failed write cannot lose them.
             func writeOutputs() throws -> [String] {
                 try outputs.write(matrix: report.confusion,
@@ -107,7 +107,7 @@ struct CrossValidate: ParsableCommand {
             if let calibration = report.calibration {
                 print("\ntemperature scaling, fitted on each fold's validation files, on the test clips "
                       + "(the figures above are at T = 1):")
-                for line in ReliabilityDiagram.lines(calibration) { print(line) }
+                for line in ReliabilityDiagram.lines(calibration, calibrated: "each fold's T") { print(line) }
             }
             print("\nconfusion matrix summed over the test folds (clips; rows: true genre, columns: predicted)")
             print(report.confusion.textTable())
@@ -121,10 +121,10 @@ struct CrossValidate: ParsableCommand {
         }
     }
 
-    /// `0,2` → {0, 2}; nil for anything else.
+    /// `0,2` → {0, 2}; nil for anything else (an empty item or a fold named twice included).
     private func parsedFolds(_ text: String) -> Set<Int>? {
-        let numbers = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !numbers.isEmpty, numbers.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
+        let numbers = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !numbers.isEmpty, numbers.allSatisfy({ ($0 ?? -1) >= 0 }), Set(numbers).count == numbers.count else { return nil }
         return Set(numbers.compactMap { $0 })
     }
 }

@@ -13,7 +13,7 @@ struct MakeDataset: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Clips per genre, 3–1000.") var clips = 12
     @Option(parsing: .unconditional, help: "Seconds per clip, in (0, 600].") var seconds: Double = 6
-    @Option(parsing: .unconditional, help: "Seed.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed, 0–18446744073709551615.") var seed: UInt64 = 0
 
     func validate() throws {
         // A synthetic set is for trying the tool: 1000 clips × 4 genres × 600 s is already ~42 GB of WAV.

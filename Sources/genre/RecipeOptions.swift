@@ -75,7 +75,7 @@ struct RecipeOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Mixup: α of the Beta(α, α) mixing weight, in [0, 1] (0: off, the default).")
     var mixup: Float?
     @Option(parsing: .unconditional, help: "Label smoothing ε, in [0, 1) (0).") var labelSmoothing: Float?
-    @Option(parsing: .unconditional, help: "Seed for initialisation, splits, shuffling and augmentation (0).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Seed for initialisation, splits, shuffling and augmentation, 0–18446744073709551615 (0).") var seed: UInt64?
 
     func validate() throws {
         let s = settings

@@ -13,6 +13,10 @@ struct ScreeningOptions: ParsableArguments {
     func validate() throws {
         guard minDuration >= 0, minDuration <= 3600 else { throw ValidationError("--min-duration must be between 0 and 3600 seconds") }
         guard maxDuration > 0, maxDuration.isFinite else { throw ValidationError("--max-duration must be a positive number of seconds") }
+        // Files are cut at --max-duration before --min-duration is checked: every file would be skipped.
+        guard minDuration <= maxDuration else {
+            throw ValidationError("--min-duration \(minDuration) is above --max-duration \(maxDuration): every file would be skipped")
+        }
     }
 
     var screening: FileScreening { FileScreening(minDuration: minDuration, maxDuration: maxDuration, strict: strict) }

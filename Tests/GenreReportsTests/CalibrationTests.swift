@@ -129,5 +129,9 @@ final class CalibrationTests: XCTestCase {
         let column = lines[0].range(of: "accuracy")!.upperBound.utf16Offset(in: lines[0])
         // Each row's accuracy ends one column past the word, as in the usual short-heading table.
         for row in lines.dropFirst() { XCTAssertEqual(row.range(of: "%")!.upperBound.utf16Offset(in: row), column + 1, row) }
+        XCTAssertTrue(lines[2].hasPrefix("  T = 1 (the model's)"), lines[2])
+        // crossval pools folds of different temperatures: no single T is "the model's".
+        let pooled = ReliabilityDiagram.lines(CalibrationComparison(before: f, after: f), calibrated: "each fold's T")
+        XCTAssertTrue(pooled[2].hasPrefix("  each fold's T "), pooled[2])
     }
 }

@@ -209,6 +209,13 @@ final class ReportTests: XCTestCase {
         let foldRows = try elements(document, "//*[local-name()='table']/*[local-name()='tr']")
             .map { try elements($0, "*[local-name()='td']").compactMap(\.stringValue) }.filter { $0.count == 10 }
         XCTAssertEqual(foldRows.map(\.first), ["0", "1"])
+        XCTAssertTrue(cvPage.html().contains("clip accuracy (mean ± std over folds)"))
+        // One fold (--only-folds) has no spread: its figures alone.
+        var single = cv
+        single.folds = [cv.folds[0]]
+        let singlePage = HTMLReport(crossValidation: single, folds: "5, stratified by genre, seed 0; scored: 0 (--only-folds)").html()
+        XCTAssertFalse(singlePage.contains("±"), singlePage)
+        XCTAssertTrue(singlePage.contains("scored: 0 (--only-folds)"))
         XCTAssertEqual(cv.foldsCSV(), """
             fold,train,validation,test,best_epoch,clip_accuracy,macro_f1,balanced_accuracy,segment_accuracy,seconds
             0,4,1,1,2,0.5,0.5,0.5,0.5,1.2
