@@ -101,8 +101,10 @@ public struct RecordFormat: Sendable, Equatable {
     /// "FILE  (12.3 s, 5 segments)", the top genres with percentages, and with `segments` the timeline.
     func textBlock(_ r: LibraryRecord) -> String {
         let segments = r.segments ?? 0
-        var lines = [String(format: "%@  (%.1f s, %d segment%@)", Console.printable(r.file, lineBreaks: false), r.duration ?? 0,
-                            segments, segments == 1 ? "" : "s")]
+        // Under a second, 0.1 s steps would hide the length (a 0.05 s clip read "0.0 s").
+        let duration = r.duration ?? 0
+        var lines = [String(format: duration < 1 ? "%@  (%.2f s, %d segment%@)" : "%@  (%.1f s, %d segment%@)",
+                            Console.printable(r.file, lineBreaks: false), duration, segments, segments == 1 ? "" : "s")]
         let top = r.top ?? []
         if r.uncertain == true, let p = top.first?.probability, let t = minConfidence {
             lines.append(String(format: "  uncertain: the top probability %.1f %% is below --min-confidence %.1f %%", 100 * p, 100 * t))

@@ -63,7 +63,7 @@ public enum Evaluation {
                                 balancedAccuracy: clipMatrix.balancedAccuracy, macroF1: clipMatrix.macroF1,
                                 perClass: perClass, confusionMatrix: clipMatrix.counts,
                                 segmentConfusionMatrix: segmentMatrix.counts, predictions: rows,
-                                skipped: skipped.map { reporter.render($0.message) })
+                                skipped: (skipped + unscored(dataset, model: model, split: split)).map { reporter.render($0.message) })
         report.calibration = TemperatureFit.compare(logits: logits, labels: clips.map(\.label), temperature: model.temperature)
         report.selective = threshold.map { t in
             SelectiveFigures(threshold: t, confidences: rows.map(\.probability), correct: rows.map { $0.predicted == $0.genre })
@@ -87,6 +87,15 @@ public enum Evaluation {
                          + "their \(dataset.files.count - known.count) file(s) are not scored")
         }
         return known
+    }
+
+    /// With `.all`, the files of genres the model does not know, as skipped files of the report (warned about once,
+    /// by `knownFiles`); other splits name only files the model was trained with.
+    static func unscored(_ dataset: Dataset, model: TrainedModel, split: EvaluationSplit) -> [SkippedFile] {
+        guard split == .all else { return [] }
+        return dataset.files.filter { !model.classNames.contains(dataset.classNames[$0.label]) }.map {
+            SkippedFile(path: dataset.path(of: $0), reason: "genre '\(dataset.classNames[$0.label])' is unknown to the model")
+        }
     }
 
     /// The relative paths `split` names: every known file, or the test or validation list of the split

@@ -290,6 +290,10 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(all.status, 0, all.stderr)
         XCTAssertTrue(all.stderr.contains("genre(s) zzz unknown to model h.safetensors; their 1 file(s) are not scored"), all.stderr)
         XCTAssertTrue(all.stdout.contains("12 clips"), all.stdout)
+        // ... and lists its files as skipped, with the reason, as the report and JSON list every skipped file.
+        let allJSON = try genre(["evaluate", "genre", "--model", "h.safetensors", "--split", "all", "--json"], in: folder)
+        let skipped = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(allJSON.stdout.utf8)) as? [String: Any])["skipped"] as? [String]
+        XCTAssertEqual(skipped, ["genre/zzz/text.wav: genre 'zzz' is unknown to the model"])
         XCTAssertEqual(try genre(["evaluate", "genre", "--model", "h.safetensors"], in: folder).status, 0)
 
         // The model's split list names files of another dataset: none of its test files is there. (A dataset that
@@ -575,6 +579,14 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("folds.tsv:2: 'beat/beat.00000.wav' is listed as genre 'drone'"), bad.stderr)
         XCTAssertEqual(bad.stderr.split(separator: "\n").filter { $0.hasPrefix("genre: error") }.count, 1, bad.stderr)
+        // The fold file and --only-folds are checked before any file is decoded: nothing reaches a fresh cache.
+        for (foldFile, message) in [("folds.tsv", "is listed as genre 'drone'"), ("missing.tsv", "missing.tsv: fold file not found"),
+                                    ("/dev/null", "/dev/null: fold file cannot be read")] {
+            let early = try genre(["crossval", "data", "--epochs", "1", "--cache-dir", "early-cache", "--fold-file", foldFile], in: folder)
+            XCTAssertEqual(early.status, 1, early.stderr)
+            XCTAssertTrue(early.stderr.contains(message), early.stderr)
+            XCTAssertEqual(try logMelFiles("early-cache"), [], foldFile)
+        }
 
         // A fold file that puts a whole genre in one fold leaves that fold nothing to learn it from.
         var lines = ["file\tgenre\tfold"]
@@ -586,6 +598,17 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(lopsided.status, 1)
         XCTAssertTrue(lopsided.stderr.contains("fold 1: genre 'drone' has no training file outside this fold"), lopsided.stderr)
         XCTAssertEqual(try genre(["crossval", "data", "--fold-file", "lopsided.tsv", "--folds", "3"], in: folder).status, 64)
+        let pastTheFolds = try genre(["crossval", "data", "--fold-file", "lopsided.tsv", "--only-folds", "2", "--epochs", "1",
+                                      "--cache-dir", "late-cache"], in: folder)
+        XCTAssertEqual(pastTheFolds.status, 1, pastTheFolds.stderr)
+        XCTAssertTrue(pastTheFolds.stderr.contains("--only-folds 2: there are 2 folds, numbered 0 to 1"), pastTheFolds.stderr)
+        XCTAssertEqual(try logMelFiles("late-cache"), [], "nothing decoded")
+    }
+
+    /// The feature-cache entries under `cacheDir` (none when it was never made).
+    func logMelFiles(_ cacheDir: String) throws -> [String] {
+        let all = (try? FileManager.default.subpathsOfDirectory(atPath: folder + "/" + cacheDir)) ?? []
+        return all.filter { $0.hasSuffix(".logmel") }
     }
 
     /// A fold file kept in the dataset folder, as gtzan-510 keeps folds.tsv, is the file in use, not a

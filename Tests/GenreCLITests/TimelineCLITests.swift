@@ -94,6 +94,7 @@ final class TimelineCLITests: XCTestCase, GenreCLIRunning {
         let blip = try genre(["predict", "blip.wav", "--model", model, "--segments", "--top", "1"], in: folder)
         XCTAssertEqual(blip.status, 0, blip.stderr)
         XCTAssertTrue(blip.stdout.contains("\n  0:00.0–0:00.1  "), blip.stdout)
+        XCTAssertTrue(blip.stdout.hasPrefix("blip.wav  (0.10 s, 1 segment)\n"), "under a second, hundredths: \(blip.stdout)")
 
         // 8 kHz: nothing above 4 kHz, so the model's mel bands up to its fMax, 9500 Hz, are empty there.
         let every = stride(from: 0, to: drone.count, by: 22050 / 8000 + 1).map { drone[$0] }
