@@ -14,6 +14,7 @@ struct CacheOptions: ParsableArguments {
 
     func validate() throws {
         if noCache, cacheDir != nil { throw ValidationError("--cache-dir and --no-cache exclude each other") }
+        if cacheDir?.isEmpty == true { throw ValidationError("--cache-dir is empty; give a folder, or --no-cache") }
     }
 
     /// The cache to use for `dataset`, or nil. A folder inside the dataset is refused when given, and

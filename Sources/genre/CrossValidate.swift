@@ -36,6 +36,7 @@ struct CrossValidate: ParsableCommand {
     @OptionGroup var caching: CacheOptions
 
     func validate() throws {
+        if foldFile?.isEmpty == true { throw ValidationError("--fold-file is empty; give a fold file, or --folds N") }
         if foldFile != nil, folds != nil { throw ValidationError("--fold-file and --folds exclude each other") }
         guard (2...100).contains(folds ?? 5) else { throw ValidationError("--folds must be between 2 and 100") }
         try recipe.validateFMax(sampleRate: FeatureParameters().sampleRate)

@@ -77,6 +77,8 @@ final class InvarianceCLITests: XCTestCase, GenreCLIRunning {
             (["crossval", "data", "--only-folds", "-1"], "--only-folds takes fold numbers from 0"),
             (["crossval", "data", "--only-folds", "0,,1"], "--only-folds takes fold numbers from 0, comma-separated, each once"),
             (["crossval", "data", "--only-folds", "0,0"], "--only-folds takes fold numbers from 0, comma-separated, each once"),
+            (["crossval", "data", "--fold-file", ""], "--fold-file is empty; give a fold file, or --folds N"),
+            (["evaluate", "data", "--cache-dir", ""], "--cache-dir is empty; give a folder, or --no-cache"),
             (["crossval", "data", "--min-duration", "10", "--max-duration", "5"],
              "--min-duration 10.0 is above --max-duration 5.0: every file would be skipped"),
             (["train", "data", "--level", "loud"], "--level"),
