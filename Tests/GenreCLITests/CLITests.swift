@@ -532,7 +532,7 @@ final class CLITests: XCTestCase, GenreCLIRunning {
         // predict: the cut file has frames and is classified; zero frames is one line and exit 2 (a file failed).
         let cut = try genre(["predict", "data/noise/cut.wav", "--model", "m.safetensors"], in: folder)
         XCTAssertEqual(cut.status, 0, cut.stderr)
-        XCTAssertTrue(cut.stdout.contains("(0.0 s, 1 segment)"), cut.stdout)
+        XCTAssertTrue(cut.stdout.contains("(0.00 s, 1 segment)"), cut.stdout)
         let zero = try genre(["predict", "data/drone/zero.wav", "--model", "m.safetensors"], in: folder)
         XCTAssertEqual(zero.status, 2)
         XCTAssertEqual(zero.stderr, "genre: error: data/drone/zero.wav: no audio frames (the file holds no samples)\n")

@@ -122,7 +122,10 @@ final class LibraryNewcomerCLITests: XCTestCase, GenreCLIRunning {
 
     func testAnInterruptedRunSaysWhatIsWrittenAndHowToGoOn() throws {
         let model = try trainSmallModel()
-        XCTAssertEqual(try sh("mkdir lib && for i in $(seq 60); do cp data/drone/drone.00000.wav lib/$i.wav; done").status, 0)
+        // 30 s files: the run lasts seconds, so the signal lands mid-run even when a loaded machine wakes this test's
+        // polling late (with 3.5 s files a CI run once finished all 60 and died of the signal after its handler was gone).
+        XCTAssertEqual(try genre(["make-dataset", "long", "--clips", "3", "--seconds", "30"], in: folder).status, 0)
+        XCTAssertEqual(try sh("mkdir lib && for i in $(seq 60); do cp long/drone/drone.00000.wav lib/$i.wav; done").status, 0)
         let process = genreProcess(["predict", "lib", "--model", model, "--format", "jsonl", "--output", "out.jsonl", "--threads", "1"], in: folder)
         let errors = Pipe()
         process.standardError = errors
