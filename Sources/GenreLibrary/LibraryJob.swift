@@ -105,7 +105,7 @@ public enum LibraryJob {
         for skip in report.skipped { console.detail("skipped \(skip.description)") }
         if summary || request.isLibraryRun(report), !console.quiet {
             let left = [(report.hidden, "hidden"), (report.repeated, "repeated (a hard link or a path given twice)"),
-                        (report.skipped.count, "not regular files or folders already walked"), (otherShards, "in other shards")]
+                        (report.skipped.count, "links to nothing, devices or folders already walked (--verbose names them)"), (otherShards, "in other shards")]
             for line in tally.summary(seconds: run.elapsed, left: left) { console.warn(Message(verbatim: line)) }
         }
         return tally

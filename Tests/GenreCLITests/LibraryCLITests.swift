@@ -34,7 +34,10 @@ final class LibraryCLITests: XCTestCase, GenreCLIRunning {
         XCTAssertEqual(try jsonLines(run.stdout).map { $0["file"] as? String }, ["lib/a/b/y.wav", "lib/a/x.wav", "lib/hard.wav"])
         XCTAssertTrue(run.stderr.contains("classified 3 files"), run.stderr)
         XCTAssertTrue(run.stderr.contains("skipped: 2 not audio, 2 hidden, 1 repeated (a hard link or a path given twice), "
-                                          + "1 not regular files or folders already walked"), run.stderr)
+                                          + "1 links to nothing, devices or folders already walked (--verbose names them)"), run.stderr)
+        let verbose = try genre(["predict", "lib", "--model", model, "--format", "jsonl", "--verbose"], in: folder)
+        XCTAssertEqual(verbose.stderr.split(separator: "\n").filter { $0.hasPrefix("skipped lib/") && $0.contains("already walked") }.count, 1,
+                       verbose.stderr)
         XCTAssertFalse(run.stderr.contains("error"), run.stderr)
         // Named on its own, a file that is not audio is an error: exit 2, the others still written.
         let named = try genre(["predict", "lib/cover.jpg", "lib/a/x.wav", "--model", model], in: folder)
