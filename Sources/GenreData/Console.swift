@@ -198,10 +198,16 @@ public final class Console: Reporter, @unchecked Sendable {
     }
 
     /// "m:ss", or "h:mm:ss" from an hour on.
-    public static func duration(_ seconds: Double) -> String {
+    /// - Parameters:
+    ///   - hours: h:mm:ss even under an hour (a column of times of which one reaches an hour).
+    ///   - tenths: to the nearest tenth of a second, "0:00.4".
+    public static func duration(_ seconds: Double, hours: Bool = false, tenths: Bool = false) -> String {
         guard seconds.isFinite, seconds >= 0, seconds < 1e8 else { return "?" }  // Int() of inf would trap
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+        let scale = tenths ? 10 : 1
+        let units = Int((seconds * Double(scale)).rounded()), s = units / scale
+        let fraction = tenths ? ".\(units % 10)" : ""
+        return (s >= 3600 || hours ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                                   : String(format: "%d:%02d", s / 60, s % 60)) + fraction
     }
 
     private func clearProgress() {

@@ -170,7 +170,7 @@ public enum LibraryInputs {
             let entries: [[UInt8]]
             do throws(FolderEntries.Failure) { entries = try FolderEntries.names(shown) } catch {
                 return addFile(path: shown, key: relative.isEmpty ? shown : relative, info: nil, named: false,
-                               problem: "cannot read: " + error.description.prefix(1).lowercased() + error.description.dropFirst())
+                               problem: "cannot read: " + Self.reason(error.code))
             }
             for bytes in entries {
                 if bytes.first == UInt8(ascii: ".") {

@@ -132,23 +132,14 @@ public struct RecordFormat: Sendable, Equatable {
     }
 }
 
-/// Times in a timeline as people read them: m:ss, or h:mm:ss when the timeline goes past an hour.
+/// Times in a timeline as people read them (`Console.duration`): m:ss, or h:mm:ss when the timeline goes past an hour.
 enum ClockTime {
     /// Whether a timeline ending at `seconds` needs hours (it reaches 1:00:00 once rounded).
-    static func needsHours(_ seconds: Double) -> Bool { rounded(seconds, per: 1) >= 3600 }
+    static func needsHours(_ seconds: Double) -> Bool { seconds.rounded() >= 3600 }
 
     /// `seconds` rounded to the nearest whole second: "1:17", or with `hours` "0:01:17"; with `tenths` to the nearest
     /// tenth: "0:00.4".
     static func text(_ seconds: Double, hours: Bool, tenths: Bool = false) -> String {
-        let scale = tenths ? 10 : 1
-        let units = rounded(seconds, per: scale), total = units / scale
-        let fraction = tenths ? ".\(units % 10)" : ""
-        if hours { return String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60) + fraction }
-        return String(format: "%d:%02d", total / 60, total % 60) + fraction
-    }
-
-    /// `seconds` in units of 1/`per` s, rounded to the nearest; 0 for a negative or non-finite time.
-    private static func rounded(_ seconds: Double, per: Int) -> Int {
-        seconds.isFinite ? Int((max(0, seconds) * Double(per)).rounded()) : 0
+        Console.duration(seconds, hours: hours, tenths: tenths)
     }
 }

@@ -66,6 +66,14 @@ public struct MeanStd: Sendable, Codable, Equatable {
         let squares = values.reduce(0) { $0 + ($1 - m) * ($1 - m) }
         std = values.count > 1 ? (squares / Double(values.count - 1)).squareRoot() : 0
     }
+
+    /// "71.9 ± 2.8 %" (`percent`: ×100, one decimal) or "0.712 ± 0.030"; the mean alone without `spread` (one fold,
+    /// whose std says nothing).
+    public func text(percent: Bool, spread: Bool = true) -> String {
+        let mean = percent ? String(format: "%.1f", 100 * self.mean) : String(format: "%.3f", self.mean)
+        let std = percent ? String(format: " ± %.1f", 100 * self.std) : String(format: " ± %.3f", self.std)
+        return mean + (spread ? std : "") + (percent ? " %" : "")
+    }
 }
 
 /// The result of `genre crossval`; encodes to the documented JSON schema.

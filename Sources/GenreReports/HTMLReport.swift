@@ -215,10 +215,7 @@ extension HTMLReport {
     public init(crossValidation r: CrossValidationReport, folds: String) {
         // One fold (crossval --only-folds) has no spread to give.
         let one = r.folds.count == 1
-        func pm(_ m: MeanStd, percent: Bool) -> String {
-            if one { return percent ? String(format: "%.1f %%", 100 * m.mean) : String(format: "%.3f", m.mean) }
-            return percent ? String(format: "%.1f ± %.1f %%", 100 * m.mean, 100 * m.std) : String(format: "%.3f ± %.3f", m.mean, m.std)
-        }
+        func pm(_ m: MeanStd, percent: Bool) -> String { m.text(percent: percent, spread: !one) }
         let misses = r.folds.flatMap(\.predictions).filter { $0.genre != $0.predicted }
             .sorted { ($0.genre, $0.file) < ($1.genre, $1.file) }.map {
                 Miss(file: $0.file, genre: $0.genre, top: HTMLReport.top($0.probabilities.map(Double.init), classNames: r.classNames))

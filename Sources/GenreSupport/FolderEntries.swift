@@ -4,8 +4,11 @@ import Glibc
 
 /// The entries of a folder as `readdir` returns their names: bytes, which need not be UTF-8.
 public enum FolderEntries {
-    /// The system's reason a folder could not be listed (`strerror`).
-    public struct Failure: Error, CustomStringConvertible { public var description: String }
+    /// Why a folder could not be listed: the `errno` value and the system's text for it (`strerror`).
+    public struct Failure: Error, CustomStringConvertible {
+        public var code: Int32
+        public var description: String { String(cString: strerror(code)) }
+    }
 
     /// Every name but "." and "..", in byte order.
     /// - Throws: `Failure` with the system's reason when the folder cannot be opened or read.
@@ -17,13 +20,13 @@ public enum FolderEntries {
     /// still open (for `fstatat` relative to it: the folder is opened once).
     /// - Throws: `Failure` with the system's reason when the folder cannot be opened or read.
     public static func map<T>(_ folder: String, _ transform: (Int32, [UInt8]) -> T) throws(Failure) -> [T] {
-        guard let directory = opendir(folder) else { throw Failure(description: String(cString: strerror(errno))) }
+        guard let directory = opendir(folder) else { throw Failure(code: errno) }
         defer { closedir(directory) }
         var names: [[UInt8]] = []
         while true {
             errno = 0
             guard let entry = readdir(directory) else {
-                if errno != 0 { throw Failure(description: String(cString: strerror(errno))) }
+                if errno != 0 { throw Failure(code: errno) }
                 break
             }
             let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }

@@ -95,11 +95,7 @@ struct CrossValidate: ParsableCommand {
                 return
             }
             // One fold (--only-folds) has no spread to give.
-            func line(_ name: String, _ m: MeanStd, percent: Bool) -> String {
-                if one { return percent ? String(format: "%@ %.1f %%", name, 100 * m.mean) : String(format: "%@ %.3f", name, m.mean) }
-                return percent ? String(format: "%@ %.1f ± %.1f %%", name, 100 * m.mean, 100 * m.std)
-                    : String(format: "%@ %.3f ± %.3f", name, m.mean, m.std)
-            }
+            func line(_ name: String, _ m: MeanStd, percent: Bool) -> String { name + " " + m.text(percent: percent, spread: !one) }
             print("\n\(what) on \(dataset)\(one ? ":" : " (mean ± std over folds):")")
             print(line("clip accuracy", report.clipAccuracy, percent: true))
             print(line("macro-F1", report.macroF1, percent: false))
